@@ -1,0 +1,201 @@
+"""DT: dates are EDTF, ends do not precede starts, nothing is dated after its sources were published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .. import edtf_dates
+from ..problems import Problem
+from ..registry import check
+from .common import at_cell, quote_sql_ident, short, usable_tables
+
+if TYPE_CHECKING:
+    from ..package import Package
+
+
+def _edtf_fields(pkg: Package, name: str) -> list[str]:
+    return [f.name for f in pkg.tables[name].table.fields if f.kind == "edtf"]
+
+
+def edtf_table(pkg: Package) -> dict[str, edtf_dates.EdtfValue | str]:
+    """Every distinct EDTF value of the package, parsed once; registered as _edtf(value, lower, upper, ok)."""
+    cached = pkg.cache.get("edtf")
+    if cached is not None:
+        return cached
+    import pyarrow as pa
+
+    values: set[str] = set()
+    for name in usable_tables(pkg):
+        for f in _edtf_fields(pkg, name):
+            col = quote_sql_ident(f)
+            values.update(v for (v,) in pkg.sql(f'SELECT DISTINCT {col} FROM "{name}" WHERE {col} IS NOT NULL'))
+    parsed: dict[str, edtf_dates.EdtfValue | str] = {}
+    for v in sorted(values):
+        try:
+            parsed[v] = edtf_dates.parse(v)
+        except edtf_dates.EdtfError as exc:
+            parsed[v] = str(exc)
+    ok = {k: p for k, p in parsed.items() if not isinstance(p, str)}
+    pkg.db.register(
+        "_edtf",
+        pa.table(
+            {
+                "value": pa.array(list(ok), pa.string()),
+                "lower": pa.array([edtf_dates.day_key(p.lower) for p in ok.values()], pa.int64()),
+                "upper": pa.array([edtf_dates.day_key(p.upper) for p in ok.values()], pa.int64()),
+                "reversed": pa.array([p.reversed for p in ok.values()], pa.bool_()),
+            }
+        ),
+    )
+    pkg.cache["edtf"] = parsed
+    return parsed
+
+
+@check("DT601", "edtf-invalid")
+def edtf_valid(pkg: Package) -> Iterator[Problem]:
+    """A date column holds EDTF level 0 or 1: 2018, 2017-04, 2023-09-20, 2012~, 2015/2017, 2018/.. .
+
+    Fails: ``2023-02-30``, ``20/09/2023``, ``[2018,2019]`` (level 2); passes: ``2023-09-20``.
+    """
+    parsed = edtf_table(pkg)
+    bad = {v: p for v, p in parsed.items() if isinstance(p, str)}
+    if not bad:
+        return
+    for name in usable_tables(pkg):
+        for f in _edtf_fields(pkg, name):
+            col = quote_sql_ident(f)
+            for line, rid, value in pkg.sql(
+                f'SELECT _line, id, {col} FROM "{name}" WHERE list_contains(?, {col}) ORDER BY _line', [list(bad)]
+            ):
+                yield at_cell(
+                    pkg,
+                    name,
+                    line,
+                    f,
+                    f"{f} {short(value)} is not valid EDTF: {bad[value]}",
+                    record=rid,
+                    hint="write a year (2018), month (2017-04), day (2023-09-20), add ~ for approximate, "
+                    "or an interval (2015/2017, 2018/..)",
+                )
+
+
+@check("DT602", "end-before-start")
+def ends_after_starts(pkg: Package) -> Iterator[Problem]:
+    """An end is not before its start: neither a row's ``end`` before its ``start`` nor an interval's end before its beginning.
+
+    Fails: start ``2017``, end ``2015``; ``date`` = ``2017/2015``; passes: start ``2015``, end ``2017``.
+    """
+    edtf_table(pkg)
+    for name in usable_tables(pkg):
+        fields = _edtf_fields(pkg, name)
+        for f in fields:
+            col = quote_sql_ident(f)
+            for line, rid, value in pkg.sql(
+                f'SELECT t._line, t.id, t.{col} FROM "{name}" t JOIN _edtf e ON t.{col} = e.value WHERE e.reversed ORDER BY t._line'
+            ):
+                yield at_cell(pkg, name, line, f, f"the interval {value!r} ends before it starts", record=rid)
+        if "start" in fields and "end" in fields:
+            rows = pkg.sql(
+                f'SELECT t._line, t.id, t.start, t."end" FROM "{name}" t JOIN _edtf s ON t.start = s.value '
+                f'JOIN _edtf e ON t."end" = e.value WHERE e.upper < s.lower ORDER BY t._line'
+            )
+            for line, rid, start, end in rows:
+                yield at_cell(
+                    pkg,
+                    name,
+                    line,
+                    "end",
+                    f"end {end!r} is before start {start!r}",
+                    record=rid,
+                    hint="swap them, or check the source's dates",
+                )
+
+
+def _publication_bounds(pkg: Package) -> dict[str, int]:
+    """source id -> the last day the source can have been published (its ``published`` upper bound,
+    and never later than the day it was retrieved)."""
+    out: dict[str, int] = {}
+    if not pkg.usable("sources"):
+        return out
+    for sid, published, retrieved in pkg.sql("SELECT id, published, retrieved FROM sources WHERE id IS NOT NULL"):
+        bounds = []
+        if published:
+            try:
+                up = edtf_dates.parse(published).upper
+                if up:
+                    bounds.append(edtf_dates.day_key(up))
+            except edtf_dates.EdtfError:
+                pass
+        if retrieved:
+            try:
+                d = dt.date.fromisoformat(retrieved)
+                bounds.append(edtf_dates.day_key((d.year, d.month, d.day)))
+            except ValueError:
+                pass
+        if bounds:
+            out[sid] = min(bounds)
+    return out
+
+
+@check("DT603", "after-publication")
+def dated_before_sources(pkg: Package) -> Iterator[Problem]:
+    """Nothing is dated after the publication of every source that cites it.
+
+    Fails: an event dated ``2030`` cited only by a source published in 2023.
+    """
+    import pyarrow as pa
+
+    if not pkg.usable("citations"):
+        return
+    edtf_table(pkg)
+    bounds = _publication_bounds(pkg)
+    pkg.db.register(
+        "_pub", pa.table({"source_id": pa.array(list(bounds), pa.string()), "bound": pa.array(list(bounds.values()), pa.int64())})
+    )
+    for name in pkg.model.cited_tables().values():
+        if not pkg.usable(name):
+            continue
+        for f in _edtf_fields(pkg, name):
+            col = quote_sql_ident(f)
+            rows = pkg.sql(
+                f"WITH c AS (SELECT record_id, max(p.bound) AS bound FROM citations JOIN _pub p USING (source_id) GROUP BY record_id) "
+                f'SELECT t._line, t.id, t.{col}, c.bound FROM "{name}" t JOIN c ON c.record_id = t.id '
+                f"JOIN _edtf e ON t.{col} = e.value WHERE e.lower > c.bound ORDER BY t._line"
+            )
+            for line, rid, value, bound in rows:
+                day = f"{bound // 10000:04d}-{bound // 100 % 100:02d}-{bound % 100:02d}"
+                yield at_cell(
+                    pkg,
+                    name,
+                    line,
+                    f,
+                    f"{f} {value!r} is after {day}, the latest its sources can have been published",
+                    record=rid,
+                    hint="a source cannot report what happened after it was published; check the date",
+                )
+
+
+@check("DT604", "retrieved-before-published")
+def retrieved_after_published(pkg: Package) -> Iterator[Problem]:
+    """A source is not retrieved before it was published."""
+    if not pkg.usable("sources"):
+        return
+    for line, sid, published, retrieved in pkg.sql(
+        "SELECT _line, id, published, retrieved FROM sources WHERE published IS NOT NULL AND retrieved IS NOT NULL ORDER BY _line"
+    ):
+        try:
+            low = edtf_dates.parse(published).lower
+            got = dt.date.fromisoformat(retrieved)
+        except (edtf_dates.EdtfError, ValueError):
+            continue
+        if low and low > (got.year, got.month, got.day):
+            yield at_cell(
+                pkg,
+                "sources",
+                line,
+                "retrieved",
+                f"{sid} was retrieved ({retrieved}) before it was published ({published})",
+                record=sid,
+            )

@@ -1,0 +1,328 @@
+"""DP: the descriptor (datapackage.json), the table schemas and the paths they name."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..model import CONTRACT_COLUMNS, descriptor_resources
+from ..package import DESCRIPTOR
+from ..paths import resolve_inside, unsafe_reason
+from ..problems import Problem
+from ..registry import check, found
+from .common import at_json
+
+if TYPE_CHECKING:
+    from ..package import Package
+
+PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+SEMVER = (
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+# What this project requires of a descriptor on top of the Data Package v2 profile.
+METADATA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["$schema", "name", "title", "version", "created", "licenses", "sources", "contributors", "resources"],
+    "properties": {
+        "$schema": {"const": PACKAGE_PROFILE},
+        "name": {"type": "string", "pattern": r"^[a-z0-9._-]+$"},
+        "title": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "version": {"type": "string", "pattern": SEMVER},
+        "created": {"type": "string", "pattern": RFC3339},
+        "licenses": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "object", "anyOf": [{"required": ["name"]}, {"required": ["path"]}]},
+        },
+        "sources": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["title"]}},
+        "contributors": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["title"]}},
+        "resources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "object", "required": ["name", "path"], "properties": {"name": {"type": "string"}}},
+        },
+    },
+}
+
+# The smallest vocabularies the contract (DATA-MODEL.md) fixes; packages may add terms.
+CONTRACT_VOCABULARIES: dict[tuple[str, str], set[str]] = {
+    ("entities", "type"): {
+        "person",
+        "criminal_group",
+        "armed_group",
+        "state_institution",
+        "security_force",
+        "political_body",
+        "organization",
+    },
+    ("locations", "type"): {
+        "country",
+        "state",
+        "municipality",
+        "city",
+        "town",
+        "neighborhood",
+        "prison",
+        "border_area",
+        "region",
+    },
+    ("locations", "geo_precision"): {"point", "near", "municipality", "admin1", "country"},
+    ("relations", "claim_status"): {"reported", "attributed", "alleged", "suspected", "uncorroborated", "disputed"},
+    ("event_actors", "role"): {"perpetrator", "target", "victim", "authority", "participant", "subject"},
+    ("sources", "source_type"): {"journalism", "official_record", "court_record", "ngo_report", "academic", "other"},
+}
+
+
+def _resources(pkg: Package) -> list[tuple[int, dict[str, Any]]]:
+    res = pkg.descriptor.get("resources")
+    if not isinstance(res, list):
+        return []
+    return [(i, r) for i, r in enumerate(res) if isinstance(r, dict)]
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+@check("DP101", "descriptor-profile")
+def descriptor_profile(pkg: Package) -> Iterator[Problem]:
+    """datapackage.json must be a valid Data Package v2 descriptor, as frictionless reads it.
+
+    Fails: a field whose ``type`` is ``"strin"``; passes: ``"string"``.
+    """
+    import frictionless
+
+    try:
+        report = frictionless.Package.validate_descriptor(pkg.descriptor)
+    except Exception as exc:  # noqa: BLE001 - frictionless may raise on hostile input
+        yield at_json(DESCRIPTOR, "", f"frictionless cannot read the descriptor: {exc}")
+        return
+    for error in report.errors:
+        note = getattr(error, "note", "") or getattr(error, "message", "")
+        if "is not safe" in note:
+            continue  # DP103 reports unsafe paths, with the reason
+        yield at_json(
+            DESCRIPTOR,
+            _guess_pointer(pkg, note),
+            f"frictionless: {note}",
+            hint="see https://datapackage.org/standard/data-package/",
+        )
+
+
+def _guess_pointer(pkg: Package, note: str) -> str:
+    """The JSON pointer a frictionless note is about: its 'at property' path, or a field it quotes."""
+    m = re.search(r"at property '([^']*)'", note)
+    if m:
+        return "/" + m.group(1)
+    for i, res in _resources(pkg):
+        fields = res.get("schema", {}).get("fields", []) if isinstance(res.get("schema"), dict) else []
+        for j, f in enumerate(fields if isinstance(fields, list) else []):
+            if isinstance(f, dict) and any(f'"{v}"' in note for v in f.values() if isinstance(v, str)):
+                return f"/resources/{i}/schema/fields/{j}"
+    return ""
+
+
+@check("DP102", "descriptor-metadata")
+def descriptor_metadata(pkg: Package) -> Iterator[Problem]:
+    """The descriptor has name, title, a semver version, created (RFC 3339), licenses, sources, contributors.
+
+    Fails: ``"version": "1.0"``; passes: ``"version": "1.0.0"``.
+    """
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(METADATA_SCHEMA)
+    for err in sorted(validator.iter_errors(pkg.descriptor), key=lambda e: list(map(str, e.absolute_path))):
+        pointer = _pointer(err.absolute_path)
+        where = pointer or "the descriptor"
+        yield at_json(DESCRIPTOR, pointer, f"{where}: {_plain(err)}", hint=_metadata_hint(err))
+
+
+def _plain(err: Any) -> str:
+    if err.validator == "pattern":
+        return f"{err.instance!r} does not have the required form"
+    if err.validator == "const":
+        return f"must be {err.validator_value!r}"
+    return err.message
+
+
+def _metadata_hint(err: Any) -> str | None:
+    path = list(err.absolute_path)
+    if path[:1] == ["version"]:
+        return "use semantic versioning: MAJOR.MINOR.PATCH, e.g. 1.2.0"
+    if path[:1] == ["created"]:
+        return "use an RFC 3339 timestamp, e.g. 2026-11-24T00:00:00Z"
+    if err.validator == "required":
+        return "see the Package metadata section of docs/data-dictionary.md"
+    return None
+
+
+@check("DP103", "path-unsafe")
+def paths_stay_inside(pkg: Package) -> Iterator[Problem]:
+    """Every path stays inside the package: no absolute path, no '..', no symlink leading out.
+
+    Fails: ``"path": "../secrets.csv"``; passes: ``"path": "data/entities.csv"``.
+    """
+    for i, res in _resources(pkg):
+        paths = res.get("path")
+        items = list(enumerate(paths)) if isinstance(paths, list) else [(None, paths)]
+        for j, p in items:
+            pointer = f"/resources/{i}/path" + (f"/{j}" if j is not None else "")
+            if p is None:
+                continue
+            reason = unsafe_reason(p)
+            if reason is None and isinstance(p, str):
+                _, reason = resolve_inside(pkg.root, p)
+            if reason:
+                yield at_json(
+                    DESCRIPTOR,
+                    pointer,
+                    f"resource path {p!r}: {reason}",
+                    hint="give a relative path inside the package, such as data/<table>.csv",
+                )
+    described = {r.get("path") for _, r in _resources(pkg)}
+    for schema_path, pointer, reason in pkg.path_problems:
+        table = next((t for t in pkg.model.tables.values() if t.schema_path == schema_path), None)
+        if table is not None and table.path in described:
+            continue  # the same path in the descriptor was reported above
+        yield at_json(
+            schema_path, pointer, f"table path: {reason}", hint="x-table.path must be data/<table>.csv inside the package"
+        )
+    if pkg.usable("sources"):
+        from .common import at_cell
+
+        for line, sid, rel in pkg.sql("SELECT _line, id, path FROM sources WHERE path IS NOT NULL ORDER BY _line"):
+            reason = unsafe_reason(rel)
+            if reason is None:
+                _, reason = pkg.seed_path(rel)
+            if reason and reason != "no seeds/ directory":
+                yield at_cell(
+                    pkg,
+                    "sources",
+                    line,
+                    "path",
+                    f"source path {rel!r}: {reason}",
+                    record=sid,
+                    hint="give the file's path relative to seeds/, e.g. publisher-title.txt",
+                )
+
+
+@check("DP104", "resource-missing")
+def resources_present(pkg: Package) -> Iterator[Problem]:
+    """Every table of the model is a resource of the descriptor and its CSV file exists.
+
+    Fails: schemas/events.schema.json exists but data/events.csv does not.
+    """
+    index = {r.get("name"): i for i, r in _resources(pkg)}
+    for name, loaded in pkg.tables.items():
+        if name not in index:
+            yield at_json(
+                DESCRIPTOR,
+                "/resources",
+                f"no resource for table {name!r} (schemas/{name}.schema.json)",
+                hint="run `tda generate` to rebuild the resources from schemas/",
+            )
+        target, _ = resolve_inside(pkg.root, loaded.table.path)
+        if target is not None and not target.is_file():
+            pointer = f"/resources/{index[name]}/path" if name in index else "/resources"
+            yield at_json(
+                DESCRIPTOR,
+                pointer,
+                f"{loaded.table.path} (table {name!r}) does not exist",
+                hint=f"create it with the header row from {loaded.table.schema_path}",
+            )
+
+
+@check("DP105", "resource-unknown")
+def resources_known(pkg: Package) -> Iterator[Problem]:
+    """Each descriptor resource is a table of the model, listed once.
+
+    Fails: a resource named ``victims`` with no schemas/victims.schema.json; two resources named ``entities``.
+    """
+    seen: set[str] = set()
+    for i, res in _resources(pkg):
+        name = res.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            yield at_json(DESCRIPTOR, f"/resources/{i}/name", f"resource {name!r} is listed twice")
+        elif name not in pkg.model.tables:
+            yield at_json(
+                DESCRIPTOR,
+                f"/resources/{i}/name",
+                f"resource {name!r} has no table schema in schemas/",
+                hint=f"add schemas/{name}.schema.json, or remove the resource",
+            )
+        seen.add(name)
+
+
+@check("DP106", "descriptor-stale")
+def descriptor_current(pkg: Package) -> Iterator[Problem]:
+    """Each resource in datapackage.json equals the one generated from schemas/ (one source of truth).
+
+    Fails: a field added to schemas/entities.schema.json but not to datapackage.json.
+    """
+    generated = {r["name"]: r for r in descriptor_resources(pkg.model)}
+    order = [r["name"] for r in descriptor_resources(pkg.model)]
+    present = [r.get("name") for _, r in _resources(pkg)]
+    for i, res in _resources(pkg):
+        want = generated.get(res.get("name"))
+        if want is None:
+            continue
+        for key in sorted(set(want) | set(res)):
+            if json.dumps(want.get(key), sort_keys=True) != json.dumps(res.get(key), sort_keys=True):
+                yield at_json(
+                    DESCRIPTOR,
+                    f"/resources/{i}/{key}",
+                    f"resource {res.get('name')!r}: {key!r} differs from what schemas/ generates",
+                    hint="run `tda generate` (schemas/*.schema.json is the source; datapackage.json is generated)",
+                )
+    known = [n for n in present if n in generated]
+    if known != [n for n in order if n in known]:
+        yield at_json(DESCRIPTOR, "/resources", "resources are not in the generated order", hint="run `tda generate`")
+
+
+@check("DP107", "contract-violated")
+def contract_kept(pkg: Package) -> Iterator[Problem]:
+    """The schemas keep the contract: every table, fixed column, id prefix and base vocabulary.
+
+    Fails: schemas/relations.schema.json without ``claim_status``; passes: extra columns added.
+    """
+    for name, (prefix, columns) in CONTRACT_COLUMNS.items():
+        table = pkg.model.table(name)
+        if table is None:
+            yield found(
+                f"the contract table {name!r} has no schema",
+                path="schemas",
+                line=None,
+                hint=f"restore schemas/{name}.schema.json (DATA-MODEL.md fixes this table)",
+            )
+            continue
+        if table.id_prefix != prefix:
+            yield at_json(table.schema_path, "/x-table/idPrefix", f"table {name!r} must use the id prefix {prefix!r}")
+        missing = [c for c in columns if c not in table.field_names]
+        for c in missing:
+            yield at_json(
+                table.schema_path,
+                "/properties",
+                f"table {name!r} lacks the fixed column {c!r}",
+                hint="columns may be added, never dropped or renamed (DATA-MODEL.md)",
+            )
+    for (name, column), terms in CONTRACT_VOCABULARIES.items():
+        tables = [name] if name != "relations" else ["relations", "presence", "activities", "events"]
+        for tname in tables:
+            table = pkg.model.table(tname)
+            f = table.field(column) if table else None
+            if f is None or f.enum is None:
+                continue
+            lost = sorted(terms - set(f.enum))
+            if lost:
+                yield at_json(
+                    table.schema_path, f"/properties/{column}/enum", f"{tname}.{column} drops contract terms: {', '.join(lost)}"
+                )

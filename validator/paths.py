@@ -1,0 +1,40 @@
+"""Keeping every path a package names inside the package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+
+def unsafe_reason(rel: object) -> str | None:
+    """Why ``rel`` may not be used as a path inside a package, or None if it is fine.
+
+    This looks at the text only; ``resolve_inside`` also follows symlinks on disk.
+    """
+    if not isinstance(rel, str):
+        return "a path must be a string"
+    if not rel:
+        return "the path is empty"
+    if "\x00" in rel:
+        return "the path contains a NUL character"
+    if "\\" in rel:
+        return "the path uses a backslash; use '/'"
+    if rel.startswith("/") or PurePosixPath(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
+        return "the path is absolute"
+    if "://" in rel:
+        return "the path is a URL; resources must be local files"
+    if any(part == ".." for part in rel.split("/")):
+        return "the path climbs out with '..'"
+    return None
+
+
+def resolve_inside(root: Path, rel: str) -> tuple[Path | None, str | None]:
+    """The real path of ``rel`` under ``root``, or (None, reason) if it would leave the package."""
+    reason = unsafe_reason(rel)
+    if reason:
+        return None, reason
+    real_root = Path(os.path.realpath(root))
+    target = Path(os.path.realpath(real_root / rel))
+    if target != real_root and real_root not in target.parents:
+        return None, "the path leads outside the package through a symbolic link"
+    return target, None

@@ -1,0 +1,85 @@
+"""The registry of checks: one permanent code per rule.
+
+A check is a small function that takes the loaded package and yields problems; it never
+raises for bad data. Register it with ``@check(code, name)``; its docstring's first line is
+the rule as the documentation shows it, the rest may show a passing and a failing example.
+Codes are permanent: a retired code is listed in RETIRED and never reused.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from .package import Package
+
+CheckFunc = Callable[["Package"], Iterator[Problem]]
+
+FAMILIES = {
+    "DP": "Descriptor and paths",
+    "CS": "CSV files",
+    "SC": "Cells against the table schema",
+    "PV": "Provenance",
+    "KY": "Identifiers and references",
+    "DT": "Dates",
+    "LC": "Locations",
+    "RL": "Relations",
+    "TX": "Text hygiene",
+    "CH": "Change rules (validate --since)",
+}
+
+# Codes that once existed and must never be given to another rule.
+RETIRED: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    code: str
+    name: str
+    severity: Severity
+    func: CheckFunc
+    rule: str
+    doc: str
+
+    @property
+    def family(self) -> str:
+        return self.code[:2]
+
+
+CHECKS: dict[str, CheckInfo] = {}
+
+
+def check(code: str, name: str, severity: Severity = "error") -> Callable[[CheckFunc], CheckFunc]:
+    """Register ``func`` as the check for ``code``."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if code in CHECKS:
+            raise ValueError(f"check code {code} registered twice")
+        if code in RETIRED:
+            raise ValueError(f"check code {code} is retired and cannot be reused")
+        if code[:2] not in FAMILIES:
+            raise ValueError(f"check code {code} has an unknown family")
+        doc = inspect.cleandoc(func.__doc__ or "")
+        if not doc:
+            raise ValueError(f"check {code} needs a docstring stating its rule")
+        rule = doc.splitlines()[0]
+        CHECKS[code] = CheckInfo(code, name, severity, func, rule, doc)
+        return func
+
+    return register
+
+
+def found(message: str, *, path: str, **kw: Any) -> Problem:
+    """A problem as a check reports it; the runner stamps the check's code and severity."""
+    return Problem(code="", message=message, path=path, **kw)
+
+
+def all_checks() -> list[CheckInfo]:
+    from . import checks  # noqa: F401  (importing the modules registers the checks)
+
+    return [CHECKS[c] for c in sorted(CHECKS)]
