@@ -1,0 +1,137 @@
+"""The command line: exit codes, formats, and clean messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from casepkg import CASES, build_base, build_case
+
+from validator.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "validator", *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_clean_package_exits_0(tmp_path: Path) -> None:
+    result = run("validate", str(build_base(tmp_path / "p")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("valid: 0 errors")
+
+
+def test_problems_exit_1_with_editor_positions(tmp_path: Path) -> None:
+    result = run("validate", str(build_case(CASES / "PV402", tmp_path / "p")))
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("data/citations.csv:2:94: PV402 quote not found in src-insightcrime-tda-profile")
+    assert "    hint: copy the words from seeds/insightcrime-tren-de-aragua-profile.txt exactly" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("invalid: 1 error, 0 warnings in 9 tables")
+
+
+def test_json_format_is_stable(tmp_path: Path) -> None:
+    result = run("validate", "--format", "json", str(build_case(CASES / "KY504", tmp_path / "p")))
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert list(data) == sorted(data)
+    assert data["valid"] is False and data["summary"]["errors"] == 1
+    (p,) = data["problems"]
+    assert p == {
+        "code": "KY504",
+        "name": "foreign-key",
+        "severity": "error",
+        "path": "data/relations.csv",
+        "line": 4,
+        "column": 72,
+        "field": "object_id",
+        "record": "rel-tren-de-aragua-conflict-eln",
+        "message": "object_id 'ent-unknown' is not an id in entities",
+        "hint": "add the row to entities, or fix the id",
+    }
+
+
+def test_github_format_annotates(tmp_path: Path) -> None:
+    result = run("validate", "--format", "github", str(build_case(CASES / "PV405", tmp_path / "p")))
+    assert result.returncode == 0
+    assert result.stdout.startswith("::warning file=data/relations.csv,line=2,col=111,title=PV405 hedged-but-reported::")
+
+
+def test_github_format_is_the_default_in_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["validate", str(build_case(CASES / "KY504", tmp_path / "p"))]) == 1
+    assert capsys.readouterr().out.startswith("::error file=data/relations.csv,line=4,col=72,title=KY504 foreign-key::")
+
+
+def test_markdown_format(tmp_path: Path) -> None:
+    result = run("validate", "--format", "markdown", str(build_case(CASES / "KY504", tmp_path / "p")))
+    assert "| `data/relations.csv:4:72` | KY504 | object_id 'ent-unknown' is not an id in entities |" in result.stdout
+
+
+def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
+    pkg = str(build_case(CASES / "PV406", tmp_path / "p"))
+    assert run("validate", pkg).returncode == 0
+    assert run("validate", "--strict", pkg).returncode == 1
+
+
+def test_select_and_ignore(tmp_path: Path) -> None:
+    pkg = str(build_case(CASES / "DT604", tmp_path / "p"))
+    only = json.loads(run("validate", "--format", "json", "--select", "DT604", pkg).stdout)
+    assert only["summary"]["by_code"] == {"DT604": 1}
+    rest = json.loads(run("validate", "--format", "json", "--ignore", "DT6", pkg).stdout)
+    assert rest["valid"] is True
+
+
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        (None, "no datapackage.json"),
+        ("{not json", "datapackage.json:1:2: not valid JSON"),
+        ("[1, 2]", "must be a JSON object, not list"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("\ufeff{}", "byte order mark"),
+    ],
+)
+def test_unreadable_descriptor_exits_2(tmp_path: Path, content: str | None, needle: str) -> None:
+    pkg = build_base(tmp_path / "p")
+    if content is None:
+        (pkg / "datapackage.json").unlink()
+    else:
+        (pkg / "datapackage.json").write_text(content, encoding="utf-8")
+    result = run("validate", str(pkg))
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_directory_exits_2(tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "no such directory" in result.stderr
+
+
+def test_grouping_caps_a_flood(tmp_path: Path) -> None:
+    pkg = build_base(tmp_path / "p")
+    lines = (pkg / "data/citations.csv").read_text().splitlines()
+    bad = [lines[0]] + [line.replace(",src-insightcrime-tda-profile,", ",src-unknown,") for line in lines[1:]]
+    (pkg / "data/citations.csv").write_text("\n".join(bad) + "\n")
+    result = run("validate", "--max-per-group", "5", str(pkg))
+    import re
+
+    assert len(re.findall(r"^data/citations\.csv:\d+:\d+: KY504 ", result.stdout, re.M)) == 5
+    assert "data/citations.csv: KY504 ... and 12 more like this" in result.stdout
+
+
+def test_every_command_is_documented() -> None:
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name in sub.choices:
+        assert f"## tda {name}" in doc
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docs/cli.md" in readme
