@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from . import __version__
 from .problems import CannotRun
@@ -18,50 +17,9 @@ from .problems import CannotRun
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
 
-def _codes(value: str) -> list[str]:
-    return [c.strip() for c in value.split(",") if c.strip()]
-
-
-def _default_format() -> str:
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .report import render
-    from .runner import validate
-
-    report = validate(args.package, select=args.select, ignore=args.ignore, strict=args.strict, max_per_group=args.max_per_group)
-    sys.stdout.write(render(report, args.format))
-    return EXIT_OK if report.valid else EXIT_PROBLEMS
-
-
-def cmd_checks(args: argparse.Namespace) -> int:
-    from .registry import all_checks
-
-    for c in all_checks():
-        sys.stdout.write(f"{c.code}  {c.name:<28} {c.severity:<8} {c.rule}\n")
-    return EXIT_OK
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    from .generate import stale_files, write_generated
-
-    root = Path(args.package)
-    if not (root / "datapackage.json").is_file():
-        raise CannotRun(f"no datapackage.json in {root}")
-    if args.check:
-        stale = stale_files(root)
-        for rel in stale:
-            sys.stdout.write(f"{rel}: out of date; run `tda generate`\n")
-        if not stale:
-            sys.stdout.write("generated files are up to date\n")
-        return EXIT_PROBLEMS if stale else EXIT_OK
-    for rel in write_generated(root):
-        sys.stdout.write(f"wrote {rel}\n")
-    return EXIT_OK
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from .commands import command_modules
+
     parser = argparse.ArgumentParser(
         prog="tda",
         description="Validate and publish the Tren de Aragua data package.",
@@ -69,54 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tda {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser(
-        "validate",
-        help="check the package against every rule of the data model",
-        description="Check the package: descriptor, CSV files, cells, keys, provenance, dates, "
-        "locations, relations and text hygiene. Prints one line per problem as path:line:column: CODE message.",
-    )
-    p.add_argument("package", nargs="?", default=".", help="package directory (or its datapackage.json); default: .")
-    p.add_argument(
-        "--format",
-        choices=["text", "json", "github", "markdown"],
-        default=None,
-        help="output format (default: text; github inside GitHub Actions)",
-    )
-    p.add_argument("--strict", action="store_true", help="warnings fail too")
-    p.add_argument(
-        "--select",
-        type=_codes,
-        default=None,
-        metavar="CODES",
-        help="run only these checks: comma-separated codes or prefixes, e.g. DT,PV402",
-    )
-    p.add_argument("--ignore", type=_codes, default=None, metavar="CODES", help="skip these checks (codes or prefixes)")
-    p.add_argument(
-        "--max-per-group",
-        type=int,
-        default=20,
-        metavar="N",
-        help="show at most N problems of one code in one file; 0 shows all (default: 20)",
-    )
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser(
-        "checks",
-        help="list every check with its code and rule",
-        description="List every check: code, name, level and the rule it enforces.",
-    )
-    p.set_defaults(func=cmd_checks)
-
-    p = sub.add_parser(
-        "generate",
-        help="regenerate datapackage.json resources and docs from schemas/",
-        description="Regenerate the files derived from schemas/*.schema.json and the code: "
-        "datapackage.json resources, docs/data-dictionary.md, docs/checks.md, docs/cli.md.",
-    )
-    p.add_argument("package", nargs="?", default=".", help="package directory; default: .")
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is stale")
-    p.set_defaults(func=cmd_generate)
+    for mod in command_modules():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
     return parser
 
 
@@ -180,8 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_CANNOT_RUN
-    if getattr(args, "format", "") is None:
-        args.format = _default_format()
     return _run(args.func, args)
 
 
