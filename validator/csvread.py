@@ -3,9 +3,20 @@
 The rules for the files are DATA-MODEL.md's: UTF-8 without BOM, LF line ends, a header row,
 comma separator, RFC 4180 quoting. What this module finds wrong is recorded as ``Finding``s
 (kind, line, column, detail); the checks in ``checks/files.py`` turn them into problems with
-their codes. The values come from Python's ``csv`` module in strict mode; a small scanner only
-locates where each cell starts (for columns) and catches a quote inside an unquoted cell,
-which ``csv`` would silently accept.
+their codes.
+
+Two paths give the same result:
+
+- the fast path (``_read_fast``) checks the bytes with vectorised scans (numpy), parses with
+  pyarrow's multi-threaded CSV reader, and maps row i to line i + 2. It declines, returning
+  None, at the first sign of anything unusual: a carriage return, NUL, blank line, a quote in a
+  place RFC 4180 does not allow, a record spanning lines, a very long line, a duplicate header,
+  invalid UTF-8, a wrong field count;
+- the exact path (``_read_exact``) decodes the text and parses it with Python's ``csv`` module in
+  strict mode, recording every finding with its line and column; a small scanner locates where
+  each cell starts and catches a quote inside an unquoted cell, which ``csv`` silently accepts.
+
+A clean file thus costs a few vectorised passes; a broken one gets precise positions.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ import csv
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 # Limits (documented in docs/limits.md; a later change may raise them, never silently).
 MAX_FILE_BYTES = 1 << 30  # 1 GiB per CSV file
@@ -33,13 +45,29 @@ class Finding:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class CharProfile:
+    """Which characters a file contains, so text checks can skip files that cannot fail them."""
+
+    ascii_controls: bool  # a byte 0x01-0x1F other than LF, or 0x7F
+    non_ascii: frozenset[int]  # distinct code points >= 0x80
+
+
 @dataclass
 class CsvFile:
-    """A parsed CSV file. ``records`` are the well-formed data rows, ``lines`` where each starts."""
+    """A parsed CSV file.
+
+    Rows come either as ``arrow`` (fast path: one string column per header name, row i on line
+    i + 2) or as ``records`` with ``lines`` (exact path: where each record starts).
+    """
 
     rel: str
     size: int = 0
-    text: str | None = None  # decoded text without BOM; None when it is not UTF-8
+    text: str | None = None  # decoded text without BOM (exact path); None when not decoded
+    raw: bytes | None = None  # the bytes without BOM (fast path)
+    arrow: Any = None  # pyarrow.Table (fast path)
+    newlines: Any = None  # numpy offsets of every LF in ``raw`` (fast path)
+    chars: CharProfile | None = None
     findings: list[Finding] = field(default_factory=list)
     header: list[str] | None = None
     records: list[list[str]] = field(default_factory=list)
@@ -64,8 +92,22 @@ class CsvFile:
         i = bisect_right(starts, offset) - 1
         return i + 1, offset - starts[i] + 1
 
+    @property
+    def row_count(self) -> int:
+        return self.arrow.num_rows if self.arrow is not None else len(self.records)
+
+    def line_numbers(self) -> list[int] | None:
+        """Line of each row (None on the fast path, where row i is on line i + 2)."""
+        return None if self.arrow is not None else self.lines
+
     def cell_position(self, line: int, field_index: int) -> tuple[int, int]:
         """Where the ``field_index``-th cell (0-based) of the record starting at ``line`` begins."""
+        if self.text is None and self.raw is not None:
+            text = _line_text(self.raw, self.newlines, line)
+            offsets = cell_offsets(text, 0) if text is not None else []
+            if field_index < len(offsets):
+                return line, offsets[field_index] + 1
+            return line, 1
         if self.text is None:
             return line, 1
         starts = self.line_starts()
@@ -160,8 +202,27 @@ def _decode(rel: str, data: bytes, out: CsvFile) -> str | None:
         return None
 
 
+def _line_text(raw: bytes, newlines: Any, line: int) -> str | None:
+    """The text of one line (1-based) of ``raw``; only used to position a few problems."""
+    if line < 1 or line - 2 >= len(newlines):
+        return None
+    start = int(newlines[line - 2]) + 1 if line >= 2 else 0
+    end = int(newlines[line - 1]) if line - 1 < len(newlines) else len(raw)
+    return raw[start:end].decode("utf-8", "replace")
+
+
 def read_csv(rel: str, data: bytes) -> CsvFile:
     """Parse ``data`` (the bytes of ``rel``) into a CsvFile, recording what is wrong."""
+    fast = _read_fast(rel, data)
+    if fast is not None:
+        return fast
+    out = _read_exact(rel, data)
+    if out.text is not None:
+        out.chars = _profile_text(out.text)
+    return out
+
+
+def _read_exact(rel: str, data: bytes) -> CsvFile:
     out = CsvFile(rel=rel, size=len(data))
     if len(data) > MAX_FILE_BYTES:
         out.findings.append(Finding("too_large", 1, 1, f"the file has {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}"))
@@ -253,3 +314,152 @@ def _parse(text: str, out: CsvFile) -> None:
     if out.header is None:
         out.findings.append(Finding("empty", 1, 1))
         out.rows_usable = False
+
+
+# --- the fast path -------------------------------------------------------------------------------
+
+# A whole RFC 4180 line (no line breaks inside cells): quoted cells with doubled quotes, or
+# unquoted cells without quotes.
+_RFC_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^,"\n]*)(?:,(?:"(?:[^"]|"")*"|[^,"\n]*))*')
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b != 0x0A) + b"\x7f"
+
+
+def _read_fast(rel: str, data: bytes) -> CsvFile | None:
+    """Parse a clean file with vectorised checks and pyarrow; None if it needs the exact path."""
+    if not data or len(data) > MAX_FILE_BYTES or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    findings = []
+    if data.startswith(BOM):
+        findings.append(Finding("bom", 1, 1))
+        data = data[len(BOM) :]
+    if b"\r" in data or b"\x00" in data or b"\n\n" in data or data.startswith(b"\n"):
+        return None
+    import numpy as np
+
+    a = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(a == 10)
+    # Longest line: a cell can be no longer, so short lines mean no cell over the limit.
+    bounds = np.concatenate(([-1], newlines, [len(a)]))
+    if int(np.diff(bounds).max()) > MAX_CELL_CHARS:
+        return None
+    if not _quotes_in_place(a):
+        return None
+    end = int(newlines[0]) if len(newlines) else len(data)
+    try:
+        header_line = data[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header = next(csv.reader([header_line], strict=True), [])
+    if not header or len(set(header)) != len(header) or len(header) > MAX_FIELDS:
+        return None
+    table = _arrow_parse(data, header)
+    if table is None:
+        return None
+    rows = table.num_rows
+    if len(newlines) != rows + (1 if data.endswith(b"\n") else 0):
+        return None  # a record spans lines, or the header is not the only line before the rows
+    if not _quoted_lines_valid(data, newlines, table):
+        return None
+    if not data.endswith(b"\n"):
+        last = data[int(newlines[-1]) + 1 :] if len(newlines) else data
+        findings.append(Finding("no_final_newline", len(newlines) + 1, len(last.decode("utf-8")) + 1))
+    out = CsvFile(rel=rel, size=len(data), raw=data, arrow=table, newlines=newlines, header=header, findings=findings)
+    out.chars = _profile_bytes(a, len(newlines))
+    return out
+
+
+def _quotes_in_place(a: Any) -> bool:
+    """No double quote between two ordinary characters: in RFC 4180 a quote opens a cell (after
+    a comma or line start), closes it (before a comma or line end), or pairs with another."""
+    import numpy as np
+
+    q = np.flatnonzero(a == 34)
+    if not len(q):
+        return True
+    delim = np.zeros(256, dtype=bool)
+    delim[[44, 10, 34]] = True
+    prev = np.where(q > 0, a[np.maximum(q - 1, 0)], 10)
+    nxt = np.where(q < len(a) - 1, a[np.minimum(q + 1, len(a) - 1)], 10)
+    return not bool(np.any(~delim[prev] & ~delim[nxt]))
+
+
+def _arrow_parse(data: bytes, header: list[str]) -> Any:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        return pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(use_threads=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, pa.ArrowKeyError, ValueError):
+        return None
+
+
+def _quoted_lines_valid(data: bytes, newlines: Any, table: Any) -> bool:
+    """Rows whose values hold a double quote: their lines must be RFC 4180 (the byte scan cannot
+    tell a quote inside an unquoted cell, such as ``a""b``, from a doubled one in a quoted cell)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    mask = None
+    for col in table.columns:
+        hit = pc.fill_null(pc.match_substring(col, '"'), False)
+        mask = hit if mask is None else pc.or_(mask, hit)
+    if mask is None:
+        return True
+    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    starts = np.concatenate(([-1], newlines))
+    for r in rows.tolist():
+        begin = int(starts[r + 1]) + 1  # row r is line r + 2; newlines[r] ends line r + 1
+        end = int(newlines[r + 1]) if r + 1 < len(newlines) else len(data)
+        if not _RFC_LINE.fullmatch(data[begin:end].decode("utf-8")):
+            return False
+    return True
+
+
+def _profile_bytes(a: Any, newlines: int) -> CharProfile:
+    import numpy as np
+
+    controls = int(np.count_nonzero(a < 0x20)) > newlines or bool(np.any(a == 0x7F))
+    lead = np.flatnonzero(a >= 0xC0)
+    if not len(lead):
+        return CharProfile(controls, frozenset())
+    n = len(a)
+    b0 = a[lead].astype(np.uint32)
+
+    def cont(k: int) -> Any:
+        return (a[np.minimum(lead + k, n - 1)] & 0x3F).astype(np.uint32)
+
+    cp = np.where(
+        b0 < 0xE0,
+        ((b0 & 0x1F) << 6) | cont(1),
+        np.where(
+            b0 < 0xF0,
+            ((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2),
+            ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+        ),
+    )
+    present = np.flatnonzero(np.bincount(cp, minlength=0x80))
+    return CharProfile(controls, frozenset(present.tolist()))
+
+
+def _profile_text(text: str) -> CharProfile:
+    chars = set(text)
+    controls = any(c in chars for c in _CONTROL_BYTES.decode("ascii"))
+    return CharProfile(controls, frozenset(ord(c) for c in chars if ord(c) >= 0x80))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import csvread
 from .model import Model, Table, load_model
-from .paths import resolve_inside
+from .paths import resolve_inside, unsafe_reason
 from .problems import CannotRun, Problem
 
 if TYPE_CHECKING:
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 10 << 20  # 10 MiB
 MAX_SOURCE_BYTES = 64 << 20  # one seed document
+
+
+@dataclass(frozen=True)
+class IdOrder:
+    """How a table's ids are ordered: the first row out of order, and repeated ids."""
+
+    first_unsorted: tuple[int, str, str] | None  # (line, id, the id before it)
+    duplicates: list[tuple[int, str, int]]  # (line, id, line of its first occurrence)
 
 
 @dataclass
@@ -60,9 +69,12 @@ class Package:
         self.tables: dict[str, LoadedTable] = {}
         self.path_problems: list[tuple[str, str, str]] = []  # (file, json pointer, reason)
         self._db: duckdb.DuckDBPyConnection | None = None
+        self._registered: dict[str, pyarrow.Table] = {}
         self._source_maps: dict[str, dict[str, Any]] = {}
         self._seed_cache: dict[str, bytes | None] = {}
         self.cache: dict[str, Any] = {}  # results the checks share (parsed dates, source files ...)
+        self.selected: set[str] | None = None  # codes of the checks this run (None: all)
+        self._executor: Any = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -103,7 +115,7 @@ class Package:
         loaded.header_ok = (
             parsed.header is not None and all(n in loaded.column_index for n in names) and len(set(header)) == len(header)
         )
-        if parsed.header is not None:
+        if parsed.header is not None and parsed.arrow is None:
             width = len(header)
             keep_records, keep_lines = [], []
             for rec, line in zip(parsed.records, parsed.lines, strict=True):
@@ -132,7 +144,8 @@ class Package:
             extra_tbl, extra_id = [], []
             for name, loaded in self.tables.items():
                 if loaded.usable:
-                    self._db.register(name, self._arrow(loaded))
+                    self._registered[name] = self._arrow(loaded)
+                    self._db.register(name, self._registered[name])
                     extra_tbl += [name] * len(loaded.ragged_ids)
                     extra_id += loaded.ragged_ids
             # ids of rows left out for a broken record: references to them are not reported again
@@ -145,12 +158,85 @@ class Package:
         import pyarrow as pa
 
         assert loaded.csv is not None
+        if loaded.csv.arrow is not None:
+            import numpy as np
+
+            table = loaded.csv.arrow.select(loaded.table.field_names)
+            lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+            return table.add_column(0, "_line", lines)
         records = loaded.csv.records
         cols: dict[str, Any] = {"_line": pa.array(loaded.csv.lines, type=pa.int64())}
         for name in loaded.table.field_names:
             i = loaded.column_index[name]
             cols[name] = pa.array([r[i] if r[i] != "" else None for r in records], type=pa.string())
         return pa.table(cols)
+
+    # -- background work -------------------------------------------------------------------
+
+    def background(self, key: str, fn: Callable[[], Any]) -> None:
+        """Start ``fn`` in a worker thread; ``result(key)`` waits for it. Used for work that
+        spends its time outside the GIL's contention with the database (imports, JSON parsing)."""
+        if key in self.cache:
+            return
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
+        self.cache[key] = self._executor.submit(fn)
+
+    def result(self, key: str, fn: Callable[[], Any]) -> Any:
+        """The value of background work ``key`` (computed now if it was never started)."""
+        if key not in self.cache:
+            self.cache[key] = fn()
+            return self.cache[key]
+        value = self.cache[key]
+        return value.result() if hasattr(value, "result") and callable(value.result) else value
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    def id_order(self, name: str) -> IdOrder:
+        """Sortedness and duplicates of a table's ids, from adjacent comparisons when it is sorted."""
+        key = f"id_order:{name}"
+        if key not in self.cache:
+            self.cache[key] = self._id_order(name)
+        return self.cache[key]
+
+    def _id_order(self, name: str) -> IdOrder:
+        import pyarrow.compute as pc
+
+        self.db  # noqa: B018 - registers the tables
+        table = self._registered[name]
+        ids, lines = table.column("id"), table.column("_line")
+        n = len(ids)
+        if n < 2:
+            return IdOrder(None, [])
+        before, after = ids.slice(0, n - 1), ids.slice(1)
+        down = pc.indices_nonzero(pc.fill_null(pc.less(after, before), False))
+        first_unsorted = None
+        if len(down):
+            i = down[0].as_py() + 1
+            first_unsorted = (lines[i].as_py(), ids[i].as_py(), ids[i - 1].as_py())
+            rows = self.sql(
+                f"SELECT _line, id, first_line FROM (SELECT _line, id, min(_line) OVER (PARTITION BY id) AS first_line "
+                f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
+            )
+            return IdOrder(first_unsorted, [tuple(r) for r in rows])
+        same = pc.indices_nonzero(pc.fill_null(pc.equal(after, before), False)).to_pylist()
+        dups = []
+        run_start: dict[int, int] = {}
+        for j in same:  # rows j and j + 1 share an id; a run of equal ids points at its first line
+            start = run_start.get(j, j)
+            run_start[j + 1] = start
+            dups.append((lines[j + 1].as_py(), ids[j + 1].as_py(), lines[start].as_py()))
+        return IdOrder(None, dups)
+
+    def arrow(self, name: str) -> pyarrow.Table:
+        """The table as registered in the database (text columns and ``_line``)."""
+        self.db  # noqa: B018 - registers the tables
+        return self._registered[name]
 
     def ids_sql(self, name: str) -> str:
         """SQL for every id of a table, including those of records left out for a wrong field count."""
@@ -210,7 +296,31 @@ class Package:
     # -- seeds -----------------------------------------------------------------------------
 
     def seed_path(self, rel: str) -> tuple[Path | None, str | None]:
-        return resolve_inside(self.root / "seeds", rel) if (self.root / "seeds").is_dir() else (None, "no seeds/ directory")
+        seeds = self.root / "seeds"
+        if not seeds.is_dir():
+            return None, "no seeds/ directory"
+        if rel in self._plain_seeds() and unsafe_reason(rel) is None:
+            return seeds / rel, None
+        return resolve_inside(seeds, rel)
+
+    def _plain_seeds(self) -> set[str]:
+        """Relative paths of the regular files under seeds/ reached without any symlink
+        (listed once, so that thousands of sources do not each resolve their path)."""
+        if "plain_seeds" not in self.cache:
+            import os
+
+            seeds = self.root / "seeds"
+            found: set[str] = set()
+            if not seeds.is_symlink():
+                for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
+                    base = Path(dirpath)
+                    dirnames[:] = [d for d in dirnames if not (base / d).is_symlink()]
+                    for f in filenames:
+                        p = base / f
+                        if not p.is_symlink():
+                            found.add(p.relative_to(seeds).as_posix())
+            self.cache["plain_seeds"] = found
+        return self.cache["plain_seeds"]
 
     def seed_bytes(self, rel: str) -> bytes | None:
         return self._seed_cache.get(rel) if rel in self._seed_cache else self._read_seed(rel)

@@ -45,6 +45,7 @@ class CheckInfo:
     func: CheckFunc
     rule: str
     doc: str
+    prepare: Callable[[Package], None] | None = None  # starts slow, independent work early
 
     @property
     def family(self) -> str:
@@ -54,8 +55,14 @@ class CheckInfo:
 CHECKS: dict[str, CheckInfo] = {}
 
 
-def check(code: str, name: str, severity: Severity = "error") -> Callable[[CheckFunc], CheckFunc]:
-    """Register ``func`` as the check for ``code``."""
+def check(
+    code: str, name: str, severity: Severity = "error", prepare: Callable[[Package], None] | None = None
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register ``func`` as the check for ``code``.
+
+    ``prepare(pkg)``, if given, runs before any check and may start work in the background
+    (``pkg.background``): loading a gazetteer or a library while the database scans the tables.
+    """
 
     def register(func: CheckFunc) -> CheckFunc:
         if code in CHECKS:
@@ -68,7 +75,7 @@ def check(code: str, name: str, severity: Severity = "error") -> Callable[[Check
         if not doc:
             raise ValueError(f"check {code} needs a docstring stating its rule")
         rule = doc.splitlines()[0]
-        CHECKS[code] = CheckInfo(code, name, severity, func, rule, doc)
+        CHECKS[code] = CheckInfo(code, name, severity, func, rule, doc, prepare)
         return func
 
     return register

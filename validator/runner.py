@@ -92,13 +92,20 @@ def validate(
     """
     pkg = package or Package.load(path)
     checks = _selected(all_checks(), select, ignore)
-    problems = run_checks(pkg, checks)
+    pkg.selected = {c.code for c in checks}
+    for info in checks:
+        if info.prepare is not None:
+            info.prepare(pkg)
+    try:
+        problems = run_checks(pkg, checks)
+    finally:
+        pkg.close()
     return build_report(pkg, problems, strict=strict, max_per_group=max_per_group)
 
 
 def build_report(pkg: Package, problems: list[Problem], *, strict: bool, max_per_group: int) -> Report:
     report = Report(root=str(pkg.root), strict=strict)
-    report.rows = {name: len(t.csv.records) for name, t in pkg.tables.items() if t.csv is not None}
+    report.rows = {name: t.csv.row_count for name, t in pkg.tables.items() if t.csv is not None}
     groups: dict[tuple[str, str], list[Problem]] = {}
     for p in problems:
         report.counts[p.severity] += 1

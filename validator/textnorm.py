@@ -1,35 +1,36 @@
 """The normalisation under which a citation's quote must occur in its source.
 
-Documented in docs/data-dictionary.md (citations.quote): Unicode NFC; every run of white space
-becomes one space; typographic single and double quotes count as the straight ones; leading and
-trailing space is ignored. Case, accents, dashes and punctuation must match exactly.
+Documented in docs/data-dictionary.md (conventions, provenance): Unicode NFC; typographic
+single and double quotes count as the straight ones; every run of white space becomes one
+space; leading and trailing space is ignored. Case, accents, dashes and punctuation must match.
 
-The checks run the SQL form over whole columns; the Python form serves hints and the site, and
-a test holds the two to the same results.
+White space is what Python's ``str.isspace`` says: ASCII \\t \\n \\v \\f \\r, the information
+separators U+001C-U+001F, U+0085, and every character of Unicode category Z. The SQL form (for
+DuckDB) spells the same class out; a test holds the two to the same results.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from functools import lru_cache
 
 SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032"
 DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033"
-_TRANSLATE = str.maketrans({**{c: "'" for c in SINGLE_QUOTES}, **{c: '"' for c in DOUBLE_QUOTES}})
-# White space: ASCII \t \n \v \f \r, and every character of Unicode category Z (Zs, Zl, Zp).
-_SPACE_CLASS = "[\\t\\n\\x0b\\x0c\\r\\p{Z}]+"
+_SPACE_CLASS = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\p{Z}]+"
 
 
-@lru_cache(maxsize=1)
-def _py_space() -> re.Pattern[str]:
-    zs = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)).startswith("Z"))
-    return re.compile("[\t\n\x0b\x0c\r" + re.escape(zs) + "]+")
+def fold_quote_marks(text: str) -> str:
+    """Typographic single and double quote marks made straight."""
+    for c in SINGLE_QUOTES:
+        if c in text:
+            text = text.replace(c, "'")
+    for c in DOUBLE_QUOTES:
+        if c in text:
+            text = text.replace(c, '"')
+    return text
 
 
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_TRANSLATE)
-    return _py_space().sub(" ", text).strip(" ")
+    return " ".join(fold_quote_marks(unicodedata.normalize("NFC", text)).split())
 
 
 def sql_normalize(expr: str) -> str:

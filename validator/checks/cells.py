@@ -6,9 +6,8 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..problems import Problem
-from ..registry import check
-from .common import at_cell, quote_sql_ident, short, usable_tables
+from ..rowchecks import Condition, ident, row_check, sql_list, sql_str
+from .common import short
 
 if TYPE_CHECKING:
     from ..model import Field
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 TYPE_PATTERNS = {
     "integer": r"-?(0|[1-9][0-9]*)",
     "number": r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?",
-    "boolean": r"true|false",
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
 }
 TYPE_HINTS = {
@@ -29,136 +27,135 @@ TYPE_HINTS = {
 }
 
 
-def _fields(pkg: Package) -> Iterator[tuple[str, Field]]:
-    for name in usable_tables(pkg):
-        for f in pkg.tables[name].table.fields:
-            yield name, f
+def _fields(pkg: Package, table: str) -> list[Field]:
+    return list(pkg.tables[table].table.fields)
 
 
-def _rows(pkg: Package, table: str, where: str, column: str, params: list | None = None) -> list[tuple]:
-    col = quote_sql_ident(column)
-    return pkg.sql(f'SELECT _line, id, {col} FROM "{table}" WHERE {col} IS NOT NULL AND ({where}) ORDER BY _line', params)
-
-
-@check("SC301", "required-missing")
-def required_values(pkg: Package) -> Iterator[Problem]:
+@row_check("SC301", "required-missing")
+def required_values(pkg: Package, table: str) -> Iterator[Condition]:
     """A required column has a value in every row.
 
     Fails: an entity with an empty ``name``.
     """
-    for table, f in _fields(pkg):
-        if not f.required:
-            continue
-        col = quote_sql_ident(f.name)
-        for line, rid in pkg.sql(f'SELECT _line, id FROM "{table}" WHERE {col} IS NULL ORDER BY _line'):
-            yield at_cell(pkg, table, line, f.name, f"{f.name} is required but empty", record=rid)
+    for f in _fields(pkg, table):
+        if f.required:
+            yield Condition(f.name, f"{ident(f.name)} IS NULL", lambda v, n=f.name: f"{n} is required but empty")
 
 
-@check("SC302", "type-mismatch")
-def typed_values(pkg: Package) -> Iterator[Problem]:
+@row_check("SC302", "type-mismatch")
+def typed_values(pkg: Package, table: str) -> Iterator[Condition]:
     """Integer, number, boolean and date cells hold a value of that type.
 
     Fails: ``protected`` = ``yes``; ``latitude`` = ``10,25``; ``retrieved`` = ``2023-02-30``.
     """
-    for table, f in _fields(pkg):
-        pattern = TYPE_PATTERNS.get(f.kind)
-        if pattern is None:
+    for f in _fields(pkg, table):
+        col = ident(f.name)
+        if f.kind == "boolean":
+            sql = f"{col} NOT IN ('true', 'false')"
+        elif f.kind in TYPE_PATTERNS:
+            sql = f"NOT regexp_full_match({col}, {sql_str(TYPE_PATTERNS[f.kind])})"
+            if f.kind == "date":
+                sql += f" OR TRY_CAST({col} AS DATE) IS NULL"
+        else:
             continue
-        col = quote_sql_ident(f.name)
-        where = f"NOT regexp_full_match({col}, ?)"
-        if f.kind == "date":
-            where += f" OR TRY_CAST({col} AS DATE) IS NULL"
-        for line, rid, value in _rows(pkg, table, where, f.name, [pattern]):
-            yield at_cell(
-                pkg, table, line, f.name, f"{f.name} must be a {f.kind}, not {short(value)}", record=rid, hint=TYPE_HINTS[f.kind]
-            )
+        yield Condition(
+            f.name,
+            f"{col} IS NOT NULL AND ({sql})",
+            lambda v, n=f.name, k=f.kind: f"{n} must be a {k}, not {short(v)}",
+            TYPE_HINTS[f.kind],
+        )
 
 
-@check("SC303", "not-in-vocabulary")
-def vocabulary(pkg: Package) -> Iterator[Problem]:
+@row_check("SC303", "not-in-vocabulary")
+def vocabulary(pkg: Package, table: str) -> Iterator[Condition]:
     """A vocabulary column holds one of its documented terms.
 
     Fails: ``claim_status`` = ``confirmed``; passes: ``reported``.
     """
-    for table, f in _fields(pkg):
-        if not f.enum:
-            continue
-        for line, rid, value in _rows(pkg, table, f"NOT list_contains(?, {quote_sql_ident(f.name)})", f.name, [list(f.enum)]):
-            close = difflib.get_close_matches(value.lower().strip(), f.enum, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(f.enum)}"
-            yield at_cell(
-                pkg,
-                table,
-                line,
+    for f in _fields(pkg, table):
+        if f.enum:
+            yield Condition(
                 f.name,
-                f"{f.name} {short(value)} is not a term of the vocabulary",
-                record=rid,
-                hint=hint + " (terms: docs/data-dictionary.md)",
+                f"NOT list_contains({sql_list(f.enum)}, {ident(f.name)})",
+                lambda v, n=f.name: f"{n} {short(v)} is not a term of the vocabulary",
+                lambda v, terms=f.enum: _vocab_hint(v, terms),
             )
 
 
-@check("SC304", "pattern-mismatch")
-def patterns(pkg: Package) -> Iterator[Problem]:
+def _vocab_hint(value: str, terms: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value.lower().strip(), terms, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(terms)}"
+    return hint + " (terms: docs/data-dictionary.md)"
+
+
+@row_check("SC304", "pattern-mismatch")
+def patterns(pkg: Package, table: str) -> Iterator[Condition]:
     """A text cell matches its column's pattern (ids of references, codes, hashes, language tags).
 
     Fails: ``sha256`` = ``ABC``; ``subject_id`` = ``Ent-1``.
     """
-    for table, f in _fields(pkg):
-        if not f.pattern or f.kind not in ("string",) or f.name == "id":
-            continue
-        for line, rid, value in _rows(pkg, table, f"NOT regexp_full_match({quote_sql_ident(f.name)}, ?)", f.name, [f.pattern]):
-            yield at_cell(pkg, table, line, f.name, f"{f.name} {short(value)} does not match the pattern {f.pattern}", record=rid)
+    for f in _fields(pkg, table):
+        if f.pattern and f.kind == "string" and f.name != "id":
+            yield Condition(
+                f.name,
+                f"NOT regexp_full_match({ident(f.name)}, {sql_str(f.pattern)})",
+                lambda v, n=f.name, p=f.pattern: f"{n} {short(v)} does not match the pattern {p}",
+            )
 
 
-@check("SC305", "out-of-range")
-def ranges(pkg: Package) -> Iterator[Problem]:
+@row_check("SC305", "out-of-range")
+def ranges(pkg: Package, table: str) -> Iterator[Condition]:
     """A number lies within its column's minimum and maximum.
 
     Fails: ``latitude`` = ``95``; passes: ``10.25``.
     """
-    for table, f in _fields(pkg):
+    for f in _fields(pkg, table):
         if f.kind not in ("integer", "number") or (f.minimum is None and f.maximum is None):
             continue
-        col = quote_sql_ident(f.name)
-        num = f"TRY_CAST({col} AS DOUBLE)"
-        conds, params = [], []
+        num = f"TRY_CAST({ident(f.name)} AS DOUBLE)"
+        conds = []
         if f.minimum is not None:
-            conds.append(f"{num} < ?")
-            params.append(f.minimum)
+            conds.append(f"{num} < {f.minimum!r}")
         if f.maximum is not None:
-            conds.append(f"{num} > ?")
-            params.append(f.maximum)
-        for line, rid, value in _rows(pkg, table, " OR ".join(conds), f.name, params):
-            yield at_cell(
-                pkg, table, line, f.name, f"{f.name} {value} is outside [{_num(f.minimum)}, {_num(f.maximum)}]", record=rid
-            )
+            conds.append(f"{num} > {f.maximum!r}")
+        yield Condition(
+            f.name,
+            " OR ".join(conds),
+            lambda v, n=f.name, lo=f.minimum, hi=f.maximum: f"{n} {v} is outside [{_num(lo)}, {_num(hi)}]",
+        )
 
 
 def _num(v: float | None) -> str:
     return "-inf" if v is None else f"{v:g}"
 
 
-@check("SC306", "list-items")
-def list_items(pkg: Package) -> Iterator[Problem]:
+@row_check("SC306", "list-items")
+def list_items(pkg: Package, table: str) -> Iterator[Condition]:
     """A list cell ('|'-separated) has no empty, padded or repeated item.
 
     Fails: ``aliases`` = ``Niño Guerrero||Guerrero`` or ``a|a``; passes: ``Niño Guerrero|Guerrero``.
     """
-    for table, f in _fields(pkg):
+    for f in _fields(pkg, table):
         if f.kind != "list":
             continue
-        col = quote_sql_ident(f.name)
-        d = f.delimiter or "|"
-        items = f"string_split({col}, '{d}')"
-        checks = [
-            (f"list_contains({items}, '')", "has an empty item", f"remove the doubled or trailing '{d}'"),
-            (
-                f"len(list_filter({items}, lambda x: x <> trim(x))) > 0",
-                "has an item with leading or trailing spaces",
-                f"no spaces around '{d}'",
-            ),
-            (f"len(list_distinct({items})) < len({items})", "repeats an item", "list each name once"),
-        ]
-        for where, what, hint in checks:
-            for line, rid, value in _rows(pkg, table, where, f.name):
-                yield at_cell(pkg, table, line, f.name, f"{f.name} {short(value)} {what}", record=rid, hint=hint)
+        col = ident(f.name)
+        d = sql_str(f.delimiter or "|")
+        items = f"string_split({col}, {d})"
+        yield Condition(
+            f.name,
+            f"list_contains({items}, '')",
+            lambda v, n=f.name: f"{n} {short(v)} has an empty item",
+            f"remove the doubled or trailing '{f.delimiter}'",
+        )
+        yield Condition(
+            f.name,
+            f"len(list_filter({items}, lambda x: x <> trim(x))) > 0",
+            lambda v, n=f.name: f"{n} {short(v)} has an item with leading or trailing spaces",
+            f"no spaces around '{f.delimiter}'",
+        )
+        yield Condition(
+            f.name,
+            f"len(list_distinct({items})) < len({items})",
+            lambda v, n=f.name: f"{n} {short(v)} repeats an item",
+            "list each name once",
+        )

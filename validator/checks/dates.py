@@ -149,8 +149,11 @@ def dated_before_sources(pkg: Package) -> Iterator[Problem]:
 
     if not pkg.usable("citations"):
         return
-    edtf_table(pkg)
+    parsed = edtf_table(pkg)
     bounds = _publication_bounds(pkg)
+    lowers = [edtf_dates.day_key(p.lower) for p in parsed.values() if not isinstance(p, str) and p.lower]
+    if not bounds or not lowers or max(lowers) <= min(bounds.values()):
+        return  # no date is later than the earliest publication: nothing can be after its sources
     pkg.db.register(
         "_pub", pa.table({"source_id": pa.array(list(bounds), pa.string()), "bound": pa.array(list(bounds.values()), pa.int64())})
     )

@@ -91,21 +91,27 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-@check("DP101", "descriptor-profile")
+def _frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
+    import frictionless
+
+    try:
+        report = frictionless.Package.validate_descriptor(descriptor)
+    except Exception as exc:  # noqa: BLE001 - frictionless may raise on hostile input
+        return [f"cannot read the descriptor: {exc}"]
+    return [getattr(e, "note", "") or getattr(e, "message", "") for e in report.errors]
+
+
+def _start_frictionless(pkg: Package) -> None:
+    pkg.background("frictionless", lambda: _frictionless_notes(pkg.descriptor))
+
+
+@check("DP101", "descriptor-profile", prepare=_start_frictionless)
 def descriptor_profile(pkg: Package) -> Iterator[Problem]:
     """datapackage.json must be a valid Data Package v2 descriptor, as frictionless reads it.
 
     Fails: a field whose ``type`` is ``"strin"``; passes: ``"string"``.
     """
-    import frictionless
-
-    try:
-        report = frictionless.Package.validate_descriptor(pkg.descriptor)
-    except Exception as exc:  # noqa: BLE001 - frictionless may raise on hostile input
-        yield at_json(DESCRIPTOR, "", f"frictionless cannot read the descriptor: {exc}")
-        return
-    for error in report.errors:
-        note = getattr(error, "note", "") or getattr(error, "message", "")
+    for note in pkg.result("frictionless", lambda: _frictionless_notes(pkg.descriptor)):
         if "is not safe" in note:
             continue  # DP103 reports unsafe paths, with the reason
         yield at_json(

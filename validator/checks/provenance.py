@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..registry import check, found
-from ..textnorm import normalize, sql_normalize
+from ..textnorm import normalize
 from .common import at_cell, short
 
 if TYPE_CHECKING:
@@ -59,26 +59,36 @@ def source_files(pkg: Package) -> dict[str, tuple[int, str, bytes | None, str | 
     return out
 
 
-def _ensure_source_table(pkg: Package) -> bool:
-    """Register the normalised text of every readable source as the table _source_text."""
-    if pkg.cache.get("source_table"):
-        return True
-    import pyarrow as pa
-
-    ids, texts = [], []
-    for sid, (_, _, data, _) in source_files(pkg).items():
+def _normalised_texts(files: dict[str, tuple[int, str, bytes | None, str | None]]) -> dict[str, str]:
+    """source id -> normalised text, for every source whose file is readable UTF-8."""
+    texts = {}
+    for sid, (_, _, data, _) in files.items():
         if data is None:
             continue
         try:
-            texts.append(data.decode("utf-8"))
+            texts[sid] = normalize(data.decode("utf-8"))
         except UnicodeDecodeError:
             continue
-        ids.append(sid)
-    raw = pa.table({"source_id": pa.array(ids, pa.string()), "raw": pa.array(texts, pa.string())})
-    pkg.db.register("_source_raw", raw)
-    pkg.db.execute(f"CREATE TEMP TABLE _source_text AS SELECT source_id, {sql_normalize('raw')} AS text FROM _source_raw")
-    pkg.cache["source_table"] = True
-    return True
+    return texts
+
+
+def _quote_work(pkg: Package) -> Callable[[], tuple[dict[str, str], list[int]]]:
+    """The quote search as a closure over data read on this thread (the database is not shared)."""
+    from ..quotes import missing
+
+    files = source_files(pkg)
+    citations = pkg.arrow("citations")
+
+    def work() -> tuple[dict[str, str], list[int]]:
+        texts = _normalised_texts(files)
+        return texts, missing(citations.column("quote"), citations.column("source_id"), texts)
+
+    return work
+
+
+def _start_quotes(pkg: Package) -> None:
+    if pkg.usable("citations") and pkg.usable("sources"):
+        pkg.background("quotes", _quote_work(pkg))
 
 
 @check("PV401", "uncited-row")
@@ -108,7 +118,7 @@ def rows_cited(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("PV402", "quote-not-in-source")
+@check("PV402", "quote-not-in-source", prepare=_start_quotes)
 def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     """A citation's quote occurs in its source text (after NFC, whitespace and quote-mark normalisation).
 
@@ -116,25 +126,30 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     """
     if not (pkg.usable("citations") and pkg.usable("sources")):
         return
-    _ensure_source_table(pkg)
-    rows = pkg.sql(
-        f"SELECT c._line, c.id, c.source_id, c.quote FROM citations c JOIN _source_text s ON c.source_id = s.source_id "
-        f"WHERE c.quote IS NOT NULL AND NOT contains(s.text, {sql_normalize('c.quote')}) ORDER BY c._line"
-    )
+    texts, bad = pkg.result("quotes", _quote_work(pkg))
     files = source_files(pkg)
-    for line, cid, sid, quote in rows:
+    citations = pkg.arrow("citations")
+    lines, ids = citations.column("_line"), citations.column("id")
+    quotes, sources = citations.column("quote"), citations.column("source_id")
+    for i in bad:
+        sid, quote = sources[i].as_py(), quotes[i].as_py()
         rel = files[sid][1]
         hint = f"copy the words from seeds/{rel} exactly"
-        near = _closest_passage(files[sid][2], quote)
+        near = _closest_passage(texts[sid], quote)
         if near:
             hint += f"; the closest passage reads: {near!r}"
-        yield at_cell(pkg, "citations", line, "quote", f"quote not found in {sid}: {short(quote, 80)}", record=cid, hint=hint)
+        yield at_cell(
+            pkg,
+            "citations",
+            lines[i].as_py(),
+            "quote",
+            f"quote not found in {sid}: {short(quote, 80)}",
+            record=ids[i].as_py(),
+            hint=hint,
+        )
 
 
-def _closest_passage(data: bytes | None, quote: str) -> str | None:
-    if not data:
-        return None
-    text = normalize(data.decode("utf-8", "replace"))
+def _closest_passage(text: str, quote: str) -> str | None:
     q = normalize(quote)
     if not q or len(text) > 2_000_000:
         return None
@@ -204,15 +219,19 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 
     Warns: claim_status ``reported`` with the quote "he allegedly ran a network"; passes: ``alleged``.
     """
-    if not pkg.usable("citations"):
+    if not pkg.usable("citations") or not _may_hedge(pkg):
         return
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _hedged AS SELECT id, record_id, regexp_extract(lower(quote), ?, 1) AS word "
+        "FROM citations WHERE regexp_matches(lower(quote), ?)",
+        [_HEDGE_RE, _HEDGE_RE],
+    )
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name) or pkg.tables[name].table.field("claim_status") is None:
             continue
         rows = pkg.sql(
-            f'SELECT t._line, t.id, c.id, regexp_extract(lower(c.quote), ?, 1) FROM "{name}" t JOIN citations c ON c.record_id = t.id '
-            f"WHERE t.claim_status = 'reported' AND regexp_matches(lower(c.quote), ?) ORDER BY t._line, c.id",
-            [_HEDGE_RE, _HEDGE_RE],
+            f'SELECT t._line, t.id, h.id, h.word FROM "{name}" t JOIN _hedged h ON h.record_id = t.id '
+            f"WHERE t.claim_status = 'reported' ORDER BY t._line, h.id"
         )
         for line, rid, cid, word in rows:
             yield at_cell(
@@ -224,6 +243,17 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
                 record=rid,
                 hint="use the status the source's wording gives: alleged, suspected, attributed ...",
             )
+
+
+def _may_hedge(pkg: Package) -> bool:
+    """Whether any hedge word occurs anywhere in citations.csv (ASCII case folded): a cheap
+    byte search that lets a package without hedged quotes skip the per-quote expression."""
+    csv = pkg.tables["citations"].csv
+    if csv is None:
+        return True
+    data = csv.raw if csv.raw is not None else (csv.text or "").encode("utf-8")
+    folded = data.lower()
+    return any(word.split()[0].encode() in folded for word in HEDGES)
 
 
 @check("PV406", "seed-unlisted", severity="warning")

@@ -1,4 +1,9 @@
-"""TX: text hygiene in every text cell: NFC, no invisible characters, no padding, no formula prefix."""
+"""TX: text hygiene in every text cell: NFC, no invisible characters, no padding, no formula prefix.
+
+Each file's character profile (which non-ASCII code points and ASCII controls it contains, found
+by one vectorised pass when it is read) tells which of these checks can fail at all; the per-cell
+conditions are only evaluated on files that could break them.
+"""
 
 from __future__ import annotations
 
@@ -6,97 +11,112 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..problems import Problem
-from ..registry import check
-from .common import at_cell, quote_sql_ident, short, usable_tables
+from ..rowchecks import Condition, ident, row_check
+from .common import short
 
 if TYPE_CHECKING:
     from ..package import Package
 
 # Control (Cc), format (Cf: zero-width, bidirectional controls, soft hyphen), private use (Co),
 # line and paragraph separators (Zl, Zp).
+INVISIBLE_CATEGORIES = ("Cc", "Cf", "Co", "Zl", "Zp")
 INVISIBLE = r"[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]"
-FORMULA = r"^[=+\-@]"
+PADDING = r"^[\s\p{Z}]|[\s\p{Z}]$"
 
 
-def _text_cells(pkg: Package, where: str, params: list | None = None) -> Iterator[tuple[str, str, int, str, str]]:
-    for name in usable_tables(pkg):
-        for f in pkg.tables[name].table.fields:
-            if not f.is_text:
-                continue
-            col = quote_sql_ident(f.name)
-            sql = f'SELECT _line, id, {col} FROM "{name}" WHERE {col} IS NOT NULL AND ({where.format(col=col)}) ORDER BY _line'
-            for line, rid, value in pkg.sql(sql, params):
-                yield name, f.name, line, rid, value
+def _text_fields(pkg: Package, table: str) -> list[str]:
+    return [f.name for f in pkg.tables[table].table.fields if f.is_text]
 
 
-@check("TX901", "not-nfc")
-def nfc(pkg: Package) -> Iterator[Problem]:
+def _code_points(pkg: Package, table: str) -> frozenset[int] | None:
+    """The non-ASCII code points of the table's file; None when unknown (check everything)."""
+    csv = pkg.tables[table].csv
+    return csv.chars.non_ascii if csv is not None and csv.chars is not None else None
+
+
+def _may_be_non_nfc(cps: frozenset[int] | None) -> bool:
+    # Text made only of code points below U+0300 (ASCII, Latin-1, Latin Extended, IPA, spacing
+    # modifiers) and general punctuation U+2002-U+206F is NFC whatever their order: none of them
+    # combines with a neighbour or changes under NFC. Anything else needs the exact test.
+    return cps is None or any(cp >= 0x300 and not 0x2002 <= cp <= 0x206F for cp in cps)
+
+
+def _may_have_invisible(pkg: Package, table: str) -> bool:
+    csv = pkg.tables[table].csv
+    if csv is None or csv.chars is None:
+        return True
+    return csv.chars.ascii_controls or any(unicodedata.category(chr(cp)) in INVISIBLE_CATEGORIES for cp in csv.chars.non_ascii)
+
+
+def _may_have_odd_spaces(pkg: Package, table: str) -> bool:
+    csv = pkg.tables[table].csv
+    if csv is None or csv.chars is None:
+        return True
+    return csv.chars.ascii_controls or any(unicodedata.category(chr(cp)).startswith("Z") for cp in csv.chars.non_ascii)
+
+
+@row_check("TX901", "not-nfc")
+def nfc(pkg: Package, table: str) -> Iterator[Condition]:
     """Text is in Unicode normalisation form C (composed: 'ñ' as one character, not 'n' + combining tilde)."""
-    for table, field, line, rid, value in _text_cells(pkg, "{col} <> nfc_normalize({col})"):
-        yield at_cell(
-            pkg,
-            table,
-            line,
-            field,
-            f"{field} is not in Unicode NFC: {short(value)}",
-            record=rid,
-            hint="run `tda fmt`, which rewrites text in NFC",
+    if not _may_be_non_nfc(_code_points(pkg, table)):
+        return
+    for f in _text_fields(pkg, table):
+        col = ident(f)
+        yield Condition(
+            f,
+            f"{col} <> nfc_normalize({col})",
+            lambda v, n=f: f"{n} is not in Unicode NFC: {short(v)}",
+            "run `tda fmt`, which rewrites text in NFC",
         )
 
 
-@check("TX902", "invisible-character")
-def no_invisible(pkg: Package) -> Iterator[Problem]:
+@row_check("TX902", "invisible-character")
+def no_invisible(pkg: Package, table: str) -> Iterator[Condition]:
     """Text has no control, zero-width, bidirectional-override or other invisible format characters.
 
     Fails: ``Guerrero\\u200b`` (zero-width space), a tab or a line break inside a cell.
     """
-    for table, field, line, rid, value in _text_cells(pkg, "regexp_matches({col}, ?)", [INVISIBLE]):
-        pos, ch = next(((i, c) for i, c in enumerate(value) if _invisible(c)), (0, "?"))
-        name = unicodedata.name(ch, "control character")
-        yield at_cell(
-            pkg,
-            table,
-            line,
-            field,
-            f"{field} has U+{ord(ch):04X} ({name}) at character {pos + 1}",
-            record=rid,
-            hint="delete the invisible character (it can hide a different text)",
+    if not _may_have_invisible(pkg, table):
+        return
+    for f in _text_fields(pkg, table):
+        yield Condition(
+            f,
+            f"regexp_matches({ident(f)}, '{INVISIBLE}')",
+            lambda v, n=f: _invisible_message(n, v),
+            "delete the invisible character (it can hide a different text)",
         )
 
 
-def _invisible(c: str) -> bool:
-    return unicodedata.category(c) in ("Cc", "Cf", "Co", "Zl", "Zp")
+def _invisible_message(field: str, value: str) -> str:
+    pos, ch = next(((i, c) for i, c in enumerate(value) if unicodedata.category(c) in INVISIBLE_CATEGORIES), (0, "?"))
+    name = unicodedata.name(ch, "control character")
+    return f"{field} has U+{ord(ch):04X} ({name}) at character {pos + 1}"
 
 
-@check("TX903", "padded-text")
-def no_padding(pkg: Package) -> Iterator[Problem]:
+@row_check("TX903", "padded-text")
+def no_padding(pkg: Package, table: str) -> Iterator[Condition]:
     """Text has no leading or trailing white space."""
-    for table, field, line, rid, value in _text_cells(pkg, r"regexp_matches({col}, '^[\s\p{{Z}}]|[\s\p{{Z}}]$')"):
-        yield at_cell(
-            pkg,
-            table,
-            line,
-            field,
-            f"{field} starts or ends with white space: {short(value)}",
-            record=rid,
-            hint="remove the spaces around the value",
+    odd = _may_have_odd_spaces(pkg, table)
+    for f in _text_fields(pkg, table):
+        col = ident(f)
+        sql = f"regexp_matches({col}, '{PADDING}')" if odd else f"starts_with({col}, ' ') OR ends_with({col}, ' ')"
+        yield Condition(
+            f, sql, lambda v, n=f: f"{n} starts or ends with white space: {short(v)}", "remove the spaces around the value"
         )
 
 
-@check("TX904", "formula-prefix")
-def no_formula(pkg: Package) -> Iterator[Problem]:
+@row_check("TX904", "formula-prefix")
+def no_formula(pkg: Package, table: str) -> Iterator[Condition]:
     """Text does not start with '=', '+', '-' or '@', which spreadsheets run as a formula.
 
     Fails: ``=HYPERLINK("http://x")``; passes: ``HYPERLINK``.
     """
-    for table, field, line, rid, value in _text_cells(pkg, "regexp_matches({col}, ?)", [FORMULA]):
-        yield at_cell(
-            pkg,
-            table,
-            line,
-            field,
-            f"{field} starts with {value[0]!r}, which a spreadsheet would run as a formula: {short(value)}",
-            record=rid,
-            hint="reword the text so that it starts with a letter or digit",
+    for f in _text_fields(pkg, table):
+        col = ident(f)
+        sql = " OR ".join(f"starts_with({col}, '{c}')" for c in "=+-@")
+        yield Condition(
+            f,
+            sql,
+            lambda v, n=f: f"{n} starts with {v[0]!r}, which a spreadsheet would run as a formula: {short(v)}",
+            "reword the text so that it starts with a letter or digit",
         )

@@ -1,0 +1,66 @@
+"""The indexed quote search gives exactly the plain search's answer."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validator import quotes
+from validator.textnorm import normalize
+
+WORDS = ["the", "gang", "Tren", "de", "Aragua", "Niño", "“Guerrero,”", "prison’s", "(ELN)", "-", "a", "b", "aa", "São"]
+
+
+def plain(qs: list[str | None], srcs: list[str | None], texts: dict[str, str]) -> list[int]:
+    return [
+        i for i, (q, s) in enumerate(zip(qs, srcs, strict=True)) if q is not None and s in texts and normalize(q) not in texts[s]
+    ]
+
+
+@st.composite
+def cases(draw):
+    n_src = draw(st.integers(1, 4))
+    raw = {f"src-{i}": " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=60))) for i in range(n_src)}
+    texts = {k: normalize(v) for k, v in raw.items()}
+    qs, srcs = [], []
+    for _ in range(draw(st.integers(0, 40))):
+        sid = draw(st.sampled_from([*raw, "src-missing"]))
+        text = raw.get(sid, "x y z")
+        a = draw(st.integers(0, len(text)))
+        b = draw(st.integers(a, len(text)))
+        q = text[a:b]
+        kind = draw(st.sampled_from(["span", "span", "mutate", "straight", "spaces", "none", "other"]))
+        if kind == "mutate" and q:
+            k = draw(st.integers(0, len(q) - 1))
+            q = q[:k] + draw(st.sampled_from(["X", "ñ", "", "  "])) + q[k + 1 :]
+        elif kind == "straight":
+            q = q.replace("“", '"').replace("”", '"').replace("’", "'")
+        elif kind == "spaces":
+            q = q.replace(" ", " \n ")
+        elif kind == "none":
+            q = None
+        elif kind == "other":
+            q = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8)))
+        qs.append(q)
+        srcs.append(sid)
+    return qs, srcs, texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_index_agrees_with_plain_search(case) -> None:
+    qs, srcs, texts = case
+    got = quotes.missing(pa.array(qs, pa.string()), pa.array(srcs, pa.string()), texts)
+    assert got == plain(qs, srcs, texts)
+
+
+def test_batches_and_repeated_keys(monkeypatch) -> None:
+    monkeypatch.setattr(quotes, "BATCH_BYTES", 64)
+    monkeypatch.setattr(quotes, "MAX_CANDIDATES", 2)
+    text = normalize("the gang the gang the gang the gang controls the border crossing at Cúcuta")
+    texts = {"a": text, "b": text.upper()}
+    qs = ["the gang the gang controls", "the gang controls the border", "THE GANG CONTROLS", "the gang rules", "Cúcuta"]
+    srcs = ["a", "a", "b", "a", "a"]
+    got = quotes.missing(pa.array(qs), pa.array(srcs), texts)
+    assert got == plain(qs, srcs, texts) == [3]

@@ -1,0 +1,221 @@
+"""Finding which citation quotes do not occur in their source, fast and exactly.
+
+The rule (PV402): after normalisation (``textnorm.normalize``) a quote is a substring of its
+source's text. Searching each quote through its source scans the source each time; with
+hundreds of thousands of citations that is seconds. Instead, per batch of sources:
+
+1. each source text is normalised once and encoded as UTF-8 (a substring of the UTF-8 bytes is
+   a substring of the text: UTF-8 is self-synchronising);
+2. every *word start* of the sources (a position after a space, a quote mark, a bracket, a
+   slash, a hyphen or the start of the text) gets a fingerprint of the 16 bytes that follow;
+3. each quote gets the fingerprint of its first 16 bytes; its candidate positions are the word
+   starts of its own source with the same fingerprint, and a candidate matches when the source
+   bytes there equal the quote's bytes, compared byte for byte (vectorised with numpy).
+
+Fingerprints only choose candidates, so a collision costs a comparison, never a wrong answer.
+Quotes are tried as written, then normalised (NFC, quote marks, white space); whatever the index
+cannot decide (quotes shorter than 16 bytes, starting mid-word, or with a start repeated more
+than MAX_CANDIDATES times in the source) goes to the plain search, ``normalize(q) in text``.
+A quote is reported only when that fails too, so the answer is the plain search's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .textnorm import fold_quote_marks, normalize
+
+KEY_BYTES = 16  # bytes of a quote's start that select candidate positions
+MAX_CANDIDATES = 32  # a start found more often than this sends the quote to the plain search
+BATCH_BYTES = 4 << 20  # source bytes indexed at once (bounds the arrays' memory)
+WORD_BEFORE = b" \"'([{/-\x00"  # a position after one of these bytes is a word start
+_FNV = 0x100000001B3
+
+
+def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
+    """Indices of the quotes (pyarrow string array; nulls skipped) that do not occur, after
+    normalisation, in the text of their source (``texts``: source id -> normalised text).
+    Quotes whose source has no text are skipped: another check reports the source."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    quotes = quotes.combine_chunks() if isinstance(quotes, pa.ChunkedArray) else quotes
+    source_ids = source_ids.combine_chunks() if isinstance(source_ids, pa.ChunkedArray) else source_ids
+    encoded = pc.dictionary_encode(source_ids)
+    names = encoded.dictionary.to_pylist()
+    has_text = np.array([n in texts for n in names] + [False], dtype=bool)
+    src = encoded.indices.fill_null(len(names)).to_numpy(zero_copy_only=False).astype(np.int64)
+    todo = np.flatnonzero(has_text[src] & ~quotes.is_null().to_numpy(zero_copy_only=False))
+
+    # round 1: the quotes as written; those with typographic quote marks, folded to straight
+    # ones as in the sources; round 2: the rest, fully normalised; then the plain search
+    marked = _rows_with_quote_marks(quotes)
+    rest = _index_match(quotes, src, np.setdiff1d(todo, marked, assume_unique=True), names, texts)
+    marked = marked[has_text[src[marked]] & ~quotes.is_null().to_numpy(zero_copy_only=False)[marked]]
+    if len(marked):
+        folded = pa.array([fold_quote_marks(q) for q in quotes.take(pa.array(marked)).to_pylist()], pa.string())
+        rest += marked[_index_match(folded, src[marked], np.arange(len(marked)), names, texts)].tolist()
+    if not rest:
+        return []
+    rest.sort()
+    normalised = pa.array([normalize(q) for q in quotes.take(pa.array(rest)).to_pylist()], pa.string())
+    rest2 = _index_match(normalised, src[rest], np.arange(len(rest)), names, texts)
+    return sorted(rest[j] for j in rest2 if normalised[j].as_py() not in texts[names[src[rest[j]]]])
+
+
+def _rows_with_quote_marks(quotes: Any) -> Any:
+    """Indices of the quotes holding a typographic quote mark (found in the UTF-8 bytes:
+    E2 80 98-9F and E2 80 B2-B3)."""
+    import numpy as np
+
+    buf = quotes.buffers()[2]
+    if buf is None or len(buf) < 3:
+        return np.zeros(0, dtype=np.int64)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    lead = np.flatnonzero(data[:-2] == 0xE2)
+    third = data[lead + 2]
+    marks = lead[(data[lead + 1] == 0x80) & (((third >= 0x98) & (third <= 0x9F)) | (third == 0xB2) | (third == 0xB3))]
+    offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1]
+    return np.unique(np.searchsorted(offsets, marks, side="right") - 1).astype(np.int64)
+
+
+def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict[str, str]) -> list[int]:
+    """The indices in ``todo`` that the index could not match (grouped by source, batched)."""
+    import numpy as np
+
+    offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1].astype(np.int64)
+    buf = quotes.buffers()[2]
+    # padded so that every window of KEY_BYTES exists (one copy of the quote bytes)
+    qbytes = np.frombuffer((buf.to_pybytes() if buf is not None else b"") + bytes(KEY_BYTES), dtype=np.uint8)
+    order = todo[np.argsort(src[todo])]
+    if not len(order):
+        return []
+    groups, first = np.unique(src[order], return_index=True)
+    ends = np.append(first[1:], len(order))
+    unresolved: list[Any] = []
+    batch: list[int] = []
+    lo = size = 0
+    for g, a, b in zip(groups.tolist(), first.tolist(), ends.tolist(), strict=True):
+        if not batch:
+            lo = a
+        batch.append(g)
+        size += len(texts[names[g]])
+        if size >= BATCH_BYTES:
+            unresolved.append(_match_batch(batch, names, texts, order[lo:b], src, offsets, qbytes))
+            batch, size = [], 0
+    if batch:
+        unresolved.append(_match_batch(batch, names, texts, order[lo:], src, offsets, qbytes))
+    return np.concatenate(unresolved).tolist() if unresolved else []
+
+
+def _keys(data: Any, pos: Any) -> Any:
+    """A 64-bit key from the KEY_BYTES bytes at each position (one gather of 16-byte rows)."""
+    import numpy as np
+
+    rows = np.lib.stride_tricks.sliding_window_view(data, KEY_BYTES)[pos]  # (n, 16) copy
+    words = np.ascontiguousarray(rows).view(np.uint64)  # (n, 2)
+    return words[:, 0] ^ (words[:, 1] * np.uint64(_FNV))
+
+
+def _same_spans(a: Any, a_start: Any, b: Any, b_start: Any, lens: Any) -> Any:
+    """For each i, whether a[a_start[i]:+lens[i]] == b[b_start[i]:+lens[i]], exactly; compared
+    8 bytes at a time (windows at 0, 8, 16 ... and one ending at the span's end). lens >= 8."""
+    import numpy as np
+
+    words = (lens + 7) // 8
+    seg = np.cumsum(words) - words
+    k = np.arange(int(words.sum())) - np.repeat(seg, words)
+    span = np.repeat(lens, words)
+    shift = np.minimum(k * 8, span - 8)  # the last window ends at the span's end
+    wa = np.lib.stride_tricks.sliding_window_view(a, 8)
+    wb = np.lib.stride_tricks.sliding_window_view(b, 8)
+    xa = np.ascontiguousarray(wa[np.repeat(a_start, words) + shift]).view(np.uint64)[:, 0]
+    xb = np.ascontiguousarray(wb[np.repeat(b_start, words) + shift]).view(np.uint64)[:, 0]
+    return np.add.reduceat((xa != xb).astype(np.int64), seg) == 0
+
+
+TABLE_BITS = 22  # a direct-address table of 4M slots maps quote keys to their group
+
+
+def _match_batch(
+    batch: list[int], names: list[str], texts: dict[str, str], qidx: Any, src: Any, offsets: Any, qbytes: Any
+) -> Any:
+    """Match quotes ``qidx`` (all of the sources in ``batch``); return those left unmatched."""
+    import numpy as np
+
+    # the batch's source bytes, each followed by a 0 byte (which no valid quote contains), and
+    # padding so that every window of KEY_BYTES exists
+    chunks = [texts[names[s]].encode("utf-8") + b"\x00" for s in batch]
+    sbytes = np.frombuffer(b"".join(chunks) + bytes(KEY_BYTES), dtype=np.uint8)
+    sizes = np.array([len(c) for c in chunks])
+    starts_of = np.concatenate(([0], np.cumsum(sizes)))
+    local = np.full(len(names) + 1, -1, dtype=np.int64)
+    local[batch] = np.arange(len(batch))
+    salt = np.uint64(0x9E3779B97F4A7C15)
+
+    qs = offsets[qidx]
+    qlen = offsets[qidx + 1] - qs
+    short = qlen < KEY_BYTES
+    long_idx, qs, qlen = qidx[~short], qs[~short], qlen[~short]
+    if not len(long_idx):
+        return qidx
+    qkeys = _keys(qbytes, qs) ^ (local[src[long_idx]].astype(np.uint64) * salt)
+    # quotes grouped by key (equal keys: the same start, in the same source)
+    qorder = np.argsort(qkeys)
+    keys, group_first, group_size = np.unique(qkeys[qorder], return_index=True, return_counts=True)
+
+    # word starts of the sources and the quote group their key selects
+    before = np.zeros(256, dtype=bool)
+    before[list(WORD_BEFORE)] = True
+    pos = np.flatnonzero(np.concatenate(([True], before[sbytes[: starts_of[-1] - 1]])))
+    owner = np.searchsorted(starts_of, pos, side="right") - 1
+    keep = pos + KEY_BYTES < starts_of[owner + 1]
+    pos, owner = pos[keep], owner[keep]
+    skeys = _keys(sbytes, pos) ^ (owner.astype(np.uint64) * salt)
+    group = _lookup(keys, skeys)
+    found = group >= 0
+    pos, group = pos[found], group[found]
+
+    hit = np.zeros(len(long_idx), dtype=bool)
+    count = group_size[group]
+    total = int(count.sum())
+    if total:
+        quote = qorder[np.arange(total) - np.repeat(np.cumsum(count) - count, count) + np.repeat(group_first[group], count)]
+        cand = np.repeat(pos, count)
+        per_quote = np.bincount(quote, minlength=len(long_idx))
+        fair = per_quote[quote] <= MAX_CANDIDATES  # a start repeated more often: the plain search
+        quote, cand = quote[fair], cand[fair]
+        lens = qlen[quote]
+        fits = cand + lens <= starts_of[-1]
+        quote, cand, lens = quote[fits], cand[fits], lens[fits]
+        if len(quote):
+            same = _same_spans(qbytes, qs[quote], sbytes, cand, lens)
+            hit[quote[same]] = True
+    return np.concatenate((qidx[short], long_idx[~hit]))
+
+
+def _lookup(keys: Any, probes: Any) -> Any:
+    """For each probe, the index of the equal key in the sorted unique ``keys``, or -1.
+
+    A direct-address table on the keys' top bits answers most probes with one memory access;
+    probes landing on a slot shared by several keys fall back to binary search."""
+    import numpy as np
+
+    shift = np.uint64(64 - TABLE_BITS)
+    slot = (keys >> shift).astype(np.int64)
+    table = np.full(1 << TABLE_BITS, -1, dtype=np.int32)
+    slots, slot_count = np.unique(slot, return_counts=True)
+    table[slot] = np.arange(len(keys), dtype=np.int32)
+    table[slots[slot_count > 1]] = -2
+    out = table[(probes >> shift).astype(np.int64)].astype(np.int64)
+    direct = out >= 0
+    out[direct] = np.where(keys[out[direct]] == probes[direct], out[direct], -1)
+    shared = np.flatnonzero(out == -2)
+    if len(shared):
+        at = np.searchsorted(keys, probes[shared])
+        at_ok = at < len(keys)
+        match = np.zeros(len(shared), dtype=bool)
+        match[at_ok] = keys[at[at_ok]] == probes[shared][at_ok]
+        out[shared] = np.where(match, at, -1)
+    return out
