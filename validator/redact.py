@@ -154,7 +154,7 @@ def _redact_record(model: Model, table: str, rec: Record, redaction: Redaction) 
         elif name in keys:
             out[name] = redaction.ident(value)
         elif f.kind == "list":
-            out[name] = [redaction.text(v) for v in value]
+            out[name] = list(dict.fromkeys(redaction.text(v) for v in value))  # two spellings may become one placeholder
         elif f.kind == "string" and not f.enum and not f.pattern:
             out[name] = redaction.text(value)  # free text (codes, hashes and vocabulary terms are left alone)
         else:

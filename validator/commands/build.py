@@ -54,10 +54,10 @@ def progress_display() -> Iterator[ProgressFn | None]:
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("building", total=None)
+        task = bar.add_task("building", total=None, visible=False)  # shown once the build reports its steps
 
         def update(what: str, step: int, steps: int) -> None:
-            bar.update(task, description=what, completed=step - 1, total=steps)
+            bar.update(task, description=what, completed=step - 1, total=steps, visible=True)
 
         yield update
 
