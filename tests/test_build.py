@@ -550,3 +550,15 @@ def test_progress_display_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_load_reads_a_release_as_the_package(package: Path, built: dict) -> None:
     assert load(built["full"].directory).tables == load(package).tables
+
+
+def test_build_says_which_extra_is_missing(package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from validator import CannotRun
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "followthemoney" else real(name, *a))
+    with pytest.raises(CannotRun, match="needs followthemoney") as exc:
+        build(package, tmp_path)
+    assert "[build]" in (exc.value.hint or "") and not list(tmp_path.iterdir())

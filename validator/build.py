@@ -21,11 +21,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .api import InvalidPackage, dataset_from_package
-from .export import Exporter, Release, exporters
+from .api import Dataset, InvalidPackage, dataset_from_package
+from .export import Exporter, Release, exporters, missing_modules
 from .paths import resolve_inside
 from .problems import CannotRun
+
+if TYPE_CHECKING:
+    from .package import Package
 
 # Called as progress(what is being done, step number from 1, number of steps).
 Progress = Callable[[str, int, int], None]
@@ -94,6 +98,12 @@ def build(
     from .runner import validate
 
     formats = exporters()
+    missing = missing_modules(formats)
+    if missing:
+        raise CannotRun(
+            f"tda build needs {', '.join(missing)}, which is not installed",
+            hint="pip install 'tren-de-aragua-data[build]' (or, in a clone, pip install -e '.[build]')",
+        )
     step = _Steps(progress, 2 + int(redact_protected) + len(formats) + 3)
     out_dir = Path(out)
     step("validating the package")
@@ -103,15 +113,7 @@ def build(
     report = validate(pkg.root, package=pkg, max_per_group=0)
     if not report.valid:
         raise InvalidPackage(report)
-    step("reading the tables")
-    dataset = dataset_from_package(pkg)
-    seeds = read_seeds(pkg.root)
-    protected = sum(1 for e in dataset.tables.get("entities", []) if e.get("protected"))
-    if redact_protected:
-        from .redact import redact
-
-        step("redacting protected persons")
-        dataset, seeds, _ = redact(dataset, seeds)
+    dataset, seeds, protected = _records(pkg, redact_protected, step)
     name = release_name(pkg.descriptor, redact_protected)
     final, partial = out_dir / name, out_dir / f".{name}.partial"
     _refuse_non_release(final)
@@ -131,6 +133,20 @@ def build(
         if partial.exists():
             shutil.rmtree(partial)
     return BuildResult(final, archive, tuple(files), redact_protected, protected, report.warnings)
+
+
+def _records(pkg: Package, redact_protected: bool, step: _Steps) -> tuple[Dataset, dict[str, bytes], int]:
+    """The typed records and seed files that go into the release, and the number of protected entities."""
+    step("reading the tables")
+    dataset = dataset_from_package(pkg)
+    seeds = read_seeds(pkg.root)
+    protected = sum(1 for e in dataset.tables.get("entities", []) if e.get("protected"))
+    if redact_protected:
+        from .redact import redact
+
+        step("redacting protected persons")
+        dataset, seeds, _ = redact(dataset, seeds)
+    return dataset, seeds, protected
 
 
 def _write_formats(release: Release, formats: list[type[Exporter]], step: _Steps) -> list[str]:

@@ -78,6 +78,7 @@ class Exporter:
 
     NAME = ""
     TITLE = ""
+    REQUIRES: tuple[str, ...] = ()  # modules the exporter imports (from the build extra)
 
     def __init__(self, release: Release) -> None:
         self.release = release
@@ -90,6 +91,13 @@ class Exporter:
     def finalize(self) -> list[str]:
         """Write the format's files; return their paths relative to the release directory."""
         raise NotImplementedError
+
+
+def missing_modules(formats: list[type[Exporter]]) -> list[str]:
+    """The modules some exporter needs that are not installed."""
+    from importlib.util import find_spec
+
+    return sorted({m for cls in formats for m in cls.REQUIRES if find_spec(m) is None})
 
 
 def exporters() -> list[type[Exporter]]:

@@ -29,7 +29,6 @@ import re
 from typing import Any
 
 from ..api import Record
-from ..problems import CannotRun
 from . import Exporter
 
 ENTITY_SCHEMATA = {
@@ -71,12 +70,11 @@ def _date(proxy: Any, prop: str, value: str | None, label: str, notes: list[str]
 class FtMExporter(Exporter):
     NAME = "ftm"
     TITLE = "FollowTheMoney"
+    REQUIRES = ("followthemoney",)
 
     def finalize(self) -> list[str]:
-        try:
-            from followthemoney import model
-        except ImportError:
-            raise CannotRun("followthemoney is not installed", hint="pip install 'tren-de-aragua-data[build]'") from None
+        from followthemoney import model
+
         self.model = model
         proxies = self.entities() + self.relations() + self.events()
         lines = [json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=True) for p in sorted(proxies, key=lambda p: p.id)]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..problems import CannotRun
 from . import Exporter
 
 if TYPE_CHECKING:
@@ -29,12 +28,11 @@ def _attrs(pairs: dict[str, Any]) -> dict[str, Any]:
 class GraphExporter(Exporter):
     NAME = "graph"
     TITLE = "GraphML and GEXF"
+    REQUIRES = ("networkx",)
 
     def graph(self) -> nx.MultiDiGraph:
-        try:
-            import networkx as nx
-        except ImportError:
-            raise CannotRun("networkx is not installed", hint="pip install 'tren-de-aragua-data[build]'") from None
+        import networkx as nx
+
         ds = self.release.dataset
         symmetric = {t for t, spec in ds.model.relation_types().items() if spec.get("symmetric")}
         g = nx.MultiDiGraph(name=ds.descriptor.get("title", ds.name))
