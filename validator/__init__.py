@@ -6,13 +6,19 @@ Public API::
     report = validate("path/to/package")
     for problem in report.problems:
         print(problem.path, problem.line, problem.column, problem.code, problem.message)
+
+    from validator import load
+    ds = load("path/to/package")          # or a release built by `tda build`
+    for rel in ds.relations_of("ent-tren-de-aragua"):
+        print(rel["type"], rel["object_id"], rel["claim_status"])
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .api import Dataset, InvalidPackage, load  # noqa: E402
 from .problems import CannotRun, Problem  # noqa: E402
 from .runner import Report, validate  # noqa: E402
 
-__all__ = ["CannotRun", "Problem", "Report", "validate", "__version__"]
+__all__ = ["CannotRun", "Dataset", "InvalidPackage", "Problem", "Report", "load", "validate", "__version__"]
