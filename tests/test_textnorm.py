@@ -13,11 +13,13 @@ ALPHABET = st.sampled_from(
 )
 
 
+CON = duckdb.connect()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(ALPHABET, max_size=30).map("".join))
 def test_python_and_sql_agree(text: str) -> None:
-    con = duckdb.connect()
-    (sql,) = con.execute(f"SELECT {sql_normalize('?')}", [text]).fetchone()
+    (sql,) = CON.execute(f"SELECT {sql_normalize('?')}", [text]).fetchone()
     assert sql == normalize(text)
 
 

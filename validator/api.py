@@ -105,16 +105,18 @@ def _table_records(pkg: Package, name: str) -> list[Record]:
             path=loaded.rel,
         )
     fields = loaded.table.fields
-    index = [loaded.column_index[f.name] for f in fields]
+    table = pkg.arrow(name)
+    columns = [table.column(f.name).to_pylist() for f in fields]
     out: list[Record] = []
-    for row, line in zip(loaded.csv.records, loaded.csv.lines, strict=True):
+    for r, line in enumerate(table.column("_line").to_pylist()):
         rec: Record = {}
-        for f, i in zip(fields, index, strict=True):
+        for f, col in zip(fields, columns, strict=True):
+            raw = col[r] if col[r] is not None else ""
             try:
-                rec[f.name] = typed_value(f, row[i])
+                rec[f.name] = typed_value(f, raw)
             except ValueError as exc:
                 raise CannotRun(
-                    f"{loaded.rel}:{line}: {f.name} {row[i]!r} is not a {f.kind} ({exc})",
+                    f"{loaded.rel}:{line}: {f.name} {raw!r} is not a {f.kind} ({exc})",
                     hint="run `tda validate` to see every problem",
                     path=loaded.rel,
                 ) from None

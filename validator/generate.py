@@ -1,8 +1,10 @@
-"""Generated files: datapackage.json's resources, the data dictionary, the check reference, the CLI reference.
+"""Generated files: datapackage.json's resources, the data dictionary, the check reference, the CLI
+reference, and the source coverage listing.
 
 schemas/*.schema.json is the one source of the tables' shape; everything here is derived from it
-(or from the check registry and the CLI parser), deterministically. ``tda generate --check``
-and a test fail when a generated file is stale.
+(or from the check registry, the CLI parser, and, for docs/source-coverage.md, from the citations
+and the seeds), deterministically. ``tda generate --check`` and a test fail when a generated file
+is stale.
 """
 
 from __future__ import annotations
@@ -188,6 +190,14 @@ def checks_reference() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def source_coverage_doc(root: Path) -> str:
+    """docs/source-coverage.md: each paragraph of each source with the rows that quote it."""
+    from .coverage import render_markdown, source_coverage
+    from .package import Package
+
+    return render_markdown(source_coverage(Package.load(root)))
+
+
 def generated_files(root: Path) -> dict[str, str]:
     """Relative path -> the content it must have."""
     from .cli import cli_reference
@@ -198,6 +208,7 @@ def generated_files(root: Path) -> dict[str, str]:
         "docs/data-dictionary.md": data_dictionary(model),
         "docs/checks.md": checks_reference(),
         "docs/cli.md": cli_reference(),
+        "docs/source-coverage.md": source_coverage_doc(root),
     }
 
 
