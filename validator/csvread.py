@@ -412,16 +412,21 @@ def _arrow_parse(data: bytes, header: list[str]) -> Any:
 
 
 def _quoted_lines_valid(data: bytes, newlines: Any, table: Any) -> bool:
-    """Rows whose values hold a double quote: their lines must be RFC 4180 (the byte scan cannot
-    tell a quote inside an unquoted cell, such as ``a""b``, from a doubled one in a quoted cell)."""
+    """The lines the byte scan cannot vouch for must be RFC 4180.
+
+    ``_quotes_in_place`` leaves one kind of misplaced quote unseen: a quote inside an unquoted
+    cell that touches a comma, a line end or another quote (``x,a",y`` or ``x,a""b,y``). pyarrow
+    keeps such quotes as text, so the value then ends with a quote or holds two in a row; only
+    the lines with such a value are matched against the RFC 4180 grammar."""
     import numpy as np
     import pyarrow.compute as pc
 
     mask = None
     for col in table.columns:
-        hit = pc.fill_null(pc.match_substring(col, '"'), False)
+        hit = pc.or_(pc.ends_with(col, '"'), pc.match_substring(col, '""'))
+        hit = pc.fill_null(hit, False)
         mask = hit if mask is None else pc.or_(mask, hit)
-    if mask is None:
+    if mask is None or not pc.any(mask).as_py():
         return True
     rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
     starts = np.concatenate(([-1], newlines))
