@@ -52,13 +52,26 @@ class CheckInfo:
 
 
 CHECKS: dict[str, CheckInfo] = {}
+# Change rules compare two versions of a package (``tda validate --since BASE``); a rule takes a
+# ``changes.Change`` (base, head and their diff) instead of one package. Same codes, same docs.
+CHANGE_RULES: dict[str, CheckInfo] = {}
 
 
 def check(code: str, name: str, severity: Severity = "error") -> Callable[[CheckFunc], CheckFunc]:
     """Register ``func`` as the check for ``code``."""
+    return _registrar(CHECKS, code, name, severity)
 
+
+def change_rule(code: str, name: str, severity: Severity = "error") -> Callable[[Any], Any]:
+    """Register ``func`` as the change rule for ``code`` (family CH): ``func(change) -> Iterator[Problem]``."""
+    if not code.startswith("CH"):
+        raise ValueError(f"change rule {code} must be in the CH family")
+    return _registrar(CHANGE_RULES, code, name, severity)
+
+
+def _registrar(registry: dict[str, CheckInfo], code: str, name: str, severity: Severity) -> Callable[[Any], Any]:
     def register(func: CheckFunc) -> CheckFunc:
-        if code in CHECKS:
+        if code in CHECKS or code in CHANGE_RULES:
             raise ValueError(f"check code {code} registered twice")
         if code in RETIRED:
             raise ValueError(f"check code {code} is retired and cannot be reused")
@@ -68,7 +81,7 @@ def check(code: str, name: str, severity: Severity = "error") -> Callable[[Check
         if not doc:
             raise ValueError(f"check {code} needs a docstring stating its rule")
         rule = doc.splitlines()[0]
-        CHECKS[code] = CheckInfo(code, name, severity, func, rule, doc)
+        registry[code] = CheckInfo(code, name, severity, func, rule, doc)
         return func
 
     return register
@@ -83,3 +96,9 @@ def all_checks() -> list[CheckInfo]:
     from . import checks  # noqa: F401  (importing the modules registers the checks)
 
     return [CHECKS[c] for c in sorted(CHECKS)]
+
+
+def all_change_rules() -> list[CheckInfo]:
+    from . import changes  # noqa: F401  (importing the module registers the rules)
+
+    return [CHANGE_RULES[c] for c in sorted(CHANGE_RULES)]
