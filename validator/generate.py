@@ -13,7 +13,7 @@ from typing import Any
 
 from .model import Model, Table, descriptor_resources, load_model
 from .package import DESCRIPTOR
-from .registry import FAMILIES, all_checks
+from .registry import FAMILIES, all_change_rules, all_checks
 
 # Package-level keys, in the order datapackage.json keeps them; resources come last.
 METADATA_ORDER = (
@@ -175,12 +175,19 @@ def checks_reference() -> str:
         "Run a subset with `--select DT,PV402` or skip some with `--ignore PV405`.",
         "",
     ]
-    checks = all_checks()
+    checks = all_checks() + all_change_rules()
     for family, title in FAMILIES.items():
         members = [c for c in checks if c.family == family]
         if not members:
             continue
-        out += [f"## {family}: {title}", "", "| code | name | level | rule |", "|---|---|---|---|"]
+        out += [f"## {family}: {title}", ""]
+        if family == "CH":
+            out += [
+                "These compare the package with an earlier version and run only with `tda validate --since BASE`",
+                "(BASE a git ref or a directory); the policy behind them is in [versioning.md](versioning.md).",
+                "",
+            ]
+        out += ["| code | name | level | rule |", "|---|---|---|---|"]
         for c in members:
             out.append(f"| [{c.code}](#{c.code.lower()}) | `{c.name}` | {c.severity} | {c.rule} |")
         out.append("")
