@@ -276,3 +276,13 @@ def test_the_real_repository_diff_runs(capsys: pytest.CaptureFixture[str]) -> No
         "commit": None,
         "version": json.loads((root / "datapackage.json").read_text())["version"],
     }
+
+
+def test_every_schema_change_kind_is_in_the_versioning_policy() -> None:
+    import re
+
+    source = (Path(__file__).resolve().parents[1] / "validator" / "diff.py").read_text(encoding="utf-8")
+    kinds = set(re.findall(r'add\("([a-z-]+)"', source)) | set(re.findall(r'SchemaChange\(name, "([a-z-]+)"', source))
+    assert len(kinds) >= 15
+    policy = (Path(__file__).resolve().parents[1] / "docs" / "versioning.md").read_text(encoding="utf-8")
+    assert [k for k in sorted(kinds) if f"`{k}`" not in policy] == []
