@@ -109,7 +109,7 @@ def removed_ids_have_tombstones(change: Change) -> Iterator[Problem]:
             if row.id in retired:
                 continue
             yield found(
-                f"{row.id} was removed from {t.name} without a tombstone (line {row.line} in {change.base_label})",
+                f"{row.id} was removed from {t.name} without a tombstone; it was line {row.line} at {change.base_label}",
                 path=t.path,
                 record=row.id,
                 hint=f"ids are stable: restore the row, or retire the id with a row '{row.id},REASON,REPLACED_BY,{version},NOTE' "
