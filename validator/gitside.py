@@ -82,6 +82,7 @@ def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.C
 def _git_env() -> dict[str, str]:
     env = dict(os.environ)
     env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password
+    env["GIT_LITERAL_PATHSPECS"] = "1"  # a package directory named '*' is a name, not a pattern
     env.pop("GIT_INDEX_FILE", None)
     return env
 
@@ -92,8 +93,10 @@ def _repository(spec: str, package_dir: Path) -> tuple[Path, str]:
         raise CannotRun(f"{package_dir}: no such directory")
     top = _git(["rev-parse", "--show-toplevel"], package_dir)
     if top.returncode != 0:
+        said = top.stderr.decode("utf-8", "replace").strip().splitlines()
         raise CannotRun(
-            f"{spec!r} is not a directory, and {package_dir} is not inside a git repository to read it as a ref from",
+            f"{spec!r} is not a directory, and {package_dir} is not inside a git repository to read it as a ref from"
+            + (f" (git: {said[0]})" if said else ""),
             hint="give a directory, or run the command inside the package's git repository",
         )
     prefix = _git(["rev-parse", "--show-prefix"], package_dir).stdout.decode("utf-8", "surrogateescape").strip()
@@ -115,7 +118,7 @@ def _resolve(spec: str, top: Path) -> str:
 
 def _materialise(top: Path, commit: str, prefix: str, dest: Path) -> None:
     """Write the files under ``prefix`` at ``commit`` into ``dest``, exactly as stored in git."""
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], top)
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *([prefix] if prefix else [])], top)
     if listing.returncode != 0:
         raise CannotRun(f"git ls-tree {commit[:12]} failed: {listing.stderr.decode('utf-8', 'replace').strip()}")
     entries: list[tuple[str, str, str]] = []  # (mode, object id, path relative to the package)
