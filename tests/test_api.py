@@ -32,6 +32,7 @@ def test_records_are_typed_as_the_schemas_say(ds: Dataset) -> None:
         "events",
         "event_actors",
         "citations",
+        "retired",
     ]
     eln = ds.get("ent-eln")
     assert eln == {

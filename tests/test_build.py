@@ -33,7 +33,18 @@ from validator.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "tda-test-base"  # the base package's name
 NAME = f"{PKG}-0.1.0"
-TABLES = ["activities", "citations", "entities", "event_actors", "events", "locations", "presence", "relations", "sources"]
+TABLES = [
+    "activities",
+    "citations",
+    "entities",
+    "event_actors",
+    "events",
+    "locations",
+    "presence",
+    "relations",
+    "retired",
+    "sources",
+]
 PROTECTED_FORMS = ["oswaldo gonzalez", "oswaldo-gonzalez", "oswaldo", "gonzalez"]  # folded: no accents, lower case
 
 
@@ -505,7 +516,7 @@ def test_redacted_release_keeps_the_placeholder_consistent(built: dict) -> None:
 def test_cli_builds_and_reports(package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", str(package), "--out", str(tmp_path), "--redact-protected"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (50 files, ")
+    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (54 files, ")
     assert "redacted: 1 protected person(s) replaced by placeholders" in out
     assert err == ""  # not a terminal: no progress display
 

@@ -33,7 +33,7 @@ def test_problems_exit_1_with_editor_positions(tmp_path: Path) -> None:
     first = result.stdout.splitlines()[0]
     assert first.startswith("data/citations.csv:2:94: PV402 quote not found in src-insightcrime-tda-profile")
     assert "    hint: copy the words from seeds/insightcrime-tren-de-aragua-profile.txt exactly" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1].startswith("invalid: 1 error, 0 warnings in 9 tables")
+    assert result.stdout.rstrip().splitlines()[-1].startswith("invalid: 1 error, 0 warnings in 10 tables")
 
 
 def test_json_format_is_stable(tmp_path: Path) -> None:

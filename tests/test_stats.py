@@ -34,7 +34,18 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_counts_match_the_csv_files(base: Path) -> None:
     stats = package_stats(base)
-    tables = ["sources", "entities", "locations", "relations", "presence", "activities", "events", "event_actors", "citations"]
+    tables = [
+        "sources",
+        "entities",
+        "locations",
+        "relations",
+        "presence",
+        "activities",
+        "events",
+        "event_actors",
+        "citations",
+        "retired",
+    ]
     assert list(stats.tables) == tables
     assert stats.tables == {t: len(_rows(base, t)) for t in tables}
     for column, table, field in [

@@ -15,7 +15,7 @@ from typing import Any
 
 from .model import Model, Table, descriptor_resources, load_model
 from .package import DESCRIPTOR
-from .registry import FAMILIES, all_checks
+from .registry import FAMILIES, all_change_rules, all_checks
 
 # Package-level keys, in the order datapackage.json keeps them; resources come last.
 METADATA_ORDER = (
@@ -74,7 +74,8 @@ Data Package v2) and this page are generated from those files.
   An empty cell means *not stated* (JSON: `null`; for a list: `[]`).
 - **Identifiers.** Every row has an `id`: lowercase ASCII words joined by hyphens, starting with
   its table's prefix (`ent-`, `loc-` ...), unique in the whole package and stable forever once
-  released.
+  released. An id that is withdrawn gets a tombstone row in `retired` (why, and what replaces
+  it) and is never used again; see docs/versioning.md.
 - **Dates.** [EDTF](https://www.loc.gov/standards/datetime/) level 0 or 1, as precise as the
   source allows and no more: `2018` (a year), `2017-04` (a month), `2023-09-20` (a day),
   `2012~` (approximate or derived, e.g. "two years later"), `2015/2017` (an interval),
@@ -117,9 +118,8 @@ def _relation_table(vocab: dict[str, dict[str, Any]]) -> list[str]:
 
 def _table_section(table: Table, model: Model) -> list[str]:
     out = [f"## {table.name}", "", table.description, ""]
-    out.append(
-        f"File `{table.path}`; schema `{table.schema_path}`; id prefix `{table.id_prefix}-`; primary key `{', '.join(table.primary_key)}`."
-    )
+    ids = "ids: those of other tables' rows" if table.tombstones else f"id prefix `{table.id_prefix}-`"
+    out.append(f"File `{table.path}`; schema `{table.schema_path}`; {ids}; primary key `{', '.join(table.primary_key)}`.")
     refs = [f"`{fk.field}` → `{fk.resource}.{fk.ref_field}`" for fk in table.foreign_keys]
     for fname, by_prefix in table.polymorphic.items():
         refs.append(f"`{fname}` → the table its prefix names ({', '.join(f'`{p}-` {t}' for p, t in by_prefix.items())})")
@@ -132,7 +132,8 @@ def _table_section(table: Table, model: Model) -> list[str]:
             kind = "vocabulary"
         extra = []
         if f.pattern and f.name != "id" and f.kind == "string":
-            extra.append(f"pattern `{f.pattern}`")
+            # GitHub's tables split a row at every '|', even inside a code span, unless it is escaped
+            extra.append(f"pattern `{f.pattern.replace('|', chr(92) + '|')}`")
         if f.minimum is not None or f.maximum is not None:
             extra.append(f"range {f.minimum} to {f.maximum}")
         desc = f.description + (f" ({'; '.join(extra)})" if extra else "")
@@ -176,12 +177,19 @@ def checks_reference() -> str:
         "Run a subset with `--select DT,PV402` or skip some with `--ignore PV405`.",
         "",
     ]
-    checks = all_checks()
+    checks = all_checks() + all_change_rules()
     for family, title in FAMILIES.items():
         members = [c for c in checks if c.family == family]
         if not members:
             continue
-        out += [f"## {family}: {title}", "", "| code | name | level | rule |", "|---|---|---|---|"]
+        out += [f"## {family}: {title}", ""]
+        if family == "CH":
+            out += [
+                "These compare the package with an earlier version and run only with `tda validate --since BASE`",
+                "(BASE a git ref or a directory); the policy behind them is in [versioning.md](versioning.md).",
+                "",
+            ]
+        out += ["| code | name | level | rule |", "|---|---|---|---|"]
         for c in members:
             out.append(f"| [{c.code}](#{c.code.lower()}) | `{c.name}` | {c.severity} | {c.rule} |")
         out.append("")

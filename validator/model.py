@@ -97,6 +97,8 @@ class Table:
     polymorphic: dict[str, dict[str, str]]  # field -> {prefix: table}
     schema_path: str
     json_schema: dict[str, Any]
+    # A tombstone table (x-table.tombstones) holds other tables' retired ids, so it has no prefix of its own.
+    tombstones: bool = False
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -114,7 +116,11 @@ class Model:
         return self.tables.get(name)
 
     def by_prefix(self) -> dict[str, str]:
-        return {t.id_prefix: t.name for t in self.tables.values()}
+        return {t.id_prefix: t.name for t in self.tables.values() if not t.tombstones}
+
+    def tombstone_table(self) -> Table | None:
+        """The table of retired ids (data/retired.csv), if the package has one."""
+        return next((t for t in self.tables.values() if t.tombstones), None)
 
     def cited_tables(self) -> dict[str, str]:
         """prefix -> table of the rows that need a citation (what citations.record_id may name)."""
@@ -202,6 +208,7 @@ def table_from_json_schema(schema: dict[str, Any], schema_path: str) -> Table:
         polymorphic=poly,
         schema_path=schema_path,
         json_schema=schema,
+        tombstones=bool(meta.get("tombstones", False)),
     )
 
 

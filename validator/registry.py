@@ -53,6 +53,9 @@ class CheckInfo:
 
 
 CHECKS: dict[str, CheckInfo] = {}
+# Change rules compare two versions of a package (``tda validate --since BASE``); a rule takes a
+# ``changes.Change`` (base, head and their diff) instead of one package. Same codes, same docs.
+CHANGE_RULES: dict[str, CheckInfo] = {}
 
 
 def check(
@@ -63,9 +66,21 @@ def check(
     ``prepare(pkg)``, if given, runs before any check and may start work in the background
     (``pkg.background``): loading a gazetteer or a library while the database scans the tables.
     """
+    return _registrar(CHECKS, code, name, severity, prepare)
 
+
+def change_rule(code: str, name: str, severity: Severity = "error") -> Callable[[Any], Any]:
+    """Register ``func`` as the change rule for ``code`` (family CH): ``func(change) -> Iterator[Problem]``."""
+    if not code.startswith("CH"):
+        raise ValueError(f"change rule {code} must be in the CH family")
+    return _registrar(CHANGE_RULES, code, name, severity)
+
+
+def _registrar(
+    registry: dict[str, CheckInfo], code: str, name: str, severity: Severity, prepare: Callable[[Package], None] | None = None
+) -> Callable[[Any], Any]:
     def register(func: CheckFunc) -> CheckFunc:
-        if code in CHECKS:
+        if code in CHECKS or code in CHANGE_RULES:
             raise ValueError(f"check code {code} registered twice")
         if code in RETIRED:
             raise ValueError(f"check code {code} is retired and cannot be reused")
@@ -75,7 +90,7 @@ def check(
         if not doc:
             raise ValueError(f"check {code} needs a docstring stating its rule")
         rule = doc.splitlines()[0]
-        CHECKS[code] = CheckInfo(code, name, severity, func, rule, doc, prepare)
+        registry[code] = CheckInfo(code, name, severity, func, rule, doc, prepare)
         return func
 
     return register
@@ -90,3 +105,9 @@ def all_checks() -> list[CheckInfo]:
     from . import checks  # noqa: F401  (importing the modules registers the checks)
 
     return [CHECKS[c] for c in sorted(CHECKS)]
+
+
+def all_change_rules() -> list[CheckInfo]:
+    from . import changes  # noqa: F401  (importing the module registers the rules)
+
+    return [CHANGE_RULES[c] for c in sorted(CHANGE_RULES)]

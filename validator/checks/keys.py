@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
@@ -42,7 +43,19 @@ def id_format(pkg: Package, table: str) -> Iterator[Condition]:
 
     Fails: ``ent-Niño`` (uppercase, non-ASCII), ``loc-maracay`` in entities; passes: ``ent-nino-guerrero``.
     """
-    prefix = pkg.tables[table].table.id_prefix
+    table_model = pkg.tables[table].table
+    if table_model.tombstones:
+        # a tombstone holds another table's id, so any table's prefix is right there
+        prefixes = sorted(pkg.model.by_prefix())
+        pattern = "(" + "|".join(re.escape(p) for p in prefixes) + f")-{ID_BODY}"
+        yield Condition(
+            "id",
+            f"NOT regexp_full_match(id, {sql_str(pattern)})",
+            lambda v: f"id {short(v)} is not the id of a row of another table",
+            f"a tombstone holds the withdrawn id exactly as released, with its table's prefix ({', '.join(p + '-' for p in prefixes)})",
+        )
+        return
+    prefix = table_model.id_prefix
     pattern = f"{re.escape(prefix)}-{ID_BODY}"
     yield Condition(
         "id",
@@ -64,7 +77,8 @@ def ids_unique_across_tables(pkg: Package) -> Iterator[Problem]:
 
     Fails: the same id in entities and locations.
     """
-    tables = usable_tables(pkg)
+    # A tombstone shares its id with nothing live; KY506 reports an id that is both retired and in use.
+    tables = [t for t in usable_tables(pkg) if not pkg.tables[t].table.tombstones]
     if len(tables) < 2:
         return
     # Ids of different tables differ by their prefix, so a shared id needs at least one row
@@ -108,14 +122,16 @@ def foreign_keys(pkg: Package) -> Iterator[Problem]:
                 params,
             )
             for line, rid, value in rows:
+                gone = retired_hint(pkg, value)
                 yield at_cell(
                     pkg,
                     name,
                     line,
                     fk.field,
-                    f"{fk.field} {value!r} is not an id in {fk.resource}",
+                    f"{fk.field} {value!r} is "
+                    + (f"a retired id, no longer in {fk.resource}" if gone else f"not an id in {fk.resource}"),
                     record=rid,
-                    hint=f"add the row to {fk.resource}, or fix the id",
+                    hint=gone or f"add the row to {fk.resource}, or fix the id",
                 )
 
 
@@ -142,12 +158,131 @@ def citation_targets(pkg: Package) -> Iterator[Problem]:
             )
             for line, rid, value in rows:
                 target = by_prefix.get(value.split("-", 1)[0], "?")
+                gone = retired_hint(pkg, value)
                 yield at_cell(
                     pkg,
                     name,
                     line,
                     field_name,
-                    f"{field_name} {value!r} is not an id in {target}",
+                    f"{field_name} {value!r} is "
+                    + (f"a retired id, no longer in {target}" if gone else f"not an id in {target}"),
                     record=rid,
-                    hint="cite an existing row, or add the row first",
+                    hint=gone or "cite an existing row, or add the row first",
                 )
+
+
+# --- retired ids (tombstones in data/retired.csv) -----------------------------------------------
+
+# Reasons whose tombstone must name the row that takes the withdrawn one's place.
+NEEDS_REPLACEMENT = ("merged", "renamed")
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    line: int
+    id: str
+    reason: str | None
+    replaced_by: str | None
+    version: str | None
+
+
+def tombstones(pkg: Package) -> dict[str, Tombstone]:
+    """Retired id -> its tombstone (the first row, if an id is retired twice); empty without a usable table."""
+    cached = pkg.cache.get("tombstones")
+    if cached is not None:
+        return cached
+    out: dict[str, Tombstone] = {}
+    table = pkg.model.tombstone_table()
+    if table is not None and pkg.usable(table.name):
+        for line, rid, reason, repl, version in pkg.sql(
+            f'SELECT _line, id, reason, replaced_by, version FROM "{table.name}" WHERE id IS NOT NULL ORDER BY _line'
+        ):
+            out.setdefault(rid, Tombstone(line, rid, reason, repl, version))
+    pkg.cache["tombstones"] = out
+    return out
+
+
+def replacement(retired: dict[str, Tombstone], rid: str) -> str | None:
+    """The live id that finally replaces ``rid``, following merged-into-merged chains; None if nothing does."""
+    seen = {rid}
+    repl = retired[rid].replaced_by if rid in retired else None
+    while repl in retired and repl not in seen:
+        seen.add(repl)
+        repl = retired[repl].replaced_by
+    return None if repl in seen or repl in retired else repl
+
+
+def retired_hint(pkg: Package, value: str) -> str | None:
+    """The hint for a reference to a retired id, naming its replacement; None if ``value`` is not retired."""
+    retired = tombstones(pkg)
+    stone = retired.get(value)
+    if stone is None:
+        return None
+    when = f"in {stone.version} " if stone.version else ""
+    repl = replacement(retired, value)
+    if repl:
+        return f"{value} was retired {when}({stone.reason}); refer to {repl} instead"
+    return f"{value} was retired {when}({stone.reason}) and nothing replaces it; remove the reference"
+
+
+@check("KY506", "retired-id-reused")
+def retired_ids_not_reused(pkg: Package) -> Iterator[Problem]:
+    """A retired id (a tombstone in data/retired.csv) is never used again by a row of any table.
+
+    Fails: ``ent-oswaldo-gonzalez`` in both retired.csv and entities.csv; passes: the returning row under a new id.
+    """
+    retired = tombstones(pkg)
+    stones = pkg.model.tombstone_table()
+    if not retired or stones is None:
+        return
+    for name in usable_tables(pkg):
+        if pkg.tables[name].table.tombstones:
+            continue
+        for line, rid in pkg.sql(f'SELECT _line, id FROM "{name}" t SEMI JOIN "{stones.name}" r ON t.id = r.id ORDER BY _line'):
+            stone = retired[rid]
+            yield at_cell(
+                pkg,
+                name,
+                line,
+                "id",
+                f"id {rid!r} was retired in {stone.version} ({stone.reason}) and cannot be used again",
+                record=rid,
+                hint="give the row a new id: a retired id keeps meaning what it meant when it was withdrawn",
+            )
+
+
+@check("KY507", "tombstone-replacement")
+def tombstone_replacements(pkg: Package) -> Iterator[Problem]:
+    """A tombstone's replaced_by is another id of the same table, and a merged or renamed id has one.
+
+    Fails: ``ent-a,merged,,0.2.0,`` or ``ent-a,renamed,loc-a,0.2.0,``; passes: ``ent-a,merged,ent-b,0.2.0,``.
+    """
+    table = pkg.model.tombstone_table()
+    if table is None or not pkg.usable(table.name):
+        return
+    for stone in tombstones(pkg).values():
+        if stone.replaced_by is None:
+            if stone.reason in NEEDS_REPLACEMENT:
+                yield at_cell(
+                    pkg,
+                    table.name,
+                    stone.line,
+                    "replaced_by",
+                    f"{stone.id} is {stone.reason} but names no replacement",
+                    record=stone.id,
+                    hint=f"put the id that takes its place in replaced_by (required for {' and '.join(NEEDS_REPLACEMENT)})",
+                )
+        elif stone.replaced_by == stone.id:
+            yield at_cell(
+                pkg, table.name, stone.line, "replaced_by", f"{stone.id} names itself as its replacement", record=stone.id
+            )
+        elif stone.replaced_by.split("-", 1)[0] != stone.id.split("-", 1)[0]:
+            yield at_cell(
+                pkg,
+                table.name,
+                stone.line,
+                "replaced_by",
+                f"{stone.id} is replaced by {stone.replaced_by}, a row of another table",
+                record=stone.id,
+                hint="a replacement is a row of the same table (same id prefix)",
+            )

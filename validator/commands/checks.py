@@ -16,8 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..registry import all_checks
+    from ..registry import all_change_rules, all_checks
 
-    for c in all_checks():
+    for c in all_checks() + all_change_rules():
         sys.stdout.write(f"{c.code}  {c.name:<28} {c.severity:<8} {c.rule}\n")
     return 0

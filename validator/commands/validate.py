@@ -37,6 +37,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--ignore", type=_codes, default=None, metavar="CODES", help="skip these checks (codes or prefixes)")
     p.add_argument(
+        "--since",
+        metavar="BASE",
+        default=None,
+        help="also apply the change rules (CH codes) to the change from BASE, a git ref or a directory: removed ids need "
+        "a tombstone, the version bump and changelog entry, changed sources (docs/versioning.md)",
+    )
+    p.add_argument(
         "--max-per-group",
         type=int,
         default=20,
@@ -53,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     from ..report import render
     from ..runner import validate
 
-    report = validate(args.package, select=args.select, ignore=args.ignore, strict=args.strict, max_per_group=args.max_per_group)
+    options = {"select": args.select, "ignore": args.ignore, "strict": args.strict, "max_per_group": args.max_per_group}
+    if args.since is not None:
+        from ..changes import validate_since
+
+        report = validate_since(args.package, args.since, **options)
+    else:
+        report = validate(args.package, **options)
     sys.stdout.write(render(report, args.format or default_format()))
     return 0 if report.valid else 1

@@ -1,0 +1,288 @@
+"""tda diff between real commits (and directories), in every format; reading a ref changes nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from casepkg import build_base
+from gitrepo import Repo
+from test_changes import add_peru, correct_eln, drop_vocabulary_term, edit_source, retire_killing
+
+from validator.cli import main
+from validator.diff import diff_sides
+from validator.diffreport import md_escape
+
+
+def _change(repo: Repo) -> tuple[str, str]:
+    """One commit that adds, removes and corrects rows; returns the short ids of HEAD~1 and HEAD."""
+    add_peru(repo)
+    retire_killing(repo)
+    correct_eln(repo)
+    repo.release("0.2.0", "Peru added; a misread killing retired; the ELN's description corrected.")
+    repo.commit("Add Peru, retire a misread killing, correct the ELN")
+    return repo.git("rev-parse", "HEAD~1")[:12], repo.git("rev-parse", "HEAD")[:12]
+
+
+def _tda(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_text(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    base, head = _change(repo)
+    code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(repo.root))
+    assert code == 0
+    assert out == (
+        f"diff HEAD~1 ({base}) → HEAD ({head})\n"
+        "version 0.1.0 → 0.2.0; the changes need a minor bump\n"
+        "rows:\n"
+        "  entities (data/entities.csv): 0 added, 0 removed, 1 changed; 4 → 4 rows\n"
+        "    ~ ent-eln (line 2): description 'Colombian guerrilla group active on the Venezuela-Colombia border.' → "
+        "'Colombian guerrilla group that fought the gang on the Venezuela-Colombia border.'\n"
+        "  locations (data/locations.csv): 1 added, 0 removed, 0 changed; 5 → 6 rows\n"
+        "    + loc-peru (line 5)\n"
+        "  relations (data/relations.csv): 0 added, 1 removed, 0 changed; 3 → 2 rows\n"
+        "    - rel-guerrero-killed-oswaldo-gonzalez (line 2 in base)\n"
+        "  citations (data/citations.csv): 1 added, 1 removed, 0 changed; 17 → 17 rows\n"
+        "    + cit-loc-peru-1 (line 12)\n"
+        "    - cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 15 in base)\n"
+        "  retired (data/retired.csv): 2 added, 0 removed, 0 changed; 0 → 2 rows\n"
+        "    + cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 2)\n"
+        "    + rel-guerrero-killed-oswaldo-gonzalez (line 3)\n"
+        "summary: 4 rows added, 2 removed, 1 changed in 5 tables\n"
+    )
+
+
+def test_json(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    _change(repo)
+    code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(repo.root), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and list(data) == sorted(data)
+    assert data["base"] == {"spec": "HEAD~1", "commit": repo.git("rev-parse", "HEAD~1"), "version": "0.1.0"}
+    assert data["head"]["version"] == "0.2.0" and data["required_bump"] == "minor"
+    assert data["summary"] == {
+        "rows_added": 4,
+        "rows_removed": 2,
+        "rows_changed": 1,
+        "tables_changed": 5,
+        "schema_changes": 0,
+        "sources_added": 0,
+        "sources_removed": 0,
+        "sources_changed": 0,
+        "metadata_changes": 0,
+    }
+    assert sorted(data["tables"]) == ["citations", "entities", "locations", "relations", "retired"]
+    assert data["tables"]["entities"]["changed"] == [
+        {
+            "id": "ent-eln",
+            "line": 2,
+            "fields": {
+                "description": {
+                    "before": "Colombian guerrilla group active on the Venezuela-Colombia border.",
+                    "after": "Colombian guerrilla group that fought the gang on the Venezuela-Colombia border.",
+                }
+            },
+        }
+    ]
+    assert data["tables"]["relations"]["removed"] == [{"id": "rel-guerrero-killed-oswaldo-gonzalez", "line": 2}]
+    assert data["tables"]["locations"]["rows"] == {"base": 5, "head": 6}
+
+
+def test_markdown(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    base, head = _change(repo)
+    code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(repo.root), "--format", "markdown")
+    assert code == 0
+    assert out.startswith(
+        f"### Data changes: HEAD~1 ({base}) → HEAD ({head})\n\n"
+        "version 0.1.0 → 0.2.0; the changes need a minor bump. Summary: 4 rows added, 2 removed, 1 changed in 5 tables.\n\n"
+        "| table | added | removed | changed | rows |\n"
+        "|---|---:|---:|---:|---|\n"
+        "| `entities` | 0 | 0 | 1 | 4 → 4 |\n"
+        "| `locations` | 1 | 0 | 0 | 5 → 6 |\n"
+        "| `relations` | 0 | 1 | 0 | 3 → 2 |\n"
+        "| `citations` | 1 | 1 | 0 | 17 → 17 |\n"
+        "| `retired` | 2 | 0 | 0 | 0 → 2 |\n\n"
+    )
+    assert (
+        "<details><summary>entities: 0 added, 0 removed, 1 changed; 4 → 4 rows</summary>\n\n"
+        "| | id | line | field | before | after |\n"
+        "|---|---|---:|---|---|---|\n"
+        "| changed | ent-eln | 2 | description | Colombian guerrilla group active on the Venezuela-Colombia border. | "
+        "Colombian guerrilla group that fought the gang on the Venezuela-Colombia border. |\n\n"
+        "</details>\n"
+    ) in out
+    assert "| removed | rel-guerrero-killed-oswaldo-gonzalez | 2 | | | |\n" in out
+    assert out.count("<details>") == 5 and out.count("</details>") == 5
+
+
+def test_schema_and_source_changes(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    drop_vocabulary_term(repo)
+    edit_source(repo)
+    repo.commit("Drop a term, edit the source")
+    code, out, _ = _tda(capsys, "diff", "HEAD~1", "--package", str(repo.root))
+    lines = out.splitlines()
+    assert lines[1] == "version 0.1.0 (unchanged); the changes need a major bump"
+    assert "schema:" in lines and "  sources: source_type: terms removed: academic [major]" in lines
+    assert "  sources (data/sources.csv): 0 added, 0 removed, 1 changed; 1 → 1 rows" in lines
+    (source,) = [line for line in lines if line.startswith("  ~ src-insightcrime-tda-profile: ")]
+    assert source.endswith("; 17 citations quote it and are re-checked against the new text")
+    assert lines[-1] == "summary: 0 rows added, 0 removed, 1 changed in 1 table; 1 schema change; 1 source changed"
+
+
+def _schema_edit(tmp_path: Path, edit) -> list[tuple[str, str | None, str]]:
+    base = build_base(tmp_path / "base")
+    head = tmp_path / "head"
+    shutil.copytree(base, head)
+    path = head / "schemas/entities.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    edit(schema)
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    diff = diff_sides(str(base), str(head))
+    return [(c.kind, c.column, c.level) for c in diff.schema]
+
+
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (lambda s: s["properties"].pop("aliases"), [("column-removed", "aliases", "major")]),
+        (
+            lambda s: s["properties"].update(nationality={"type": ["string", "null"], "description": "Nationality."}),
+            [("column-added", "nationality", "minor")],
+        ),
+        (lambda s: s["properties"]["protected"].update(type="string"), [("type-changed", "protected", "major")]),
+        (lambda s: s["properties"]["name"].update(type=["string", "null"]), [("now-optional", "name", "major")]),
+        (lambda s: s["properties"]["type"]["enum"].append("cartel"), [("terms-added", "type", "minor")]),
+        (lambda s: s["properties"]["type"]["enum"].remove("organization"), [("terms-removed", "type", "major")]),
+        (lambda s: s["properties"]["name"].update(description="Changed."), [("documentation-changed", None, "patch")]),
+        (lambda s: s["x-table"].update(idPrefix="ent2"), [("id-prefix-changed", None, "major")]),
+    ],
+    ids=["column-removed", "column-added", "type", "optional", "term-added", "term-removed", "docs", "prefix"],
+)
+def test_schema_changes_are_classified(tmp_path: Path, edit, expected: list[tuple]) -> None:
+    assert _schema_edit(tmp_path, edit) == expected
+
+
+def test_two_directories_need_no_git(tmp_path: Path) -> None:
+    base = build_base(tmp_path / "base")
+    head = tmp_path / "head"
+    shutil.copytree(base, head)
+    (head / "data/locations.csv").write_text((base / "data/locations.csv").read_text() + "loc-peru,country,Peru,,PE,,,,\n")
+    diff = diff_sides(str(base), str(head))
+    assert [r.id for r in diff.table("locations").added] == ["loc-peru"]
+    assert diff.base["commit"] is None and diff.required_bump() == "minor"
+
+
+def test_a_ref_that_does_not_exist_exits_2(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _tda(capsys, "diff", "no-such-branch", "--package", str(repo.root))
+    assert code == 2 and out == ""
+    assert err.startswith(
+        f"tda: cannot run: 'no-such-branch' is neither a directory nor a commit of the repository in {repo.root}\n"
+    )
+    code, _, err = _tda(capsys, "validate", str(repo.root), "--since", "no-such-branch")
+    assert code == 2 and "'no-such-branch' is neither a directory nor a commit" in err
+    code, _, err = _tda(capsys, "diff", "--package", str(repo.root), "--", "--output=x")
+    assert code == 2 and "'--output=x' is not a git ref" in err
+
+
+def test_a_ref_outside_a_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pkg = build_base(tmp_path / "p")
+    code, _, err = _tda(capsys, "diff", "main", "--package", str(pkg))
+    assert code == 2 and "is not inside a git repository" in err and "Traceback" not in err
+
+
+def _state(repo: Repo) -> tuple:
+    git_dir = repo.root / ".git"
+    return (
+        repo.git("status", "--porcelain=v2", "--untracked-files=all"),
+        (git_dir / "index").read_bytes(),
+        repo.git("rev-parse", "HEAD"),
+        {p.name for p in git_dir.iterdir()},
+        {str(p.relative_to(repo.root)): p.read_bytes() for p in repo.root.rglob("*") if ".git" not in p.parts and p.is_file()},
+    )
+
+
+def test_reading_refs_touches_neither_working_tree_nor_index(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _change(repo)
+    repo.replace("data/entities.csv", "Leader of Tren de Aragua", "The leader of Tren de Aragua")  # an unstaged edit ...
+    repo.replace("CHANGELOG.md", "# Changelog", "# Change log")
+    repo.git("add", "CHANGELOG.md")  # ... and a staged one
+    (repo.root / "untracked.txt").write_text("left alone\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    before = _state(repo)
+    assert _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(repo.root))[0] == 0
+    assert _tda(capsys, "diff", "HEAD~1", "--package", str(repo.root), "--format", "json")[0] == 0
+    assert _tda(capsys, "validate", str(repo.root), "--since", "HEAD~1", "--select", "CH")[0] == 0
+    assert _state(repo) == before
+    assert list(scratch.iterdir()) == []  # the copies of the refs are gone
+
+
+def test_files_come_out_byte_for_byte(repo: Repo) -> None:
+    """git archive would expand $Format$ under export-subst and change the source's checksum; ls-tree/cat-file do not."""
+    seed = "seeds/insightcrime-tren-de-aragua-profile.txt"
+    repo.write(seed, repo.read(seed) + "Archived as $Format:%H$.\n")
+    repo.reseal_source()
+    repo.write(".gitattributes", "seeds/* export-subst\n")
+    repo.commit("A seed with an export-subst placeholder")
+    assert diff_sides("HEAD", None, str(repo.root)).sources == []
+
+
+def test_a_package_in_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    top = tmp_path / "repo"
+    build_base(top / "package")
+    repo = Repo(top)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "user.name", "Test Contributor")
+    repo.git("config", "user.email", "contributor@example.org")
+    repo.commit("Base")
+    repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,\n")
+    repo.commit("Peru")
+    code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(top / "package"))
+    assert code == 0 and "    + loc-peru (line 7)\n" in out
+
+
+def test_exit_code_and_max_rows(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    _change(repo)
+    assert _tda(capsys, "diff", "HEAD", "--package", str(repo.root), "--exit-code")[0] == 0
+    code, out, _ = _tda(capsys, "diff", "HEAD~1", "--package", str(repo.root), "--exit-code", "--max-rows", "1")
+    assert code == 1
+    assert "    + rel-guerrero-killed-oswaldo-gonzalez" not in out
+    assert "    + ... and 1 more (--max-rows 0 shows all)\n" in out
+
+
+def test_markdown_cells_are_inert() -> None:
+    assert md_escape("a|b <img src=x> @maintainer `x`\nnext") == "a\\|b &lt;img src=x&gt; &#64;maintainer &#96;x&#96; next"
+
+
+def test_the_real_repository_diff_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """tda diff HEAD in this repository (a git checkout in development and CI) compares HEAD with the working tree."""
+    root = Path(__file__).resolve().parents[1]
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    code, out, err = _tda(capsys, "diff", "HEAD", "--package", str(root), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["head"] == {
+        "spec": "working tree",
+        "commit": None,
+        "version": json.loads((root / "datapackage.json").read_text())["version"],
+    }
+
+
+def test_every_schema_change_kind_is_in_the_versioning_policy() -> None:
+    import re
+
+    source = (Path(__file__).resolve().parents[1] / "validator" / "diff.py").read_text(encoding="utf-8")
+    kinds = set(re.findall(r'add\("([a-z-]+)"', source)) | set(re.findall(r'SchemaChange\(name, "([a-z-]+)"', source))
+    assert len(kinds) >= 15
+    policy = (Path(__file__).resolve().parents[1] / "docs" / "versioning.md").read_text(encoding="utf-8")
+    assert [k for k in sorted(kinds) if f"`{k}`" not in policy] == []
