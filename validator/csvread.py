@@ -64,9 +64,9 @@ class CsvFile:
     rel: str
     size: int = 0
     text: str | None = None  # decoded text without BOM (exact path); None when not decoded
-    raw: bytes | None = None  # the bytes without BOM (fast path)
+    source: Any = None  # the file's path, re-read (fast path) only to position a problem
     arrow: Any = None  # pyarrow.Table (fast path)
-    newlines: Any = None  # numpy offsets of every LF in ``raw`` (fast path)
+    newlines: Any = None  # numpy offsets of every LF, BOM excluded (fast path)
     chars: CharProfile | None = None
     findings: list[Finding] = field(default_factory=list)
     header: list[str] | None = None
@@ -75,6 +75,7 @@ class CsvFile:
     rows_usable: bool = True  # False when the file is too broken to check its rows
     broken: list[tuple[int, str]] = field(default_factory=list)  # (line, first cell) of records that could not be parsed
     _line_starts: list[int] | None = None
+    _raw_cache: bytes | None = None
 
     # -- positions -------------------------------------------------------------------------
 
@@ -92,6 +93,12 @@ class CsvFile:
         i = bisect_right(starts, offset) - 1
         return i + 1, offset - starts[i] + 1
 
+    def _raw(self) -> bytes:
+        if self._raw_cache is None:
+            data = self.source.read_bytes() if self.source is not None else b""
+            self._raw_cache = data[len(BOM) :] if data.startswith(BOM) else data
+        return self._raw_cache
+
     @property
     def row_count(self) -> int:
         return self.arrow.num_rows if self.arrow is not None else len(self.records)
@@ -102,8 +109,8 @@ class CsvFile:
 
     def cell_position(self, line: int, field_index: int) -> tuple[int, int]:
         """Where the ``field_index``-th cell (0-based) of the record starting at ``line`` begins."""
-        if self.text is None and self.raw is not None:
-            text = _line_text(self.raw, self.newlines, line)
+        if self.text is None and self.arrow is not None:
+            text = _line_text(self._raw(), self.newlines, line)
             offsets = cell_offsets(text, 0) if text is not None else []
             if field_index < len(offsets):
                 return line, offsets[field_index] + 1
@@ -211,10 +218,12 @@ def _line_text(raw: bytes, newlines: Any, line: int) -> str | None:
     return raw[start:end].decode("utf-8", "replace")
 
 
-def read_csv(rel: str, data: bytes) -> CsvFile:
-    """Parse ``data`` (the bytes of ``rel``) into a CsvFile, recording what is wrong."""
-    fast = _read_fast(rel, data)
+def read_csv(rel: str, data: bytes, source: Any = None, columns: list[str] | None = None) -> CsvFile:
+    """Parse ``data`` (the bytes of ``rel``, read from ``source``) into a CsvFile, recording what
+    is wrong. ``columns`` limits a clean file's parse to those columns."""
+    fast = _read_fast(rel, data, columns)
     if fast is not None:
+        fast.source = source
         return fast
     out = _read_exact(rel, data)
     if out.text is not None:
@@ -324,56 +333,76 @@ _RFC_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^,"\n]*)(?:,(?:"(?:[^"]|"")*"|[^,"\n
 _CONTROL_BYTES = bytes(b for b in range(0x20) if b != 0x0A) + b"\x7f"
 
 
-def _read_fast(rel: str, data: bytes) -> CsvFile | None:
-    """Parse a clean file with vectorised checks and pyarrow; None if it needs the exact path."""
+def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFile | None:
+    """Parse a clean file with vectorised checks and pyarrow; None if it needs the exact path.
+
+    ``columns`` limits the parse to those columns (the checks of the file stay the same)."""
     if not data or len(data) > MAX_FILE_BYTES or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     findings = []
     if data.startswith(BOM):
         findings.append(Finding("bom", 1, 1))
         data = data[len(BOM) :]
-    if b"\r" in data or b"\x00" in data or b"\n\n" in data or data.startswith(b"\n"):
+    if b"\r" in data or b"\x00" in data or data.startswith(b"\n"):
         return None
     import numpy as np
 
     a = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(a == 10)
-    # Longest line: a cell can be no longer, so short lines mean no cell over the limit.
-    bounds = np.concatenate(([-1], newlines, [len(a)]))
-    if int(np.diff(bounds).max()) > MAX_CELL_CHARS:
-        return None
-    if not _quotes_in_place(a):
+    newlines, quotes, below_space = _scan(a, b'"' in data)
+    lengths = np.diff(np.concatenate(([-1], newlines, [len(a)])))
+    if len(newlines) and int(lengths[:-1].min()) == 1:
+        return None  # a blank line
+    if int(lengths.max()) > MAX_CELL_CHARS:
+        return None  # a line so long that a cell might exceed the limit: the exact path measures it
+    if not _quotes_in_place(a, quotes):
         return None
     end = int(newlines[0]) if len(newlines) else len(data)
     try:
-        header_line = data[:end].decode("utf-8")
-    except UnicodeDecodeError:
+        header = next(csv.reader([data[:end].decode("utf-8")], strict=True), [])
+    except (UnicodeDecodeError, csv.Error):
         return None
-    header = next(csv.reader([header_line], strict=True), [])
     if not header or len(set(header)) != len(header) or len(header) > MAX_FIELDS:
         return None
-    table = _arrow_parse(data, header)
+    table = _arrow_parse(data, header, columns)
     if table is None:
         return None
     rows = table.num_rows
     if len(newlines) != rows + (1 if data.endswith(b"\n") else 0):
         return None  # a record spans lines, or the header is not the only line before the rows
-    if not _quoted_lines_valid(data, newlines, table):
+    if len(quotes) and not _quoted_lines_valid(data, a, newlines, quotes):
         return None
     if not data.endswith(b"\n"):
         last = data[int(newlines[-1]) + 1 :] if len(newlines) else data
         findings.append(Finding("no_final_newline", len(newlines) + 1, len(last.decode("utf-8")) + 1))
-    out = CsvFile(rel=rel, size=len(data), raw=data, arrow=table, newlines=newlines, header=header, findings=findings)
-    out.chars = _profile_bytes(a, len(newlines))
+    out = CsvFile(rel=rel, size=len(data), arrow=table, newlines=newlines, header=header, findings=findings)
+    out.chars = CharProfile(below_space > len(newlines) or b"\x7f" in data, _non_ascii(data))
     return out
 
 
-def _quotes_in_place(a: Any) -> bool:
+SCAN_CHUNK = 1 << 24  # bytes compared at once: bounds the temporary arrays to 16 MB
+
+
+def _scan(a: Any, has_quotes: bool) -> tuple[Any, Any, int]:
+    """Offsets of every LF and every double quote, and the number of bytes below 0x20, in
+    chunks so that the temporaries stay small."""
+    import numpy as np
+
+    newlines, quotes, below = [], [], 0
+    for start in range(0, len(a), SCAN_CHUNK):
+        chunk = a[start : start + SCAN_CHUNK]
+        newlines.append(np.flatnonzero(chunk == 10) + start)
+        if has_quotes:
+            quotes.append(np.flatnonzero(chunk == 34) + start)
+        below += int(np.count_nonzero(chunk < 0x20))
+    empty = np.zeros(0, dtype=np.int64)
+    return (np.concatenate(newlines) if newlines else empty, np.concatenate(quotes) if quotes else empty, below)
+
+
+def _quotes_in_place(a: Any, q: Any) -> bool:
     """No double quote between two ordinary characters: in RFC 4180 a quote opens a cell (after
     a comma or line start), closes it (before a comma or line end), or pairs with another."""
     import numpy as np
 
-    q = np.flatnonzero(a == 34)
     if not len(q):
         return True
     delim = np.zeros(256, dtype=bool)
@@ -383,7 +412,7 @@ def _quotes_in_place(a: Any) -> bool:
     return not bool(np.any(~delim[prev] & ~delim[nxt]))
 
 
-def _arrow_parse(data: bytes, header: list[str]) -> Any:
+def _arrow_parse(data: bytes, header: list[str], columns: list[str] | None = None) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -400,6 +429,7 @@ def _arrow_parse(data: bytes, header: list[str]) -> Any:
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
                 column_types={h: pa.string() for h in header},
                 null_values=[""],
                 strings_can_be_null=True,
@@ -411,57 +441,42 @@ def _arrow_parse(data: bytes, header: list[str]) -> Any:
         return None
 
 
-def _quoted_lines_valid(data: bytes, newlines: Any, table: Any) -> bool:
+def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool:
     """The lines the byte scan cannot vouch for must be RFC 4180.
 
-    ``_quotes_in_place`` leaves one kind of misplaced quote unseen: a quote inside an unquoted
-    cell that touches a comma, a line end or another quote (``x,a",y`` or ``x,a""b,y``). pyarrow
-    keeps such quotes as text, so the value then ends with a quote or holds two in a row; only
-    the lines with such a value are matched against the RFC 4180 grammar."""
+    ``_quotes_in_place`` leaves a quote inside an unquoted cell unseen when it touches a comma,
+    a line end or another quote (``x,a",y`` or ``x,a""b,y``). In a valid line every quoted cell
+    has one opening quote (after a comma or the line start) and one closing quote (before a
+    comma or the line end, after a character other than a comma). So the lines whose opening and
+    closing quotes do not pair up, and the lines with two quotes in a row, are matched against
+    the RFC 4180 grammar; the others cannot hide a misplaced quote."""
     import numpy as np
-    import pyarrow.compute as pc
 
-    mask = None
-    for col in table.columns:
-        hit = pc.or_(pc.ends_with(col, '"'), pc.match_substring(col, '""'))
-        hit = pc.fill_null(hit, False)
-        mask = hit if mask is None else pc.or_(mask, hit)
-    if mask is None or not pc.any(mask).as_py():
-        return True
-    rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    n = len(a)
+    prev = np.where(quotes > 0, a[np.maximum(quotes - 1, 0)], 10)
+    nxt = np.where(quotes < n - 1, a[np.minimum(quotes + 1, n - 1)], 10)
+    opening = (prev == 44) | (prev == 10)
+    closing = ((nxt == 44) | (nxt == 10)) & ~opening
+    line = np.searchsorted(newlines, quotes)  # 0 is the header line
+    lines = len(newlines) + 1
+    unpaired = np.bincount(line[opening], minlength=lines) != np.bincount(line[closing], minlength=lines)
+    doubled = line[1:][quotes[1:] == quotes[:-1] + 1]  # lines with two quotes in a row
+    suspects = set((np.flatnonzero(unpaired) - 1).tolist()) | set((doubled - 1).tolist())
     starts = np.concatenate(([-1], newlines))
-    for r in rows.tolist():
-        begin = int(starts[r + 1]) + 1  # row r is line r + 2; newlines[r] ends line r + 1
+    for r in sorted(suspects):
+        begin = int(starts[r + 1]) + 1  # row r is line r + 2 (r = -1: the header)
         end = int(newlines[r + 1]) if r + 1 < len(newlines) else len(data)
         if not _RFC_LINE.fullmatch(data[begin:end].decode("utf-8")):
             return False
     return True
 
 
-def _profile_bytes(a: Any, newlines: int) -> CharProfile:
-    import numpy as np
+def _non_ascii(data: bytes) -> frozenset[int]:
+    # deleting every ASCII byte leaves whole multi-byte sequences: still valid UTF-8
+    return frozenset(ord(c) for c in set(data.translate(None, _ASCII).decode("utf-8")))
 
-    controls = int(np.count_nonzero(a < 0x20)) > newlines or bool(np.any(a == 0x7F))
-    lead = np.flatnonzero(a >= 0xC0)
-    if not len(lead):
-        return CharProfile(controls, frozenset())
-    n = len(a)
-    b0 = a[lead].astype(np.uint32)
 
-    def cont(k: int) -> Any:
-        return (a[np.minimum(lead + k, n - 1)] & 0x3F).astype(np.uint32)
-
-    cp = np.where(
-        b0 < 0xE0,
-        ((b0 & 0x1F) << 6) | cont(1),
-        np.where(
-            b0 < 0xF0,
-            ((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2),
-            ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
-        ),
-    )
-    present = np.flatnonzero(np.bincount(cp, minlength=0x80))
-    return CharProfile(controls, frozenset(present.tolist()))
+_ASCII = bytes(range(128))
 
 
 def _profile_text(text: str) -> CharProfile:

@@ -105,7 +105,7 @@ class Package:
             data = target.read_bytes()
         except OSError:
             return LoadedTable(table, None)
-        parsed = csvread.read_csv(table.path, data)
+        parsed = csvread.read_csv(table.path, data, source=target)
         loaded = LoadedTable(table, parsed)
         header = parsed.header or []
         loaded.column_index = {}
@@ -297,28 +297,37 @@ class Package:
 
     def seed_path(self, rel: str) -> tuple[Path | None, str | None]:
         seeds = self.root / "seeds"
-        if not seeds.is_dir():
+        plain = self._plain_seeds()
+        if plain is None:
             return None, "no seeds/ directory"
-        if rel in self._plain_seeds() and unsafe_reason(rel) is None:
+        if rel in plain and unsafe_reason(rel) is None:
             return seeds / rel, None
         return resolve_inside(seeds, rel)
 
-    def _plain_seeds(self) -> set[str]:
+    def _plain_seeds(self) -> set[str] | None:
         """Relative paths of the regular files under seeds/ reached without any symlink
-        (listed once, so that thousands of sources do not each resolve their path)."""
+        (listed once, so that thousands of sources do not each resolve their path); None when
+        there is no seeds/ directory."""
         if "plain_seeds" not in self.cache:
             import os
 
             seeds = self.root / "seeds"
-            found: set[str] = set()
-            if not seeds.is_symlink():
-                for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
-                    base = Path(dirpath)
-                    dirnames[:] = [d for d in dirnames if not (base / d).is_symlink()]
-                    for f in filenames:
-                        p = base / f
-                        if not p.is_symlink():
-                            found.add(p.relative_to(seeds).as_posix())
+            found: set[str] | None = None
+            if seeds.is_dir() and not seeds.is_symlink():
+                found = set()
+                stack = [("", str(seeds))]
+                while stack:
+                    prefix, directory = stack.pop()
+                    with os.scandir(directory) as entries:
+                        for entry in entries:
+                            if entry.is_symlink():
+                                continue
+                            if entry.is_dir(follow_symlinks=False):
+                                stack.append((prefix + entry.name + "/", entry.path))
+                            elif entry.is_file(follow_symlinks=False):
+                                found.add(prefix + entry.name)
+            elif seeds.is_dir():
+                found = set()
             self.cache["plain_seeds"] = found
         return self.cache["plain_seeds"]
 
@@ -328,10 +337,12 @@ class Package:
     def _read_seed(self, rel: str) -> bytes | None:
         path, _ = self.seed_path(rel)
         data = None
-        if path is not None and path.is_file():
+        if path is not None and (rel in (self._plain_seeds() or ()) or path.is_file()):
             try:
-                if path.stat().st_size <= MAX_SOURCE_BYTES:
-                    data = path.read_bytes()
+                with open(path, "rb") as fh:
+                    data = fh.read(MAX_SOURCE_BYTES + 1)
+                if len(data) > MAX_SOURCE_BYTES:
+                    data = None
             except OSError:
                 data = None
         self._seed_cache[rel] = data

@@ -101,6 +101,10 @@ def ids_unique_across_tables(pkg: Package) -> Iterator[Problem]:
             yield at_cell(pkg, tbl, line, "id", f"id {rid!r} is also used in {first[rid]}", record=rid)
 
 
+def _malformed(pattern: str | None, value: str) -> str:
+    return "" if pattern is None or re.fullmatch(pattern, value) else f" (nor has it the form {pattern})"
+
+
 @check("KY504", "foreign-key")
 def foreign_keys(pkg: Package) -> Iterator[Problem]:
     """Every reference names an existing row (subject_id, object_id, entity_id, location_id, parent_id ...).
@@ -114,25 +118,28 @@ def foreign_keys(pkg: Package) -> Iterator[Problem]:
                 continue
             col = quote_sql_ident(fk.field)
             f = table.field(fk.field)
-            ok_pattern = f" AND regexp_full_match(t.{col}, ?)" if f and f.pattern else ""
-            params = [f.pattern] if f and f.pattern else []
             rows = pkg.sql(
                 f'SELECT t._line, t.id, t.{col} FROM "{name}" t ANTI JOIN {pkg.ids_sql(fk.resource)} r ON t.{col} = r.id '
-                f"WHERE t.{col} IS NOT NULL{ok_pattern} ORDER BY t._line",
-                params,
+                f"WHERE t.{col} IS NOT NULL ORDER BY t._line"
             )
             for line, rid, value in rows:
                 gone = retired_hint(pkg, value)
+                what = f"a retired id, no longer in {fk.resource}" if gone else f"not an id in {fk.resource}"
                 yield at_cell(
                     pkg,
                     name,
                     line,
                     fk.field,
-                    f"{fk.field} {value!r} is "
-                    + (f"a retired id, no longer in {fk.resource}" if gone else f"not an id in {fk.resource}"),
+                    f"{fk.field} {value!r} is {what}{_malformed(f.pattern if f else None, value)}",
                     record=rid,
                     hint=gone or f"add the row to {fk.resource}, or fix the id",
                 )
+
+
+def cited_ids_sql(pkg: Package, by_prefix: dict[str, str]) -> str:
+    """SQL for the ids of every table a polymorphic reference may name."""
+    targets = [t for t in by_prefix.values() if pkg.usable(t)]
+    return "(" + " UNION ALL ".join(f"SELECT id FROM {pkg.ids_sql(t)}" for t in targets) + ")"
 
 
 @check("KY505", "citation-target")
@@ -144,28 +151,27 @@ def citation_targets(pkg: Package) -> Iterator[Problem]:
     for name in usable_tables(pkg):
         table = pkg.tables[name].table
         for field_name, by_prefix in table.polymorphic.items():
+            if not all(pkg.usable(t) for t in by_prefix.values()):
+                continue  # a table that cannot be read: its rows' citations are not judged
             col = quote_sql_ident(field_name)
-            targets = [(p, t) for p, t in by_prefix.items() if pkg.usable(t)]
-            if not targets:
-                continue
-            union = " UNION ALL ".join(f"SELECT id FROM {pkg.ids_sql(t)} WHERE id IS NOT NULL" for _, t in targets)
-            prefixes = [p + "-" for p, _ in targets]
+            f = table.field(field_name)
             rows = pkg.sql(
-                f'SELECT t._line, t.id, t.{col} FROM "{name}" t WHERE t.{col} IS NOT NULL '
-                f"AND list_contains(?, split_part(t.{col}, '-', 1) || '-') "
-                f"AND t.{col} NOT IN ({union}) ORDER BY t._line",
-                [prefixes],
+                f'SELECT t._line, t.id, t.{col} FROM "{name}" t ANTI JOIN {cited_ids_sql(pkg, by_prefix)} r ON t.{col} = r.id '
+                f"WHERE t.{col} IS NOT NULL ORDER BY t._line"
             )
             for line, rid, value in rows:
-                target = by_prefix.get(value.split("-", 1)[0], "?")
+                target = by_prefix.get(value.split("-", 1)[0])
                 gone = retired_hint(pkg, value)
+                if target is None:
+                    what = f"names no table: its prefix must be one of {', '.join(p + '-' for p in by_prefix)}"
+                else:
+                    what = f"a retired id, no longer in {target}" if gone else f"not an id in {target}"
                 yield at_cell(
                     pkg,
                     name,
                     line,
                     field_name,
-                    f"{field_name} {value!r} is "
-                    + (f"a retired id, no longer in {target}" if gone else f"not an id in {target}"),
+                    f"{field_name} {value!r} is {what}" + (_malformed(f.pattern if f else None, value) if target else ""),
                     record=rid,
                     hint=gone or "cite an existing row, or add the row first",
                 )

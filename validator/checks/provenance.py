@@ -99,12 +99,14 @@ def rows_cited(pkg: Package) -> Iterator[Problem]:
     """
     if not pkg.usable("citations"):
         return
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _cited AS SELECT DISTINCT record_id AS id FROM citations WHERE record_id IS NOT NULL"
+    )
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name):
             continue
         rows = pkg.sql(
-            f'SELECT _line, id FROM "{name}" t WHERE id IS NOT NULL AND NOT EXISTS '
-            f"(SELECT 1 FROM citations c WHERE c.record_id = t.id) ORDER BY _line"
+            f'SELECT t._line, t.id FROM "{name}" t ANTI JOIN _cited c ON c.id = t.id WHERE t.id IS NOT NULL ORDER BY t._line'
         )
         for line, rid in rows:
             yield at_cell(
@@ -246,13 +248,17 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 
 
 def _may_hedge(pkg: Package) -> bool:
-    """Whether any hedge word occurs anywhere in citations.csv (ASCII case folded): a cheap
-    byte search that lets a package without hedged quotes skip the per-quote expression."""
-    csv = pkg.tables["citations"].csv
-    if csv is None:
-        return True
-    data = csv.raw if csv.raw is not None else (csv.text or "").encode("utf-8")
-    folded = data.lower()
+    """Whether any hedge word occurs in any quote (ASCII case folded): a byte search over the
+    quote column that lets a package without hedged quotes skip the per-quote expression."""
+    import numpy as np
+
+    quotes = pkg.arrow("citations").column("quote").combine_chunks()
+    buf = quotes.buffers()[2]
+    if buf is None:
+        return False
+    data = np.frombuffer(buf, dtype=np.uint8)
+    upper = (data >= 65) & (data <= 90)
+    folded = (data | (upper.astype(np.uint8) << 5)).tobytes()
     return any(word.split()[0].encode() in folded for word in HEDGES)
 
 

@@ -1,0 +1,58 @@
+"""The fast reading path gives the exact path's result, or declines and leaves the file to it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validator import csvread
+
+CELLS = ["a", "b c", "x,y", 'q"q', '"', '""', "é", " ", "", 'a""b', '"a"', "n\nl", "z", "ñ\u200b", "-1"]
+
+
+@st.composite
+def files(draw) -> bytes:
+    rows = [["id", "v", "w"]] + [
+        [f"r{i}", draw(st.sampled_from(CELLS)), draw(st.sampled_from(CELLS))] for i in range(draw(st.integers(0, 5)))
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n", quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))).writerows(rows)
+    text = buf.getvalue()
+    for _ in range(draw(st.integers(0, 2))):  # corrupt it a little
+        k = draw(st.integers(0, max(0, len(text) - 1)))
+        text = text[:k] + draw(st.sampled_from(['"', ",", "\n", "x", "", "\r", "\ufeff"])) + text[k + 1 :]
+    if draw(st.booleans()):
+        text = text.rstrip("\n")
+    return text.encode("utf-8")
+
+
+@settings(max_examples=600, deadline=None)
+@given(files())
+def test_fast_path_agrees_with_the_exact_path(data: bytes) -> None:
+    fast = csvread._read_fast("t.csv", data)
+    if fast is None:
+        return  # declined: the exact path reads it
+    exact = csvread._read_exact("t.csv", data)
+    assert fast.header == exact.header
+    assert all(len(r) == len(exact.header) for r in exact.records)
+    assert [list(r.values()) for r in fast.arrow.to_pylist()] == [[c or None for c in r] for r in exact.records]
+    assert exact.lines == list(range(2, len(exact.records) + 2))
+    assert sorted((f.kind, f.line, f.column) for f in fast.findings) == sorted((f.kind, f.line, f.column) for f in exact.findings)
+
+
+def test_declines_what_it_cannot_vouch_for() -> None:
+    for data in [
+        b'id,v\nr1,a",b\n',
+        b'id,v\nr1,a""b\n',
+        b'id,v\nr1,"a"b\n',
+        b"id,v\r\nr1,a\r\n",
+        b"id,v\n\nr1,a\n",
+        b'id,v\nr1,"a\nb"\n',
+        b"id,v\nr1,a,b\n",
+        b"id,id\nr1,a\n",
+        b"id,v\nr1,caf\xe9\n",
+    ]:
+        assert csvread._read_fast("t.csv", data) is None, data
