@@ -75,11 +75,14 @@ class Package:
         self.cache: dict[str, Any] = {}  # results the checks share (parsed dates, source files ...)
         self.selected: set[str] | None = None  # codes of the checks this run (None: all)
         self._executor: Any = None
+        self.sidecar: Any = None  # a sidecar.Sidecar computing some results in a helper process
 
     # -- loading ---------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path) -> Package:
+    def load(cls, path: str | Path, tables: set[str] | None = None) -> Package:
+        """Read the package at ``path``; ``tables`` limits the CSV files read (the others are
+        left unread, as if missing: for a helper that needs only some of them)."""
         root = Path(path)
         if root.is_file() and root.name.endswith(".json"):
             root = root.parent
@@ -91,7 +94,10 @@ class Package:
         model = load_model(root / "schemas", rel_to=root)
         pkg = cls(root, text, descriptor, model)
         for table in model.tables.values():
-            pkg.tables[table.name] = pkg._load_table(table)
+            if tables is None or table.name in tables:
+                pkg.tables[table.name] = pkg._load_table(table)
+            else:
+                pkg.tables[table.name] = LoadedTable(table, None)
         return pkg
 
     def _load_table(self, table: Table) -> LoadedTable:
@@ -185,7 +191,13 @@ class Package:
         self.cache[key] = self._executor.submit(fn)
 
     def result(self, key: str, fn: Callable[[], Any]) -> Any:
-        """The value of background work ``key`` (computed now if it was never started)."""
+        """The value of background work ``key``: from the helper process if it computed it,
+        else from a worker thread, else computed now."""
+        if key not in self.cache and self.sidecar is not None and self.sidecar.has(key):
+            ok, value = self.sidecar.get(key)
+            if ok:
+                self.cache[key] = value
+                return value
         if key not in self.cache:
             self.cache[key] = fn()
             return self.cache[key]
@@ -193,6 +205,9 @@ class Package:
         return value.result() if hasattr(value, "result") and callable(value.result) else value
 
     def close(self) -> None:
+        if self.sidecar is not None:
+            self.sidecar.close()
+            self.sidecar = None
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

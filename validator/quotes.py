@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .textnorm import fold_quote_marks, normalize
+from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
 
 KEY_BYTES = 16  # bytes of a quote's start that select candidate positions
 MAX_CANDIDATES = 32  # a start found more often than this sends the quote to the plain search
@@ -48,14 +48,16 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
     src = encoded.indices.fill_null(len(names)).to_numpy(zero_copy_only=False).astype(np.int64)
     todo = np.flatnonzero(has_text[src] & ~quotes.is_null().to_numpy(zero_copy_only=False))
 
-    # round 1: the quotes as written; those with typographic quote marks, folded to straight
-    # ones as in the sources; round 2: the rest, fully normalised; then the plain search
+    # round 1: the quotes as written, those with typographic quote marks folded to straight
+    # ones (as in the sources); round 2: the rest, fully normalised; then the plain search
     marked = _rows_with_quote_marks(quotes)
-    rest = _index_match(quotes, src, np.setdiff1d(todo, marked, assume_unique=True), names, texts)
-    marked = marked[has_text[src[marked]] & ~quotes.is_null().to_numpy(zero_copy_only=False)[marked]]
     if len(marked):
-        folded = pa.array([fold_quote_marks(q) for q in quotes.take(pa.array(marked)).to_pylist()], pa.string())
-        rest += marked[_index_match(folded, src[marked], np.arange(len(marked)), names, texts)].tolist()
+        folded = pc.replace_substring_regex(quotes.take(pa.array(marked)), f"[{SINGLE_QUOTES}]", "'")
+        folded = pc.replace_substring_regex(folded, f"[{DOUBLE_QUOTES}]", '"')
+        mask = np.zeros(len(quotes), dtype=bool)
+        mask[marked] = True
+        quotes = pc.replace_with_mask(quotes, pa.array(mask), folded)
+    rest = _index_match(quotes, src, todo, names, texts)
     if not rest:
         return []
     rest.sort()

@@ -90,14 +90,32 @@ def validate(
     Raises CannotRun when the package cannot be read at all. ``max_per_group`` caps the
     problems shown for one code in one file (0: no cap); the rest are counted in ``omitted``.
     """
-    pkg = package or Package.load(path)
     checks = _selected(all_checks(), select, ignore)
-    pkg.selected = {c.code for c in checks}
+    selected = {c.code for c in checks}
+    helper = None
+    if package is None:
+        from . import sidecar
+
+        helper = sidecar.start(Path(path), selected)  # forked before anything heavy is loaded
+    try:
+        pkg = package or Package.load(path)
+    except BaseException:
+        if helper is not None:
+            helper.close()
+        raise
+    pkg.selected = selected
+    pkg.sidecar = helper
     for info in checks:
         if info.prepare is not None:
             info.prepare(pkg)
+    # the checks that wait for background work run last, so the rest overlaps it
+    from .sidecar import KEYS
+
+    waits = set().union(*KEYS.values())
+    ordered = [c for c in checks if c.prepare is None and c.code not in waits]
+    ordered += [c for c in checks if c.prepare is not None or c.code in waits]
     try:
-        problems = run_checks(pkg, checks)
+        problems = run_checks(pkg, ordered)
     finally:
         pkg.close()
     return build_report(pkg, problems, strict=strict, max_per_group=max_per_group)

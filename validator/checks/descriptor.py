@@ -91,7 +91,7 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def _frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
+def frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
     import frictionless
 
     try:
@@ -102,7 +102,9 @@ def _frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
 
 
 def _start_frictionless(pkg: Package) -> None:
-    pkg.background("frictionless", lambda: _frictionless_notes(pkg.descriptor))
+    if pkg.sidecar is not None and pkg.sidecar.has("frictionless"):
+        return
+    pkg.background("frictionless", lambda: frictionless_notes(pkg.descriptor))
 
 
 @check("DP101", "descriptor-profile", prepare=_start_frictionless)
@@ -111,7 +113,7 @@ def descriptor_profile(pkg: Package) -> Iterator[Problem]:
 
     Fails: a field whose ``type`` is ``"strin"``; passes: ``"string"``.
     """
-    for note in pkg.result("frictionless", lambda: _frictionless_notes(pkg.descriptor)):
+    for note in pkg.result("frictionless", lambda: frictionless_notes(pkg.descriptor)):
         if "is not safe" in note:
             continue  # DP103 reports unsafe paths, with the reason
         yield at_json(

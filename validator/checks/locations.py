@@ -263,13 +263,19 @@ def _geonames_ids(pkg: Package) -> set[int]:
     return {loc.gid for loc in _locations(pkg).values() if loc.gid is not None}
 
 
+def lookup_places(pkg: Package) -> dict[int, gazetteer.Place]:
+    return gazetteer.lookup(_geonames_ids(pkg))
+
+
 def _start_gazetteer(pkg: Package) -> None:
+    if pkg.sidecar is not None and pkg.sidecar.has("gazetteer"):
+        return
     ids = _geonames_ids(pkg)
     pkg.background("gazetteer", lambda: gazetteer.lookup(ids))
 
 
 def _places(pkg: Package) -> dict[int, gazetteer.Place]:
-    return pkg.result("gazetteer", lambda: gazetteer.lookup(_geonames_ids(pkg)))
+    return pkg.result("gazetteer", lambda: lookup_places(pkg))
 
 
 @check("LC706", "gazetteer-unknown", prepare=_start_gazetteer)

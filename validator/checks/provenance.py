@@ -72,21 +72,30 @@ def _normalised_texts(files: dict[str, tuple[int, str, bytes | None, str | None]
     return texts
 
 
-def _quote_work(pkg: Package) -> Callable[[], tuple[dict[str, str], list[int]]]:
+def missing_quotes(pkg: Package) -> list[int]:
+    """Row indices of the citations whose quote is not in its source (after normalisation)."""
+    from ..quotes import missing
+
+    citations = pkg.arrow("citations")
+    return missing(citations.column("quote"), citations.column("source_id"), _normalised_texts(source_files(pkg)))
+
+
+def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     """The quote search as a closure over data read on this thread (the database is not shared)."""
     from ..quotes import missing
 
     files = source_files(pkg)
     citations = pkg.arrow("citations")
 
-    def work() -> tuple[dict[str, str], list[int]]:
-        texts = _normalised_texts(files)
-        return texts, missing(citations.column("quote"), citations.column("source_id"), texts)
+    def work() -> list[int]:
+        return missing(citations.column("quote"), citations.column("source_id"), _normalised_texts(files))
 
     return work
 
 
 def _start_quotes(pkg: Package) -> None:
+    if pkg.sidecar is not None and pkg.sidecar.has("quotes"):
+        return
     if pkg.usable("citations") and pkg.usable("sources"):
         pkg.background("quotes", _quote_work(pkg))
 
@@ -128,9 +137,10 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     """
     if not (pkg.usable("citations") and pkg.usable("sources")):
         return
-    texts, bad = pkg.result("quotes", _quote_work(pkg))
+    bad = pkg.result("quotes", _quote_work(pkg))
     files = source_files(pkg)
     citations = pkg.arrow("citations")
+    texts = _normalised_texts({sid: files[sid] for sid in {citations.column("source_id")[i].as_py() for i in bad}})
     lines, ids = citations.column("_line"), citations.column("id")
     quotes, sources = citations.column("quote"), citations.column("source_id")
     for i in bad:
@@ -221,12 +231,19 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 
     Warns: claim_status ``reported`` with the quote "he allegedly ran a network"; passes: ``alleged``.
     """
-    if not pkg.usable("citations") or not _may_hedge(pkg):
+    import pyarrow as pa
+
+    if not pkg.usable("citations"):
         return
-    pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _hedged AS SELECT id, record_id, regexp_extract(lower(quote), ?, 1) AS word "
-        "FROM citations WHERE regexp_matches(lower(quote), ?)",
-        [_HEDGE_RE, _HEDGE_RE],
+    hedged = pkg.result("hedged", lambda: hedged_citations(pkg))
+    if not hedged:
+        return
+    cids, rids, words = zip(*hedged, strict=True)
+    pkg.db.register(
+        "_hedged",
+        pa.table(
+            {"id": pa.array(cids, pa.string()), "record_id": pa.array(rids, pa.string()), "word": pa.array(words, pa.string())}
+        ),
     )
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name) or pkg.tables[name].table.field("claim_status") is None:
@@ -245,6 +262,20 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
                 record=rid,
                 hint="use the status the source's wording gives: alleged, suspected, attributed ...",
             )
+
+
+def hedged_citations(pkg: Package) -> list[tuple[str, str, str]]:
+    """(citation id, record id, hedge word) of every citation whose quote hedges."""
+    if not pkg.usable("citations") or not _may_hedge(pkg):
+        return []
+    return [
+        tuple(r)
+        for r in pkg.sql(
+            "SELECT id, record_id, regexp_extract(lower(quote), ?, 1) FROM citations "
+            "WHERE record_id IS NOT NULL AND regexp_matches(lower(quote), ?) ORDER BY id",
+            [_HEDGE_RE, _HEDGE_RE],
+        )
+    ]
 
 
 def _may_hedge(pkg: Package) -> bool:
