@@ -25,6 +25,7 @@ from typing import Any
 
 from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
 
+PLAIN_SEARCH_MAX = 20_000  # up to this many quotes, search each one plainly
 KEY_BYTES = 16  # bytes of a quote's start that select candidate positions
 MAX_CANDIDATES = 32  # a start found more often than this sends the quote to the plain search
 BATCH_BYTES = 4 << 20  # source bytes indexed at once (bounds the arrays' memory)
@@ -36,6 +37,9 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
     """Indices of the quotes (pyarrow string array; nulls skipped) that do not occur, after
     normalisation, in the text of their source (``texts``: source id -> normalised text).
     Quotes whose source has no text are skipped: another check reports the source."""
+    if len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker than building the index
+        return [i for i, (q, s) in enumerate(zip(quotes.to_pylist(), source_ids.to_pylist(), strict=True))
+                if q is not None and s in texts and normalize(q) not in texts[s]]
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
