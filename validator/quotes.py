@@ -38,8 +38,11 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
     normalisation, in the text of their source (``texts``: source id -> normalised text).
     Quotes whose source has no text are skipped: another check reports the source."""
     if len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker than building the index
-        return [i for i, (q, s) in enumerate(zip(quotes.to_pylist(), source_ids.to_pylist(), strict=True))
-                if q is not None and s in texts and normalize(q) not in texts[s]]
+        return [
+            i
+            for i, (q, s) in enumerate(zip(quotes.to_pylist(), source_ids.to_pylist(), strict=True))
+            if q is not None and s in texts and normalize(q) not in texts[s]
+        ]
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -23,15 +23,49 @@ from typing import Any
 # key -> the codes that need it
 KEYS = {
     "frictionless": {"DP101"},
+    "metadata": {"DP102"},
     "gazetteer": {"LC706", "LC707"},
+    "iso": {"LC702", "LC703", "LC704"},
     "hedged": {"PV405"},
     "quotes": {"PV402"},
 }
-TABLES = {"frictionless": set(), "gazetteer": {"locations"}, "hedged": {"citations"}, "quotes": {"citations", "sources"}}
+TABLES = {
+    "frictionless": set(),
+    "metadata": set(),
+    "gazetteer": {"locations"},
+    "iso": {"locations"},
+    "hedged": {"citations"},
+    "quotes": {"citations", "sources"},
+}
+# Two helpers: the descriptor's (importing frictionless and jsonschema is most of its work) and
+# the tables' (the gazetteer, ISO codes, hedging and quotes, which read CSV files).
+HELPERS = (("frictionless", "metadata"), ("gazetteer", "iso", "hedged", "quotes"))
+
+
+class Helpers:
+    """Several helper processes, each computing some keys."""
+
+    def __init__(self, helpers: list[Sidecar]) -> None:
+        self.helpers = helpers
+
+    def _owner(self, key: str) -> Sidecar | None:
+        return next((h for h in self.helpers if key in h.keys), None)
+
+    def has(self, key: str) -> bool:
+        owner = self._owner(key)
+        return owner is not None and owner.has(key)
+
+    def get(self, key: str) -> tuple[bool, Any]:
+        owner = self._owner(key)
+        return owner.get(key) if owner is not None else (False, None)
+
+    def close(self) -> None:
+        for h in self.helpers:
+            h.close()
 
 
 class Sidecar:
-    """The parent's end: results arrive in the order the helper computes them."""
+    """The parent's end of one helper: results arrive in the order the helper computes them."""
 
     def __init__(self, pid: int, fd: int, keys: list[str]) -> None:
         self.pid = pid
@@ -82,13 +116,23 @@ class Sidecar:
             pass
 
 
-def start(root: Path, selected: set[str]) -> Sidecar | None:
-    """Fork the helper for the keys the selected checks need; None where that is not possible."""
-    keys = [k for k, codes in KEYS.items() if codes & selected]
-    if not keys or not sys.platform.startswith("linux") or not hasattr(os, "fork") or os.environ.get("TDA_NO_SIDECAR"):
+def start(root: Path, selected: set[str]) -> Helpers | None:
+    """Fork the helpers for the keys the selected checks need; None where that is not possible."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or os.environ.get("TDA_NO_SIDECAR"):
         return None
     if any(m in sys.modules for m in ("numpy", "pyarrow", "duckdb")):
         return None  # their thread pools may be running: forking now is not safe
+    helpers = []
+    for group in HELPERS:
+        keys = [k for k in group if KEYS[k] & selected]
+        if keys:
+            helper = _fork(root, keys)
+            if helper is not None:
+                helpers.append(helper)
+    return Helpers(helpers) if helpers else None
+
+
+def _fork(root: Path, keys: list[str]) -> Sidecar | None:
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -132,8 +176,12 @@ def compute(pkg: Any, key: str) -> Any:
 
     if key == "frictionless":
         return descriptor.frictionless_notes(pkg.descriptor)
+    if key == "metadata":
+        return descriptor.metadata_problems(pkg.descriptor)
     if key == "gazetteer":
         return locations.lookup_places(pkg)
+    if key == "iso":
+        return locations.iso_lookup(pkg)
     if key == "hedged":
         return provenance.hedged_citations(pkg)
     if key == "quotes":

@@ -143,13 +143,21 @@ def descriptor_metadata(pkg: Package) -> Iterator[Problem]:
 
     Fails: ``"version": "1.0"``; passes: ``"version": "1.0.0"``.
     """
+    for pointer, message, hint in pkg.result("metadata", lambda: metadata_problems(pkg.descriptor)):
+        yield at_json(DESCRIPTOR, pointer, message, hint=hint)
+
+
+def metadata_problems(descriptor: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(JSON pointer, message, hint) for each way the descriptor falls short of METADATA_SCHEMA."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(METADATA_SCHEMA)
-    for err in sorted(validator.iter_errors(pkg.descriptor), key=lambda e: list(map(str, e.absolute_path))):
+    out = []
+    for err in sorted(
+        Draft202012Validator(METADATA_SCHEMA).iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path))
+    ):
         pointer = _pointer(err.absolute_path)
-        where = pointer or "the descriptor"
-        yield at_json(DESCRIPTOR, pointer, f"{where}: {_plain(err)}", hint=_metadata_hint(err))
+        out.append((pointer, f"{pointer or 'the descriptor'}: {_plain(err)}", _metadata_hint(err)))
+    return out
 
 
 def _plain(err: Any) -> str:

@@ -132,14 +132,23 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
             )
 
 
-def _pycountry_lookup(code: str) -> tuple[str, object] | None:
+def iso_lookup(pkg: Package) -> dict[str, tuple[str, bool] | None]:
+    """Every iso_code of the package, looked up in pycountry: ("country", True), ("subdivision",
+    whether it is first-level), or None for a code ISO 3166 does not have."""
     import pycountry
 
-    if len(code) == 2:
-        c = pycountry.countries.get(alpha_2=code)
-        return ("country", c) if c else None
-    s = pycountry.subdivisions.get(code=code)
-    return ("subdivision", s) if s else None
+    out: dict[str, tuple[str, bool] | None] = {}
+    for code in sorted({loc.iso for loc in _locations(pkg).values() if loc.iso}):
+        if len(code) == 2:
+            out[code] = ("country", True) if pycountry.countries.get(alpha_2=code) else None
+        else:
+            sub = pycountry.subdivisions.get(code=code)
+            out[code] = ("subdivision", not sub.parent_code) if sub else None
+    return out
+
+
+def _iso(pkg: Package, code: str) -> tuple[str, bool] | None:
+    return pkg.result("iso", lambda: iso_lookup(pkg)).get(code)
 
 
 @check("LC702", "iso-unknown")
@@ -149,7 +158,7 @@ def iso_codes_exist(pkg: Package) -> Iterator[Problem]:
     Fails: ``VE-Z9``; passes: ``VE-D`` (Aragua).
     """
     for loc in _locations(pkg).values():
-        if loc.iso and _pycountry_lookup(loc.iso) is None:
+        if loc.iso and _iso(pkg, loc.iso) is None:
             yield at_cell(
                 pkg,
                 "locations",
@@ -190,7 +199,7 @@ def iso_code_level(pkg: Package) -> Iterator[Problem]:
     Fails: a city with ``iso_code`` ``VE``; a country without one.
     """
     for loc in _locations(pkg).values():
-        found = _pycountry_lookup(loc.iso) if loc.iso else None
+        found = _iso(pkg, loc.iso) if loc.iso else None
         if loc.type == "country":
             if not loc.iso:
                 yield at_cell(
@@ -210,7 +219,7 @@ def iso_code_level(pkg: Package) -> Iterator[Problem]:
                 yield at_cell(
                     pkg, "locations", loc.line, "iso_code", f"{loc.type} {loc.id} has no ISO 3166-2 code", record=loc.id
                 )
-            elif found and (found[0] != "subdivision" or getattr(found[1], "parent_code", None)):
+            elif found and (found[0] != "subdivision" or not found[1]):
                 yield at_cell(
                     pkg, "locations", loc.line, "iso_code", f"{loc.iso} is not a first-level subdivision code", record=loc.id
                 )
