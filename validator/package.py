@@ -220,14 +220,16 @@ class Package:
         return self.cache[key]
 
     def _id_order(self, name: str) -> IdOrder:
-        import pyarrow.compute as pc
-
         self.db  # noqa: B018 - registers the tables
         table = self._registered[name]
         ids, lines = table.column("id"), table.column("_line")
         n = len(ids)
         if n < 2:
             return IdOrder(None, [])
+        if n < 50_000:  # small: plain Python, without importing pyarrow.compute
+            return self._id_order_small(name, ids.to_pylist(), lines.to_pylist())
+        import pyarrow.compute as pc
+
         before, after = ids.slice(0, n - 1), ids.slice(1)
         down = pc.indices_nonzero(pc.fill_null(pc.less(after, before), False))
         first_unsorted = None
@@ -252,6 +254,22 @@ class Package:
         """The table as registered in the database (text columns and ``_line``)."""
         self.db  # noqa: B018 - registers the tables
         return self._registered[name]
+
+    def _id_order_small(self, name: str, ids: list[str | None], lines: list[int]) -> IdOrder:
+        for i in range(1, len(ids)):
+            if ids[i] is not None and ids[i - 1] is not None and ids[i] < ids[i - 1]:
+                rows = self.sql(
+                    f"SELECT _line, id, first_line FROM (SELECT _line, id, min(_line) OVER (PARTITION BY id) AS first_line "
+                    f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
+                )
+                return IdOrder((lines[i], ids[i], ids[i - 1]), [tuple(r) for r in rows])
+        dups, first = [], 0
+        for i in range(1, len(ids)):
+            if ids[i] is not None and ids[i] == ids[i - 1]:
+                dups.append((lines[i], ids[i], lines[first]))
+            else:
+                first = i
+        return IdOrder(None, dups)
 
     def ids_sql(self, name: str) -> str:
         """SQL for every id of a table, including those of records left out for a wrong field count."""
