@@ -87,7 +87,12 @@ def playwright_session() -> Iterator[Any]:
         _cannot_run("Playwright for Python is not installed (it is in the test extra: pip install -e '.[test]')")
     executable = _chromium()
     if executable is None:
-        _cannot_run("no chromium found (looked for /usr/bin/chromium, chromium, chromium-browser)")
+        wanted = os.environ.get("TDA_CHROMIUM")
+        _cannot_run(
+            f"no chromium at TDA_CHROMIUM={wanted}"
+            if wanted
+            else "no chromium found (looked for /usr/bin/chromium, chromium, chromium-browser)"
+        )
     with sync_playwright() as p:
         yield p, executable
 
