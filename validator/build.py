@@ -88,9 +88,11 @@ def build(
     *,
     redact_protected: bool = False,
     progress: Progress | None = None,
+    site: bool = False,
 ) -> BuildResult:
     """Validate the package at ``package`` and write its release under ``out``.
 
+    With ``site=True`` the release also holds the static site, ``site/`` (``tda site``).
     Raises InvalidPackage when validation finds errors, CannotRun when the package cannot be
     read or the release cannot be written. ``progress`` is called before each step.
     """
@@ -98,11 +100,17 @@ def build(
     from .runner import validate
 
     formats = exporters()
+    extra = "build"
+    if site:
+        from .site import SiteExporter
+
+        formats.append(SiteExporter)
+        extra = "site"
     missing = missing_modules(formats)
     if missing:
         raise CannotRun(
-            f"tda build needs {', '.join(missing)}, which is not installed",
-            hint="pip install 'tren-de-aragua-data[build]' (or, in a clone, pip install -e '.[build]')",
+            f"tda {'site' if site else 'build'} needs {', '.join(missing)}, which is not installed",
+            hint=f"pip install 'tren-de-aragua-data[{extra}]' (or, in a clone, pip install -e '.[{extra}]')",
         )
     step = _Steps(progress, 2 + int(redact_protected) + len(formats) + 3)
     out_dir = Path(out)
@@ -237,6 +245,14 @@ def release_readme(release: Release) -> str:
         f"| `graph/{name}.graphml`, `graph/{name}.gexf` | entities and their relations as a graph | Gephi, Cytoscape, networkx |",
         f"| `ftm/{name}.ftm.json` | FollowTheMoney entities, one JSON object per line | Aleph (`alephclient`), `ftm` tools |",
         "| `CITATION.cff` | how to cite this release | GitHub, Zenodo, reference managers |",
+        *(
+            [
+                "| `site/index.html` | the profile as a website: overview, a page per entity, place and source, timeline, "
+                "network, map, search; works from disk | any web browser |"
+            ]
+            if "site/index.html" in r.files
+            else []
+        ),
         "| `docs/data-dictionary.md` | every table, column and vocabulary term | |",
         f"| `{CHECKSUMS}` | SHA-256 of every file | `sha256sum -c {CHECKSUMS}` |",
         "",
