@@ -72,14 +72,26 @@ def validate_since(
     ignore: Iterable[str] | None = None,
     strict: bool = False,
     max_per_group: int = 20,
+    full: bool = False,
 ) -> Report:
-    """The full validation of the package at ``path`` and the change rules against ``since`` (a git ref or directory)."""
+    """The validation of the package at ``path`` and the change rules against ``since`` (a git ref or directory).
+
+    When ``since`` is a git ref and the change only edits rows of the tables, the incremental
+    path (validator/incremental.py) checks what the change can have broken, assuming BASE is
+    valid; otherwise, or with ``full=True``, every check runs on the whole package."""
     from .diff import load_side
     from .gitside import WORKING_TREE, Side, open_side
     from .package import Package
     from .registry import all_checks
     from .runner import _selected, build_report, run_checks
 
+    if not full and not Path(since).is_dir():
+        from .incremental import NotIncremental, validate_incremental
+
+        try:
+            return validate_incremental(path, since, select=select, ignore=ignore, strict=strict, max_per_group=max_per_group)
+        except NotIncremental:
+            pass
     head = Package.load(path)
     with open_side(since, head.root) as base_side:
         base = load_side(base_side)

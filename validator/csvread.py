@@ -111,7 +111,11 @@ class CsvFile:
 
     def cell_position(self, line: int, field_index: int) -> tuple[int, int]:
         """Where the ``field_index``-th cell (0-based) of the record starting at ``line`` begins."""
-        if self.text is None and self.arrow is not None:
+        if self.text is None and self.source is not None:  # fast path, or a subset of a file's rows
+            if self.newlines is None:
+                import numpy as np
+
+                self.newlines = np.flatnonzero(np.frombuffer(self._raw(), dtype=np.uint8) == 10)
             text = _line_text(self._raw(), self.newlines, line)
             offsets = cell_offsets(text, 0) if text is not None else []
             if field_index < len(offsets):

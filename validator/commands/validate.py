@@ -44,6 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "a tombstone, the version bump and changelog entry, changed sources (docs/versioning.md)",
     )
     p.add_argument(
+        "--full",
+        action="store_true",
+        help="with --since: check the whole package, not only what the change can have broken (which assumes BASE is valid)",
+    )
+    p.add_argument(
         "--max-per-group",
         type=int,
         default=20,
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.since is not None:
         from ..changes import validate_since
 
-        report = validate_since(args.package, args.since, **options)
+        report = validate_since(args.package, args.since, full=args.full, **options)
     else:
         report = validate(args.package, **options)
     sys.stdout.write(render(report, args.format or default_format()))

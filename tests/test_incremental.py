@@ -1,0 +1,255 @@
+"""`validate --since` checks only what a change can break, and reports what the full run reports.
+
+A generated package (valid) is committed to a temporary git repository; each scenario edits a
+few rows in the working tree, valid and invalid edits mixed, and the incremental path must give
+exactly the problems (code, file, line, column) of the full path, change rules included.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from validator.changes import validate_since
+from validator.incremental import NotIncremental, validate_incremental
+
+RANDOM_SCENARIOS = 6
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("inc") / "pkg"
+    generate(root, rows=1200, seed=5)
+    (root / "data" / "retired.csv").write_text("id,reason,replaced_by,version,note\n") if (
+        root / "schemas" / "retired.schema.json"
+    ).exists() else None
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "t@example.invalid")
+    git(root, "config", "user.name", "t")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    return root
+
+
+class Table:
+    def __init__(self, root: Path, name: str) -> None:
+        self.path = root / "data" / f"{name}.csv"
+        with self.path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        self.header, self.rows = rows[0], rows[1:]
+
+    def col(self, name: str) -> int:
+        return self.header.index(name)
+
+    def save(self, keep_order: bool = False) -> None:
+        rows = self.rows if keep_order else sorted(self.rows, key=lambda r: r[0])
+        with self.path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(self.header)
+            w.writerows(rows)
+
+
+def edit(root: Path, rng: random.Random, k: int) -> str:
+    kind = rng.choice(EDITS)
+    kind(root, rng, k)
+    return kind.__name__
+
+
+def drop_row(root, rng, k):
+    t = Table(root, rng.choice(["entities", "relations", "presence", "citations", "locations", "events"]))
+    t.rows.pop(rng.randrange(len(t.rows)))
+    t.save()
+
+
+def reword(root, rng, k):
+    t = Table(root, rng.choice(["relations", "presence", "activities"]))
+    t.rows[rng.randrange(len(t.rows))][t.col("description")] = f"Reworded description {k}."
+    t.save()
+
+
+def bad_status(root, rng, k):
+    t = Table(root, "relations")
+    t.rows[rng.randrange(len(t.rows))][t.col("claim_status")] = "confirmed"
+    t.save()
+
+
+def dangling(root, rng, k):
+    t = Table(root, "presence")
+    t.rows[rng.randrange(len(t.rows))][t.col("location_id")] = f"loc-nowhere-{k}"
+    t.save()
+
+
+def add_entity(root, rng, k, cite=True):
+    t = Table(root, "entities")
+    rid = f"ent-e{rng.randrange(10**7):07d}x{k}"
+    t.rows.append([rid, "person", f"New person {k}", "", "Added in a scenario.", "false"])
+    t.save()
+    if cite:
+        c = Table(root, "citations")
+        donor = rng.choice(c.rows)
+        c.rows.append([f"cit-zz-{k}", rid, donor[c.col("source_id")], donor[c.col("quote")], ""])
+        c.save()
+
+
+def add_uncited(root, rng, k):
+    add_entity(root, rng, k, cite=False)
+
+
+def duplicate(root, rng, k):
+    t = Table(root, "entities")
+    t.rows.append(list(rng.choice(t.rows)))
+    t.save()
+
+
+def cycle(root, rng, k):
+    t = Table(root, "locations")
+    rows = [r for r in t.rows if r[t.col("parent_id")]]
+    row = rng.choice(rows)
+    row[t.col("parent_id")] = row[0]
+    t.save()
+
+
+def bad_quote(root, rng, k):
+    t = Table(root, "citations")
+    t.rows[rng.randrange(len(t.rows))][t.col("quote")] += " zz invented"
+    t.save()
+
+
+def retype(root, rng, k):
+    t = Table(root, "entities")
+    t.rows[rng.randrange(len(t.rows))][t.col("type")] = rng.choice(["organization", "security_force", "person"])
+    t.save()
+
+
+def reverse_relation(root, rng, k):
+    t = Table(root, "relations")
+    sym = [r for r in t.rows if r[t.col("type")] in ("allied_with", "rival_of", "associated_with", "cooperated_with")]
+    if not sym:
+        return
+    r = list(rng.choice(sym))
+    r[0] = f"rel-zz-{k}"
+    r[t.col("subject_id")], r[t.col("object_id")] = r[t.col("object_id")], r[t.col("subject_id")]
+    t.rows.append(r)
+    t.save()
+    c = Table(root, "citations")
+    donor = rng.choice(c.rows)
+    c.rows.append([f"cit-zz-r{k}", r[0], donor[c.col("source_id")], donor[c.col("quote")], ""])
+    c.save()
+
+
+def reversed_dates(root, rng, k):
+    t = Table(root, "relations")
+    row = t.rows[rng.randrange(len(t.rows))]
+    row[t.col("start")], row[t.col("end")] = "2020", "2010"
+    t.save()
+
+
+def rename(root, rng, k):
+    t = Table(root, "entities")
+    row = t.rows[rng.randrange(len(t.rows))]
+    row[0] = row[0] + "-renamed"
+    t.save()
+
+
+def unsorted(root, rng, k):
+    t = Table(root, "events")
+    row = list(rng.choice(t.rows))
+    row[0] = "evt-a" + str(k)
+    t.rows.append(row)
+    t.save(keep_order=True)
+
+
+def hedge(root, rng, k):
+    t = Table(root, "citations")
+    c = t.rows[rng.randrange(len(t.rows))]
+    c[t.col("quote")] = "allegedly " + c[t.col("quote")]
+    t.save()
+
+
+def reparent(root, rng, k):
+    t = Table(root, "locations")
+    rows = [r for r in t.rows if r[t.col("type")] in ("neighborhood", "prison", "town")]
+    cities = [r for r in t.rows if r[t.col("type")] == "city"]
+    if rows and cities:
+        rng.choice(rows)[t.col("parent_id")] = rng.choice(cities)[0]
+        t.save()
+
+
+EDITS = [
+    drop_row,
+    reword,
+    bad_status,
+    dangling,
+    add_entity,
+    add_uncited,
+    duplicate,
+    cycle,
+    bad_quote,
+    retype,
+    reverse_relation,
+    reversed_dates,
+    rename,
+    unsorted,
+    hedge,
+    reparent,
+]
+
+
+def _problems(report) -> list[tuple]:
+    return sorted((p.code, p.path, p.line, p.column) for p in report.problems)
+
+
+def _compare(repo: Path, done: list[str]) -> None:
+    full = validate_since(repo, "HEAD", full=True, max_per_group=0)
+    try:
+        inc = validate_incremental(repo, "HEAD", max_per_group=0)
+    except NotIncremental as exc:  # every edit above is plain row edits: the incremental path must take them
+        pytest.fail(f"not incremental after {done}: {exc}")
+    assert _problems(inc) == _problems(full), done
+    assert inc.valid == full.valid
+    assert inc.rows == full.rows
+
+
+def _reset(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--", ".")
+    git(repo, "clean", "-qfd")
+
+
+@pytest.mark.parametrize("kind", EDITS, ids=[e.__name__ for e in EDITS])
+def test_each_kind_of_edit(repo: Path, kind) -> None:
+    _reset(repo)
+    kind(repo, random.Random(kind.__name__), 0)
+    _compare(repo, [kind.__name__])
+
+
+@pytest.mark.parametrize("seed", range(RANDOM_SCENARIOS))
+def test_random_edits(repo: Path, seed: int) -> None:
+    _reset(repo)
+    rng = random.Random(seed)
+    _compare(repo, [edit(repo, rng, k) for k in range(rng.randint(2, 5))])
+
+
+def test_a_clean_change_is_clean(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--", ".")
+    reword(repo, random.Random(1), 0)
+    report = validate_incremental(repo, "HEAD", max_per_group=0)
+    assert [p.code for p in report.problems] == ["CH003"]  # data changed, version not bumped
+
+
+def test_other_changes_take_the_full_path(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--", ".")
+    schema = repo / "schemas" / "entities.schema.json"
+    schema.write_text(schema.read_text().replace("Stable identifier", "Identifier"))
+    with pytest.raises(NotIncremental):
+        validate_incremental(repo, "HEAD")
+    assert validate_since(repo, "HEAD").errors >= 1  # the full path runs instead (the descriptor is now stale)
+    git(repo, "checkout", "-q", "--", ".")
