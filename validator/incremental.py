@@ -135,7 +135,7 @@ class HeadFile:
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)
         self._newlines: Any = None
-        self._columns: dict[str, list[str | None]] = {}
+        self._columns: dict[str, Any] = {}
 
     @property
     def rows(self) -> int:
@@ -184,8 +184,11 @@ class HeadFile:
         col = self.table.field_names.index(column)
         if len(self.data) < BIG_FILE:
             return self._where_scan(col, values)
-        cells = self._column(column)
-        return [self.line(i + 2) for i, v in enumerate(cells) if v in values]
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=pa.array(sorted(values), pa.string())))
+        return [self.line(i + 2) for i in hits.to_pylist()]
 
     def _where_scan(self, col: int, values: set[str]) -> list[Row]:
         out: dict[int, Row] = {}
@@ -201,7 +204,7 @@ class HeadFile:
                 pos = self.data.find(needle, pos + 1)
         return [out[k] for k in sorted(out)]
 
-    def _column(self, name: str) -> list[str | None]:
+    def _column(self, name: str) -> Any:
         if name not in self._columns:
             import pyarrow as pa
             import pyarrow.csv as pacsv
@@ -213,7 +216,7 @@ class HeadFile:
                     include_columns=[name], column_types={h: pa.string() for h in header}, strings_can_be_null=False
                 ),
             )
-            self._columns[name] = table.column(name).to_pylist()
+            self._columns[name] = table.column(name)
         return self._columns[name]
 
 
@@ -248,6 +251,7 @@ def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, A
     when the change is more than rows edited in the tables."""
     top, prefix = _repository(since, root)
     commit = _resolve(since, top)
+    head.cache["git"] = (top, prefix)
     changed = _changed_paths(top, prefix, commit)
     tables = {t.path: t for t in head.model.tables.values()}
     base_descriptor: dict[str, Any] = head.descriptor
@@ -269,15 +273,40 @@ def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, A
             raise NotIncremental(f"{rel} was {status}")
     changes: dict[str, TableChange] = {}
     files: dict[str, HeadFile] = {}
-    for rel in csv_changes:
-        table = tables[rel]
+    if csv_changes:
         diff = _git(
-            ["diff", "--no-color", "--no-ext-diff", "--text", "--unified=1", "--no-renames", commit, "--", prefix + rel], top
+            [
+                "diff",
+                "--no-color",
+                "--no-ext-diff",
+                "--text",
+                "--unified=1",
+                "--no-renames",
+                commit,
+                "--",
+                *(prefix + rel for rel in csv_changes),
+            ],
+            top,
         )
         if diff.returncode != 0:
             raise NotIncremental("git diff failed")
-        changes[table.name] = parse_hunks(diff.stdout, len(table.fields))
+        for rel, part in _split_diff(diff.stdout, prefix).items():
+            table = tables.get(rel)
+            if table is None:
+                raise NotIncremental(f"an unexpected file in the diff: {rel}")
+            changes[table.name] = parse_hunks(part, len(table.fields))
     return commit, base_descriptor, changes, files
+
+
+def _split_diff(diff: bytes, prefix: str) -> dict[str, bytes]:
+    """A multi-file unified diff cut into each file's part (keyed by path relative to the package)."""
+    parts: dict[str, bytes] = {}
+    for chunk in diff.split(b"diff --git ")[1:]:
+        head, _, rest = chunk.partition(b"\n")
+        # "a/<path> b/<path>": with renames off both sides name the same file
+        path = head.rsplit(b" b/", 1)[-1].decode("utf-8", "surrogateescape")
+        parts[path[len(prefix) :]] = rest
+    return parts
 
 
 def _file(files: dict[str, HeadFile], root: Path, table: Table) -> HeadFile:
@@ -429,7 +458,7 @@ def _complete(
 def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Package:
     """HEAD's descriptor and model, with each table holding only the planned rows at their lines."""
     for name, loaded in list(head.tables.items()):
-        rows = {**plan.context[name], **plan.subject[name]}
+        rows = {**_without_gazetteer_ids(loaded.table, plan.context[name]), **plan.subject[name]}
         table = loaded.table
         f = files.get(name)
         header = table.field_names
@@ -443,6 +472,15 @@ def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Pa
     return head
 
 
+def _without_gazetteer_ids(table: Table, rows: dict[int, Row]) -> dict[int, Row]:
+    """Context rows with their GeoNames id left out: only their coordinates serve (as the parent
+    of a subject place), and looking their ids up would load the gazetteer for nothing."""
+    if "geonames_id" not in table.field_names:
+        return rows
+    col = table.field_names.index("geonames_id")
+    return {line: Row(r.line, [c if i != col else "" for i, c in enumerate(r.cells)]) for line, r in rows.items()}
+
+
 def validate_incremental(
     path: str | Path,
     since: str,
@@ -454,19 +492,43 @@ def validate_incremental(
 ) -> Report:
     """The problems of HEAD, assuming BASE is valid, from the change alone; NotIncremental when
     the change is not one this path handles."""
-    from .changes import change_problems
-    from .registry import all_change_rules, all_checks
-    from .runner import _selected, build_report, run_checks
+    from . import sidecar
+    from .registry import all_checks
+    from .runner import _selected
 
     root = Path(path)
     if root.is_file():
         root = root.parent
+    chosen = {c.code for c in _selected(all_checks(), select, ignore)}
+    # the descriptor's helper needs no table: it runs beside the planning, as in a full run
+    helper = sidecar.start(root, chosen & (sidecar.KEYS["frictionless"] | sidecar.KEYS["metadata"]))
+    try:
+        return _validate_incremental(root, since, helper, select, ignore, strict, max_per_group)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _validate_incremental(
+    root: Path,
+    since: str,
+    helper: Any,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    strict: bool,
+    max_per_group: int,
+) -> Report:
+    from .changes import change_problems
+    from .registry import all_change_rules, all_checks
+    from .runner import _selected, build_report, run_checks
+
     head = Package.load(root, tables=set())
     commit, base_descriptor, changes, files = plan_change(root, since, head)
     plan = build_plan(root, head, changes, files)
     reduced = reduced_package(head, plan, files)
     checks = [c for c in _selected(all_checks(), select, ignore) if plan.full_sources or c.code != "PV406"]
     reduced.selected = {c.code for c in checks}
+    reduced.sidecar = helper
     problems = run_checks(reduced, checks)
     keep = []
     for p in problems:
@@ -477,6 +539,7 @@ def validate_incremental(
     base = _base_package(root, commit, base_descriptor, head)
     diff = _diff(since, commit, base_descriptor, head, changes, files)
     keep += change_problems(base, reduced, diff=diff, rules=_selected(all_change_rules(), select, ignore))
+    reduced.sidecar = None  # closed by the caller
     reduced.close()
     report = build_report(reduced, keep, strict=strict, max_per_group=max_per_group)
     report.rows = {name: (files[name].rows if name in files else _row_count(root, t.table)) for name, t in head.tables.items()}
@@ -491,7 +554,7 @@ def _row_count(root: Path, table: Table) -> int:
 def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Package) -> Package:
     """BASE for the change rules: its descriptor, and its tombstones (the one table they read whole)."""
     base = Package(root, json.dumps(descriptor), descriptor, head.model)
-    top, prefix = _repository(commit, root)
+    top, prefix = head.cache["git"]
     for name, table in head.model.tables.items():
         base.tables[name] = LoadedTable(table, None)
         if table.tombstones:
