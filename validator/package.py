@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 10 << 20  # 10 MiB
 MAX_SOURCE_BYTES = 64 << 20  # one seed document
+SMALL_TABLE_ROWS = 5_000  # up to this many rows, a table read by the exact path is inserted into DuckDB directly
 
 
 @dataclass(frozen=True)
@@ -144,21 +145,48 @@ class Package:
     def db(self) -> duckdb.DuckDBPyConnection:
         if self._db is None:
             import duckdb
-            import pyarrow as pa
 
             self._db = duckdb.connect(":memory:")
-            extra_tbl, extra_id = [], []
+            extra: list[tuple[str, str]] = []
             for name, loaded in self.tables.items():
-                if loaded.usable:
+                if not loaded.usable:
+                    continue
+                assert loaded.csv is not None
+                if loaded.csv.arrow is None and loaded.csv.row_count <= SMALL_TABLE_ROWS:
+                    self._insert_small(name, loaded)
+                else:
                     self._registered[name] = self._arrow(loaded)
                     self._db.register(name, self._registered[name])
-                    extra_tbl += [name] * len(loaded.ragged_ids)
-                    extra_id += loaded.ragged_ids
+                extra += [(name, rid) for rid in loaded.ragged_ids]
             # ids of rows left out for a broken record: references to them are not reported again
-            self._db.register(
-                "_extra_ids", pa.table({"tbl": pa.array(extra_tbl, pa.string()), "id": pa.array(extra_id, pa.string())})
-            )
+            self.register_rows("_extra_ids", [("tbl", "VARCHAR"), ("id", "VARCHAR")], extra)
         return self._db
+
+    def register_rows(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+        """Make ``rows`` a table of the database (small ones inserted directly: no pyarrow needed)."""
+        if not rows:
+            cols = ", ".join(f'"{c}" {t}' for c, t in columns)
+            self.db.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({cols})')
+            return
+        # one parameter, a list of structs, unnested: much faster than a prepared insert per row
+        keys = [f"c{i}" for i in range(len(columns))]
+        select = ", ".join(f'CAST(s.{k} AS {t}) AS "{c}"' for k, (c, t) in zip(keys, columns, strict=True))
+        self.db.execute(
+            f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select} FROM (SELECT unnest(?) AS s)',
+            [[dict(zip(keys, r, strict=True)) for r in rows]],
+        )
+
+    def _insert_small(self, name: str, loaded: LoadedTable) -> None:
+        """A small table read by the exact path goes into the database without pyarrow (whose
+        import costs more than the whole check of a small package)."""
+        assert loaded.csv is not None
+        fields = loaded.table.field_names
+        index = [loaded.column_index[f] for f in fields]
+        rows = [
+            (line, *[(r[i] if r[i] != "" else None) for i in index])
+            for r, line in zip(loaded.csv.records, loaded.csv.lines, strict=True)
+        ]
+        self.register_rows(name, [("_line", "BIGINT")] + [(f, "VARCHAR") for f in fields], rows)
 
     def _arrow(self, loaded: LoadedTable) -> pyarrow.Table:
         import pyarrow as pa
@@ -220,8 +248,12 @@ class Package:
         return self.cache[key]
 
     def _id_order(self, name: str) -> IdOrder:
-        self.db  # noqa: B018 - registers the tables
-        table = self._registered[name]
+        loaded = self.tables[name]
+        assert loaded.csv is not None
+        if loaded.csv.arrow is None:  # read by the exact path: plain Python on its records
+            i = loaded.column_index["id"]
+            return self._id_order_small(name, [r[i] or None for r in loaded.csv.records], loaded.csv.lines)
+        table = self.arrow(name)
         ids, lines = table.column("id"), table.column("_line")
         n = len(ids)
         if n < 2:
@@ -251,8 +283,10 @@ class Package:
         return IdOrder(None, dups)
 
     def arrow(self, name: str) -> pyarrow.Table:
-        """The table as registered in the database (text columns and ``_line``)."""
+        """The table as the database holds it (text columns and ``_line``), as a pyarrow table."""
         self.db  # noqa: B018 - registers the tables
+        if name not in self._registered:
+            self._registered[name] = self._arrow(self.tables[name])
         return self._registered[name]
 
     def _id_order_small(self, name: str, ids: list[str | None], lines: list[int]) -> IdOrder:
@@ -270,6 +304,17 @@ class Package:
             else:
                 first = i
         return IdOrder(None, dups)
+
+    def column(self, name: str, field_name: str) -> list[Any]:
+        """One column of a table as a Python list (None for an empty cell); ``_line`` too."""
+        loaded = self.tables[name]
+        assert loaded.csv is not None
+        if loaded.csv.arrow is None:
+            if field_name == "_line":
+                return list(loaded.csv.lines)
+            i = loaded.column_index[field_name]
+            return [r[i] or None for r in loaded.csv.records]
+        return self.arrow(name).column(field_name).to_pylist()
 
     def ids_sql(self, name: str) -> str:
         """SQL for every id of a table, including those of records left out for a wrong field count."""

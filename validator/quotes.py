@@ -34,13 +34,15 @@ _FNV = 0x100000001B3
 
 
 def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
-    """Indices of the quotes (pyarrow string array; nulls skipped) that do not occur, after
+    """Indices of the quotes (a pyarrow string array, or a list; nulls skipped) that do not occur, after
     normalisation, in the text of their source (``texts``: source id -> normalised text).
     Quotes whose source has no text are skipped: another check reports the source."""
-    if len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker than building the index
+    if isinstance(quotes, list) or len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker
+        qs = quotes if isinstance(quotes, list) else quotes.to_pylist()
+        ss = source_ids if isinstance(source_ids, list) else source_ids.to_pylist()
         return [
             i
-            for i, (q, s) in enumerate(zip(quotes.to_pylist(), source_ids.to_pylist(), strict=True))
+            for i, (q, s) in enumerate(zip(qs, ss, strict=True))
             if q is not None and s in texts and normalize(q) not in texts[s]
         ]
     import numpy as np

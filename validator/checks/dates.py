@@ -24,7 +24,6 @@ def edtf_table(pkg: Package) -> dict[str, edtf_dates.EdtfValue | str]:
     cached = pkg.cache.get("edtf")
     if cached is not None:
         return cached
-    import pyarrow as pa
 
     values: set[str] = set()
     for name in usable_tables(pkg):
@@ -38,16 +37,10 @@ def edtf_table(pkg: Package) -> dict[str, edtf_dates.EdtfValue | str]:
         except edtf_dates.EdtfError as exc:
             parsed[v] = str(exc)
     ok = {k: p for k, p in parsed.items() if not isinstance(p, str)}
-    pkg.db.register(
+    pkg.register_rows(
         "_edtf",
-        pa.table(
-            {
-                "value": pa.array(list(ok), pa.string()),
-                "lower": pa.array([edtf_dates.day_key(p.lower) for p in ok.values()], pa.int64()),
-                "upper": pa.array([edtf_dates.day_key(p.upper) for p in ok.values()], pa.int64()),
-                "reversed": pa.array([p.reversed for p in ok.values()], pa.bool_()),
-            }
-        ),
+        [("value", "VARCHAR"), ("lower", "BIGINT"), ("upper", "BIGINT"), ("reversed", "BOOLEAN")],
+        [(k, edtf_dates.day_key(p.lower), edtf_dates.day_key(p.upper), p.reversed) for k, p in ok.items()],
     )
     pkg.cache["edtf"] = parsed
     return parsed
@@ -145,7 +138,6 @@ def dated_before_sources(pkg: Package) -> Iterator[Problem]:
 
     Fails: an event dated ``2030`` cited only by a source published in 2023.
     """
-    import pyarrow as pa
 
     if not pkg.usable("citations"):
         return
@@ -154,9 +146,7 @@ def dated_before_sources(pkg: Package) -> Iterator[Problem]:
     lowers = [edtf_dates.day_key(p.lower) for p in parsed.values() if not isinstance(p, str) and p.lower]
     if not bounds or not lowers or max(lowers) <= min(bounds.values()):
         return  # no date is later than the earliest publication: nothing can be after its sources
-    pkg.db.register(
-        "_pub", pa.table({"source_id": pa.array(list(bounds), pa.string()), "bound": pa.array(list(bounds.values()), pa.int64())})
-    )
+    pkg.register_rows("_pub", [("source_id", "VARCHAR"), ("bound", "BIGINT")], list(bounds.items()))
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name):
             continue

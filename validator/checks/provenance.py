@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..registry import check, found
@@ -72,12 +72,17 @@ def _normalised_texts(files: dict[str, tuple[int, str, bytes | None, str | None]
     return texts
 
 
+def _quote_columns(pkg: Package) -> tuple[Any, Any]:
+    """The quote and source_id columns: pyarrow arrays for a big table, lists for a small one."""
+    if pkg.tables["citations"].csv.arrow is None:  # type: ignore[union-attr]
+        return pkg.column("citations", "quote"), pkg.column("citations", "source_id")
+    citations = pkg.arrow("citations")
+    return citations.column("quote"), citations.column("source_id")
+
+
 def missing_quotes(pkg: Package) -> list[int]:
     """Row indices of the citations whose quote is not in its source (after normalisation)."""
-    from ..quotes import missing
-
-    citations = pkg.arrow("citations")
-    return missing(citations.column("quote"), citations.column("source_id"), _normalised_texts(source_files(pkg)))
+    return _quote_work(pkg)()
 
 
 def _quote_work(pkg: Package) -> Callable[[], list[int]]:
@@ -85,10 +90,10 @@ def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     from ..quotes import missing
 
     files = source_files(pkg)
-    citations = pkg.arrow("citations")
+    quotes, sources = _quote_columns(pkg)
 
     def work() -> list[int]:
-        return missing(citations.column("quote"), citations.column("source_id"), _normalised_texts(files))
+        return missing(quotes, sources, _normalised_texts(files))
 
     return work
 
@@ -138,13 +143,14 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     if not (pkg.usable("citations") and pkg.usable("sources")):
         return
     bad = pkg.result("quotes", _quote_work(pkg))
+    if not bad:
+        return
     files = source_files(pkg)
-    citations = pkg.arrow("citations")
-    texts = _normalised_texts({sid: files[sid] for sid in {citations.column("source_id")[i].as_py() for i in bad}})
-    lines, ids = citations.column("_line"), citations.column("id")
-    quotes, sources = citations.column("quote"), citations.column("source_id")
+    lines, ids = pkg.column("citations", "_line"), pkg.column("citations", "id")
+    quotes, sources = pkg.column("citations", "quote"), pkg.column("citations", "source_id")
+    texts = _normalised_texts({sources[i]: files[sources[i]] for i in bad})
     for i in bad:
-        sid, quote = sources[i].as_py(), quotes[i].as_py()
+        sid, quote = sources[i], quotes[i]
         rel = files[sid][1]
         hint = f"copy the words from seeds/{rel} exactly"
         near = _closest_passage(texts[sid], quote)
@@ -153,10 +159,10 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
         yield at_cell(
             pkg,
             "citations",
-            lines[i].as_py(),
+            lines[i],
             "quote",
             f"quote not found in {sid}: {short(quote, 80)}",
-            record=ids[i].as_py(),
+            record=ids[i],
             hint=hint,
         )
 
@@ -231,20 +237,13 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 
     Warns: claim_status ``reported`` with the quote "he allegedly ran a network"; passes: ``alleged``.
     """
-    import pyarrow as pa
 
     if not pkg.usable("citations"):
         return
     hedged = pkg.result("hedged", lambda: hedged_citations(pkg))
     if not hedged:
         return
-    cids, rids, words = zip(*hedged, strict=True)
-    pkg.db.register(
-        "_hedged",
-        pa.table(
-            {"id": pa.array(cids, pa.string()), "record_id": pa.array(rids, pa.string()), "word": pa.array(words, pa.string())}
-        ),
-    )
+    pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name) or pkg.tables[name].table.field("claim_status") is None:
             continue
@@ -281,6 +280,9 @@ def hedged_citations(pkg: Package) -> list[tuple[str, str, str]]:
 def _may_hedge(pkg: Package) -> bool:
     """Whether any hedge word occurs in any quote (ASCII case folded): a byte search over the
     quote column that lets a package without hedged quotes skip the per-quote expression."""
+    if pkg.tables["citations"].csv.arrow is None:  # type: ignore[union-attr]
+        text = "\n".join(q for q in pkg.column("citations", "quote") if q).lower()
+        return any(word.split()[0] in text for word in HEDGES)
     import numpy as np
 
     quotes = pkg.arrow("citations").column("quote").combine_chunks()

@@ -18,19 +18,14 @@ def _ready(pkg: Package) -> bool:
     if not pkg.usable("relations"):
         return False
     if "reltypes" not in pkg.cache:
-        import pyarrow as pa
-
         vocab = pkg.model.relation_types()
-        pkg.db.register(
+        pkg.register_rows(
             "_reltypes",
-            pa.table(
-                {
-                    "type": pa.array(list(vocab), pa.string()),
-                    "subject_types": pa.array([list(v.get("subjectTypes", [])) for v in vocab.values()], pa.list_(pa.string())),
-                    "object_types": pa.array([list(v.get("objectTypes", [])) for v in vocab.values()], pa.list_(pa.string())),
-                    "symmetric": pa.array([bool(v.get("symmetric")) for v in vocab.values()], pa.bool_()),
-                }
-            ),
+            [("type", "VARCHAR"), ("subject_types", "VARCHAR[]"), ("object_types", "VARCHAR[]"), ("symmetric", "BOOLEAN")],
+            [
+                (k, list(v.get("subjectTypes", [])), list(v.get("objectTypes", [])), bool(v.get("symmetric")))
+                for k, v in vocab.items()
+            ],
         )
         pkg.cache["reltypes"] = vocab
     return True
