@@ -9,12 +9,13 @@ From it this module derives the Frictionless Table Schema (Data Package v2) that
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import jsonread, limits
+from .paths import not_a_file, resolve_inside
 from .problems import CannotRun
 
 # The tables of the contract (DATA-MODEL.md), in dependency order.
@@ -205,6 +206,22 @@ def table_from_json_schema(schema: dict[str, Any], schema_path: str) -> Table:
     )
 
 
+def _read_schema_text(path: Path, rel: str, root: Path | None) -> str:
+    """The text of one table schema, refusing what the package must not contain."""
+    if root is not None and resolve_inside(root, rel)[0] is None:
+        raise CannotRun(f"{rel}: the path leads outside the package through a symbolic link")
+    try:
+        if not path.is_file():
+            raise CannotRun(f"{rel} {not_a_file(path)}")
+        if path.stat().st_size > limits.MAX_SCHEMA_BYTES:
+            raise CannotRun(f"{rel}: larger than {limits.MAX_SCHEMA_BYTES:,} bytes (docs/limits.md)")
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CannotRun(f"{rel}: byte {exc.start} is not UTF-8") from None
+    except OSError as exc:
+        raise CannotRun(f"{rel}: cannot read the table schema ({exc.strerror})") from None
+
+
 def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
     """Read every ``*.schema.json`` in ``schemas_dir``; raise CannotRun if that is impossible."""
     if not schemas_dir.is_dir():
@@ -215,12 +232,9 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
     tables: dict[str, Table] = {}
     for path in sorted(schemas_dir.glob("*.schema.json")):
         rel = str(path.relative_to(rel_to)) if rel_to else path.name
-        try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CannotRun(f"{rel}: cannot read the table schema ({exc})") from None
+        schema = jsonread.loads(_read_schema_text(path, rel, rel_to), rel)
         if not isinstance(schema, dict):
-            raise CannotRun(f"{rel}: a table schema must be a JSON object")
+            raise CannotRun(f"{rel}: a table schema must be a JSON object, not {jsonread.kind(schema)}")
         try:
             table = table_from_json_schema(schema, rel)
         except CannotRun:

@@ -9,14 +9,13 @@ the checks can be set-based SQL instead of Python loops over cells.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import csvread
+from . import csvread, jsonread, limits
 from .model import Model, Table, load_model
-from .paths import resolve_inside
+from .paths import not_a_file, resolve_inside
 from .problems import CannotRun, Problem
 
 if TYPE_CHECKING:
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     import pyarrow
 
 DESCRIPTOR = "datapackage.json"
-MAX_DESCRIPTOR_BYTES = 10 << 20  # 10 MiB
-MAX_SOURCE_BYTES = 64 << 20  # one seed document
 
 
 @dataclass
@@ -220,7 +217,7 @@ class Package:
         data = None
         if path is not None and path.is_file():
             try:
-                if path.stat().st_size <= MAX_SOURCE_BYTES:
+                if path.stat().st_size <= limits.MAX_SOURCE_BYTES:
                     data = path.read_bytes()
             except OSError:
                 data = None
@@ -235,26 +232,30 @@ class Package:
 def _read_descriptor(root: Path) -> tuple[str, dict[str, Any]]:
     path = root / DESCRIPTOR
     if not path.is_file():
-        raise CannotRun(f"no {DESCRIPTOR} in {root}", hint="run the command in the package directory, or give its path")
-    if path.stat().st_size > MAX_DESCRIPTOR_BYTES:
-        raise CannotRun(f"{DESCRIPTOR} is larger than {MAX_DESCRIPTOR_BYTES:,} bytes", path=DESCRIPTOR)
+        why = not_a_file(path)
+        if why == "does not exist":
+            raise CannotRun(f"no {DESCRIPTOR} in {root}", hint="run the command in the package directory, or give its path")
+        raise CannotRun(f"{DESCRIPTOR} {why}", path=DESCRIPTOR)
+    if resolve_inside(root, DESCRIPTOR)[0] is None:
+        raise CannotRun(f"{DESCRIPTOR} is a symbolic link leading outside the package", path=DESCRIPTOR)
+    if path.stat().st_size > limits.MAX_DESCRIPTOR_BYTES:
+        raise CannotRun(f"{DESCRIPTOR} is larger than {limits.MAX_DESCRIPTOR_BYTES:,} bytes (docs/limits.md)", path=DESCRIPTOR)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CannotRun(f"{DESCRIPTOR}: byte {exc.start} is not UTF-8", path=DESCRIPTOR) from None
+        good = raw[: exc.start].decode("utf-8")
+        line, col = good.count("\n") + 1, len(good) - (good.rfind("\n") + 1) + 1
+        raise CannotRun(
+            f"{DESCRIPTOR}:{line}:{col}: byte 0x{raw[exc.start]:02x} is not UTF-8", hint="save the file as UTF-8", path=DESCRIPTOR
+        ) from None
     if text.startswith("\ufeff"):
         raise CannotRun(
             f"{DESCRIPTOR}:1:1: the file starts with a byte order mark", hint="save it as UTF-8 without BOM", path=DESCRIPTOR
         )
-    try:
-        descriptor = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CannotRun(f"{DESCRIPTOR}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", path=DESCRIPTOR) from None
-    except RecursionError:
-        raise CannotRun(f"{DESCRIPTOR}: the JSON is nested too deeply to read", path=DESCRIPTOR) from None
+    descriptor = jsonread.loads(text, DESCRIPTOR)
     if not isinstance(descriptor, dict):
         raise CannotRun(
-            f"{DESCRIPTOR}:1:1: the descriptor must be a JSON object, not {type(descriptor).__name__}", path=DESCRIPTOR
+            f"{DESCRIPTOR}:1:1: the descriptor must be a JSON object, not {jsonread.kind(descriptor)}", path=DESCRIPTOR
         )
     return text, descriptor
