@@ -16,10 +16,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-# Limits (documented in docs/limits.md; a later change may raise them, never silently).
-MAX_FILE_BYTES = 1 << 30  # 1 GiB per CSV file
-MAX_CELL_CHARS = 65_536  # one cell; the longest quote or description is a few hundred
-MAX_FIELDS = 256  # columns in one record
+from . import limits
 
 BOM = codecs.BOM_UTF8
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -160,13 +157,18 @@ def _decode(rel: str, data: bytes, out: CsvFile) -> str | None:
         return None
 
 
+def too_large(rel: str, size: int) -> CsvFile:
+    """The CsvFile of a file over the size limit, which is not read at all."""
+    out = CsvFile(rel=rel, size=size, rows_usable=False)
+    out.findings.append(Finding("too_large", 1, 1, f"the file has {size:,} bytes; the limit is {limits.MAX_CSV_BYTES:,}"))
+    return out
+
+
 def read_csv(rel: str, data: bytes) -> CsvFile:
     """Parse ``data`` (the bytes of ``rel``) into a CsvFile, recording what is wrong."""
     out = CsvFile(rel=rel, size=len(data))
-    if len(data) > MAX_FILE_BYTES:
-        out.findings.append(Finding("too_large", 1, 1, f"the file has {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}"))
-        out.rows_usable = False
-        return out
+    if len(data) > limits.MAX_CSV_BYTES:
+        return too_large(rel, len(data))
     if not data:
         out.findings.append(Finding("empty", 1, 1))
         out.rows_usable = False
@@ -186,7 +188,7 @@ def read_csv(rel: str, data: bytes) -> CsvFile:
     if cr >= 0:
         line, col = out.position(cr)
         out.findings.append(Finding("crlf", line, col, f"{text.count(chr(13)):,} carriage returns"))
-    if not text.endswith(("\n", "\r")):
+    if text and not text.endswith(("\n", "\r")):
         line, col = out.position(len(text))
         out.findings.append(Finding("no_final_newline", line, col))
     _parse(text, out)
@@ -197,7 +199,7 @@ def _parse(text: str, out: CsvFile) -> None:
     import io
 
     # Cells over the limit are read whole and reported (CS213), so the row is not lost.
-    csv.field_size_limit(MAX_FILE_BYTES)
+    csv.field_size_limit(max(limits.MAX_CSV_BYTES, limits.MAX_CELL_CHARS))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     starts = out.line_starts()
     prev_end = 0
@@ -236,18 +238,34 @@ def _parse(text: str, out: CsvFile) -> None:
             line, col = out.position(starts[start - 1] + located[0])
             out.findings.append(Finding("bad_quoting", line, col, located[1]))
         for i, cell in enumerate(row):
-            if len(cell) > MAX_CELL_CHARS:
+            if len(cell) > limits.MAX_CELL_CHARS:
                 line, col = out.cell_position(start, i)
                 out.findings.append(
-                    Finding("cell_too_long", line, col, f"{len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}")
+                    Finding("cell_too_long", line, col, f"{len(cell):,} characters; the limit is {limits.MAX_CELL_CHARS:,}")
                 )
+        if len(row) > limits.MAX_FIELDS:
+            what = (
+                "the header has {:,} fields; the limit is {} (the rows were not checked)"
+                if first
+                else "the record has {:,} fields; the limit is {}"
+            )
+            out.findings.append(Finding("ragged", start, 1, what.format(len(row), limits.MAX_FIELDS)))
+            if first:  # a table that wide is not one of ours; its rows are not checked
+                out.rows_usable = False
+                return
+            if row[0] and '"' not in row[0]:
+                out.broken.append((start, row[0]))  # its id still exists: references to it are not reported again
+            continue
         if first:
             first = False
             out.header = row
             continue
-        if len(row) > MAX_FIELDS:
-            out.findings.append(Finding("ragged", start, 1, f"{len(row)} fields, more than the limit of {MAX_FIELDS}"))
-            continue
+        if len(out.records) >= limits.MAX_ROWS:
+            out.findings.append(
+                Finding("too_many_rows", start, 1, f"more than {limits.MAX_ROWS:,} rows; the rows were not checked")
+            )
+            out.rows_usable = False
+            return
         out.records.append(row)
         out.lines.append(start)
     if out.header is None:

@@ -87,10 +87,13 @@ class Package:
         if not target.is_file():
             return LoadedTable(table, None)
         try:
-            data = target.read_bytes()
+            size = target.stat().st_size
+            # A file over the limit is never read into memory.
+            parsed = csvread.too_large(table.path, size) if size > limits.MAX_CSV_BYTES else None
+            data = b"" if parsed else target.read_bytes()
         except OSError:
             return LoadedTable(table, None)
-        parsed = csvread.read_csv(table.path, data)
+        parsed = parsed or csvread.read_csv(table.path, data)
         loaded = LoadedTable(table, parsed)
         header = parsed.header or []
         loaded.column_index = {}
