@@ -137,9 +137,18 @@ def quote_error(record_text: str) -> tuple[int, str] | None:
     return None
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """Text saved as UTF-16 without a byte order mark: a NUL in every other byte of the start."""
+    head = data[:512]
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) * 3 // 8 or head[0::2].count(0) > len(head) * 3 // 8)
+
+
 def _decode(rel: str, data: bytes, out: CsvFile) -> str | None:
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         out.findings.append(Finding("not_utf8", 1, 1, "it starts with a UTF-16 byte order mark"))
+        return None
+    if _looks_utf16(data):
+        out.findings.append(Finding("not_utf8", 1, 1, "it looks like UTF-16 without a byte order mark"))
         return None
     if data.startswith(BOM):
         out.findings.append(Finding("bom", 1, 1))
