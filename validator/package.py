@@ -210,7 +210,17 @@ class Package:
     # -- seeds -----------------------------------------------------------------------------
 
     def seed_path(self, rel: str) -> tuple[Path | None, str | None]:
-        return resolve_inside(self.root / "seeds", rel) if (self.root / "seeds").is_dir() else (None, "no seeds/ directory")
+        """The real path of seeds/``rel``, or (None, reason) if it is unsafe or there is no seeds/ directory."""
+        seeds = self.root / "seeds"
+        if not seeds.is_dir():
+            return None, "no seeds/ directory"
+        if not self.seeds_inside():
+            return None, "seeds/ is a symbolic link leading outside the package"
+        return resolve_inside(seeds, rel)
+
+    def seeds_inside(self) -> bool:
+        """True when seeds/ itself stays inside the package (it may not be a link to elsewhere)."""
+        return resolve_inside(self.root, "seeds")[0] is not None
 
     def seed_bytes(self, rel: str) -> bytes | None:
         return self._seed_cache.get(rel) if rel in self._seed_cache else self._read_seed(rel)

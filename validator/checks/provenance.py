@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .. import limits
+from ..paths import not_a_file
 from ..problems import Problem
 from ..registry import check, found
 from ..textnorm import normalize, sql_normalize
@@ -51,9 +53,12 @@ def source_files(pkg: Package) -> dict[str, tuple[int, str, bytes | None, str | 
             if data is not None:
                 reason = None
             elif target.is_file():
-                reason = "the file is larger than the 64 MiB limit (docs/limits.md) or cannot be read"
+                reason = (
+                    f"the file is larger than the {limits.MAX_SOURCE_BYTES >> 20} MiB limit (docs/limits.md) or cannot be read"
+                )
             else:
-                reason = "the file does not exist under seeds/"
+                why = not_a_file(target)
+                reason = "the file does not exist under seeds/" if why == "does not exist" else why
             out.setdefault(sid, (line, rel, data, reason))
     pkg.cache["source_files"] = out
     return out
@@ -230,8 +235,8 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 def seeds_listed(pkg: Package) -> Iterator[Problem]:
     """Every document under seeds/ (but its README) is a row of sources."""
     seeds = pkg.root / "seeds"
-    if not seeds.is_dir() or not pkg.usable("sources"):
-        return
+    if not seeds.is_dir() or not pkg.seeds_inside() or not pkg.usable("sources"):
+        return  # a seeds/ that links out of the package is DP103's, and is never listed
     listed = {rel for _, rel, _, _ in source_files(pkg).values()}
     for path in sorted(seeds.rglob("*")):
         if path.is_file() and path.name.lower() not in ("readme.md", ".gitattributes"):
