@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import CONTRACT_COLUMNS, descriptor_resources
 from ..package import DESCRIPTOR
-from ..paths import resolve_inside, unsafe_reason
+from ..paths import not_a_file, resolve_inside, unsafe_reason
 from ..problems import Problem
 from ..registry import check, found
 from .common import at_json
@@ -260,8 +260,8 @@ def resources_present(pkg: Package) -> Iterator[Problem]:
             yield at_json(
                 DESCRIPTOR,
                 pointer,
-                f"{loaded.table.path} (table {name!r}) does not exist",
-                hint=f"create it with the header row from {loaded.table.schema_path}",
+                f"{loaded.table.path} (table {name!r}) {not_a_file(target)}",
+                hint=f"create it as a file, with the header row from {loaded.table.schema_path}",
             )
 
 
