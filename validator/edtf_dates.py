@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import limits
+
 Day = tuple[int, int, int]
 
 # Characters EDTF level 0 and 1 can contain (the library itself tolerates spaces around values).
@@ -132,6 +134,9 @@ def _library(value: str) -> EdtfValue:
 @lru_cache(maxsize=65_536)
 def parse(value: str) -> EdtfValue:
     """Parse one EDTF value; raise EdtfError with a reason if it is not level 0/1 EDTF."""
+    if len(value) > limits.MAX_EDTF_CHARS:
+        # The library's cost grows with the length: 'Y' and 20,000 digits took a second.
+        raise EdtfError(f"{len(value):,} characters is too long for a date (at most {limits.MAX_EDTF_CHARS})")
     if not _CHARSET.fullmatch(value):
         raise EdtfError("EDTF uses only digits, X, Y, '-', '/', '..', ':', 'T', 'Z', '+' and the qualifiers ~ ? % (no spaces)")
     fast = _fast(value)
