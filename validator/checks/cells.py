@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..registry import check
-from .common import at_cell, quote_sql_ident, short, usable_tables
+from .common import at_cell, non_ascii, quote_sql_ident, short, usable_tables
 
 if TYPE_CHECKING:
     from ..model import Field
@@ -107,7 +107,14 @@ def patterns(pkg: Package) -> Iterator[Problem]:
         if not f.pattern or f.kind not in ("string",) or f.name == "id":
             continue
         for line, rid, value in _rows(pkg, table, f"NOT regexp_full_match({quote_sql_ident(f.name)}, ?)", f.name, [f.pattern]):
-            yield at_cell(pkg, table, line, f.name, f"{f.name} {short(value)} does not match the pattern {f.pattern}", record=rid)
+            yield at_cell(
+                pkg,
+                table,
+                line,
+                f.name,
+                f"{f.name} {short(value)} does not match the pattern {f.pattern}{non_ascii(value)}",
+                record=rid,
+            )
 
 
 @check("SC305", "out-of-range")

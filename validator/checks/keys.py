@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..registry import check
-from .common import at_cell, quote_sql_ident, short, usable_tables
+from .common import at_cell, non_ascii, quote_sql_ident, short, usable_tables
 
 if TYPE_CHECKING:
     from ..package import Package
@@ -60,7 +60,7 @@ def id_format(pkg: Package) -> Iterator[Problem]:
                 name,
                 line,
                 "id",
-                f"id {short(rid)} is not of the form {prefix}-words-joined-by-hyphens",
+                f"id {short(rid)} is not of the form {prefix}-words-joined-by-hyphens{non_ascii(rid)}",
                 record=rid,
                 hint=hint,
             )
