@@ -152,9 +152,16 @@ def check(value: str) -> str | None:
     return None
 
 
+# Keys are stored as 64-bit integers; a long year (Y-1 and 60 zeros is valid EDTF) is held at
+# the ends of that range, where it still sorts before or after every real date.
+_KEY_BOUND = 9 * 10**18
+
+
 def day_key(day: Day | None) -> int | None:
     """An integer that orders days as the calendar does (also for negative and long years)."""
-    return None if day is None else day[0] * 10_000 + day[1] * 100 + day[2]
+    if day is None:
+        return None
+    return max(-_KEY_BOUND, min(_KEY_BOUND, day[0] * 10_000 + day[1] * 100 + day[2]))
 
 
 def fmt_day(day: Day) -> str:
