@@ -58,7 +58,7 @@ def source_files(pkg: Package) -> dict[str, tuple[int, str, bytes | None, str | 
                 reason = None
             elif target.is_file():
                 reason = (
-                    f"the file is larger than the {limits.MAX_SOURCE_BYTES >> 20} MiB limit (docs/limits.md) or cannot be read"
+                    f"the file is larger than the limit of {limits.MAX_SOURCE_BYTES:,} bytes (docs/limits.md), or cannot be read"
                 )
             else:
                 why = not_a_file(target)
