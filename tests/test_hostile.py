@@ -9,6 +9,8 @@ time limit, and must:
   an entry's optional ``message`` must occur in the problem's message), or exit 2 with the
   expected words on stderr (``"exit": 2`` and ``"stderr"``) when the package cannot be read;
 - leave every file of the package as it was.
+
+``tda fmt --check`` runs on the same package under the same rules (it may exit 0, 1 or 2).
 """
 
 from __future__ import annotations
@@ -58,6 +60,17 @@ def test_hostile_case(case: Path, tmp_path: Path) -> None:
                 messages = [p["message"] for p in problems if (p["code"], p["path"], p["line"], p["column"]) == key]
                 assert any(e["message"] in m for m in messages), (e["message"], messages)
     assert snapshot(pkg) == before, "validate changed the package"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fmt_check_survives_hostile_case(case: Path, tmp_path: Path) -> None:
+    pkg = build_case(case, tmp_path / "pkg")
+    before = snapshot(pkg)
+    result = run_cli(["fmt", "--check", str(pkg)], cwd=tmp_path, timeout=TIMEOUT)
+    assert not result.timed_out, f"fmt --check did not finish in {TIMEOUT:.0f} s"
+    assert not result.crashed, result.stderr
+    assert result.returncode in (0, 1, 2), result.returncode
+    assert snapshot(pkg) == before, "fmt --check changed the package"
 
 
 def test_corpus_is_large_enough() -> None:
