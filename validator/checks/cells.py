@@ -156,7 +156,7 @@ def list_items(pkg: Package) -> Iterator[Problem]:
             continue
         col = quote_sql_ident(f.name)
         d = f.delimiter or "|"
-        items = f"string_split({col}, '{d}')"
+        items = f"string_split({col}, '{d.replace(chr(39), chr(39) * 2)}')"  # the model allows no quote; escape anyway
         checks = [
             (f"list_contains({items}, '')", "has an empty item", f"remove the doubled or trailing '{d}'"),
             (
