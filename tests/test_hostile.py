@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from casepkg import build_base, build_case, load_case
-from clirun import run_cli
+from clirun import run_cli, run_subprocess
 from treestate import snapshot
 
 from validator.model import load_model
@@ -71,6 +71,16 @@ def test_fmt_check_survives_hostile_case(case: Path, tmp_path: Path) -> None:
     assert not result.crashed, result.stderr
     assert result.returncode in (0, 1, 2), result.returncode
     assert snapshot(pkg) == before, "fmt --check changed the package"
+
+
+@pytest.mark.parametrize("name", ["table-fifo", "seed-fifo", "descriptor-fifo"])
+def test_the_real_entry_point_does_not_block_on_a_pipe(name: str, tmp_path: Path) -> None:
+    """The corpus runs through the fork server; these run ``python -m validator`` itself, in a new process."""
+    spec = load_case(HOSTILE / name)
+    pkg = build_case(HOSTILE / name, tmp_path / "pkg")
+    result = run_subprocess(["validate", str(pkg)], cwd=tmp_path, timeout=TIMEOUT)
+    assert not result.timed_out and not result.crashed, result.stderr
+    assert result.returncode == spec.get("exit", 1)
 
 
 def test_corpus_is_large_enough() -> None:
