@@ -26,8 +26,9 @@ def test_base_package_is_valid(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", CASE_DIRS, ids=[c.name for c in CASE_DIRS])
 def test_case_reports_exactly_its_problems(case: Path, tmp_path: Path) -> None:
-    report = validate(build_case(case, tmp_path / "pkg"), max_per_group=0)
-    assert _found(report) == expected(case)
+    pkg = build_case(case, tmp_path / "pkg")
+    report = validate(pkg, max_per_group=0)
+    assert _found(report) == expected(case, pkg)
     code = case.name.split("-")[0]
     assert code in {p.code for p in report.problems}, f"{case.name} does not produce {code}"
     severity = next(c.severity for c in all_checks() if c.code == code)

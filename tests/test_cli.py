@@ -93,8 +93,8 @@ def test_select_and_ignore(tmp_path: Path) -> None:
     [
         (None, "no datapackage.json"),
         ("{not json", "datapackage.json:1:2: not valid JSON"),
-        ("[1, 2]", "must be a JSON object, not list"),
-        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("[1, 2]", "must be a JSON object, not an array"),
+        ("[" * 100_000 + "]" * 100_000, "datapackage.json:1:65: nested deeper than 64 levels"),
         ("\ufeff{}", "byte order mark"),
     ],
 )

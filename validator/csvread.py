@@ -28,10 +28,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-# Limits (documented in docs/limits.md; a later change may raise them, never silently).
-MAX_FILE_BYTES = 1 << 30  # 1 GiB per CSV file
-MAX_CELL_CHARS = 65_536  # one cell; the longest quote or description is a few hundred
-MAX_FIELDS = 256  # columns in one record
+from . import limits
 
 FAST_PATH_MIN_BYTES = 1 << 20  # smaller files take the exact path
 
@@ -195,9 +192,18 @@ def quote_error(record_text: str) -> tuple[int, str] | None:
     return None
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """Text saved as UTF-16 without a byte order mark: a NUL in every other byte of the start."""
+    head = data[:512]
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) * 3 // 8 or head[0::2].count(0) > len(head) * 3 // 8)
+
+
 def _decode(rel: str, data: bytes, out: CsvFile) -> str | None:
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         out.findings.append(Finding("not_utf8", 1, 1, "it starts with a UTF-16 byte order mark"))
+        return None
+    if _looks_utf16(data):
+        out.findings.append(Finding("not_utf8", 1, 1, "it looks like UTF-16 without a byte order mark"))
         return None
     if data.startswith(BOM):
         out.findings.append(Finding("bom", 1, 1))
@@ -224,6 +230,13 @@ def _line_text(raw: bytes, newlines: Any, line: int) -> str | None:
     return raw[start:end].decode("utf-8", "replace")
 
 
+def too_large(rel: str, size: int) -> CsvFile:
+    """The CsvFile of a file over the size limit, which is not read at all."""
+    out = CsvFile(rel=rel, size=size, rows_usable=False)
+    out.findings.append(Finding("too_large", 1, 1, f"the file has {size:,} bytes; the limit is {limits.MAX_CSV_BYTES:,}"))
+    return out
+
+
 def read_csv(rel: str, data: bytes, source: Any = None, columns: list[str] | None = None) -> CsvFile:
     """Parse ``data`` (the bytes of ``rel``, read from ``source``) into a CsvFile, recording what
     is wrong. ``columns`` limits a clean file's parse to those columns."""
@@ -235,15 +248,17 @@ def read_csv(rel: str, data: bytes, source: Any = None, columns: list[str] | Non
     out = _read_exact(rel, data)
     if out.text is not None:
         out.chars = _profile_text(out.text)
+        # a line break inside a cell is a control character the file's profile cannot show
+        # (line breaks end records), so look for it in the cells when the file has more of them
+        if out.text.count("\n") > len(out.records) + 1 and any("\n" in c for r in out.records for c in r):
+            out.chars = CharProfile(True, out.chars.non_ascii)
     return out
 
 
 def _read_exact(rel: str, data: bytes) -> CsvFile:
     out = CsvFile(rel=rel, size=len(data))
-    if len(data) > MAX_FILE_BYTES:
-        out.findings.append(Finding("too_large", 1, 1, f"the file has {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}"))
-        out.rows_usable = False
-        return out
+    if len(data) > limits.MAX_CSV_BYTES:
+        return too_large(rel, len(data))
     if not data:
         out.findings.append(Finding("empty", 1, 1))
         out.rows_usable = False
@@ -263,7 +278,7 @@ def _read_exact(rel: str, data: bytes) -> CsvFile:
     if cr >= 0:
         line, col = out.position(cr)
         out.findings.append(Finding("crlf", line, col, f"{text.count(chr(13)):,} carriage returns"))
-    if not text.endswith(("\n", "\r")):
+    if text and not text.endswith(("\n", "\r")):
         line, col = out.position(len(text))
         out.findings.append(Finding("no_final_newline", line, col))
     _parse(text, out)
@@ -274,7 +289,7 @@ def _parse(text: str, out: CsvFile) -> None:
     import io
 
     # Cells over the limit are read whole and reported (CS213), so the row is not lost.
-    csv.field_size_limit(MAX_FILE_BYTES)
+    csv.field_size_limit(max(limits.MAX_CSV_BYTES, limits.MAX_CELL_CHARS))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     starts = out.line_starts()
     prev_end = 0
@@ -313,18 +328,34 @@ def _parse(text: str, out: CsvFile) -> None:
             line, col = out.position(starts[start - 1] + located[0])
             out.findings.append(Finding("bad_quoting", line, col, located[1]))
         for i, cell in enumerate(row):
-            if len(cell) > MAX_CELL_CHARS:
+            if len(cell) > limits.MAX_CELL_CHARS:
                 line, col = out.cell_position(start, i)
                 out.findings.append(
-                    Finding("cell_too_long", line, col, f"{len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}")
+                    Finding("cell_too_long", line, col, f"{len(cell):,} characters; the limit is {limits.MAX_CELL_CHARS:,}")
                 )
+        if len(row) > limits.MAX_FIELDS:
+            what = (
+                "the header has {:,} fields; the limit is {} (the rows were not checked)"
+                if first
+                else "the record has {:,} fields; the limit is {}"
+            )
+            out.findings.append(Finding("ragged", start, 1, what.format(len(row), limits.MAX_FIELDS)))
+            if first:  # a table that wide is not one of ours; its rows are not checked
+                out.rows_usable = False
+                return
+            if row[0] and '"' not in row[0]:
+                out.broken.append((start, row[0]))  # its id still exists: references to it are not reported again
+            continue
         if first:
             first = False
             out.header = row
             continue
-        if len(row) > MAX_FIELDS:
-            out.findings.append(Finding("ragged", start, 1, f"{len(row)} fields, more than the limit of {MAX_FIELDS}"))
-            continue
+        if len(out.records) >= limits.MAX_ROWS:
+            out.findings.append(
+                Finding("too_many_rows", start, 1, f"more than {limits.MAX_ROWS:,} rows; the rows were not checked")
+            )
+            out.rows_usable = False
+            return
         out.records.append(row)
         out.lines.append(start)
     if out.header is None:
@@ -344,7 +375,7 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
     """Parse a clean file with vectorised checks and pyarrow; None if it needs the exact path.
 
     ``columns`` limits the parse to those columns (the checks of the file stay the same)."""
-    if not data or len(data) > MAX_FILE_BYTES or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if not data or len(data) > limits.MAX_CSV_BYTES or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     findings = []
     if data.startswith(BOM):
@@ -359,7 +390,7 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
     lengths = np.diff(np.concatenate(([-1], newlines, [len(a)])))
     if len(newlines) and int(lengths[:-1].min()) == 1:
         return None  # a blank line
-    if int(lengths.max()) > MAX_CELL_CHARS:
+    if int(lengths.max()) > limits.MAX_CELL_CHARS:
         return None  # a line so long that a cell might exceed the limit: the exact path measures it
     if not _quotes_in_place(a, quotes):
         return None
@@ -368,7 +399,7 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
         header = next(csv.reader([data[:end].decode("utf-8")], strict=True), [])
     except (UnicodeDecodeError, csv.Error):
         return None
-    if not header or len(set(header)) != len(header) or len(header) > MAX_FIELDS:
+    if not header or len(set(header)) != len(header) or len(header) > limits.MAX_FIELDS:
         return None
     table = _arrow_parse(data, header, columns)
     if table is None:
@@ -376,6 +407,12 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
     rows = table.num_rows
     if len(newlines) != rows + (1 if data.endswith(b"\n") else 0):
         return None  # a record spans lines, or the header is not the only line before the rows
+    if rows > limits.MAX_ROWS:  # as the exact path says it, without reading every row in Python
+        out = CsvFile(rel=rel, size=len(data), header=header, findings=findings, rows_usable=False)
+        out.findings.append(
+            Finding("too_many_rows", limits.MAX_ROWS + 2, 1, f"more than {limits.MAX_ROWS:,} rows; the rows were not checked")
+        )
+        return out
     if len(quotes) and not _quoted_lines_valid(data, a, newlines, quotes):
         return None
     if not data.endswith(b"\n"):

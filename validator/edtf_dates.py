@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import limits
+
 Day = tuple[int, int, int]
 
 # Characters EDTF level 0 and 1 can contain (the library itself tolerates spaces around values).
@@ -132,6 +134,9 @@ def _library(value: str) -> EdtfValue:
 @lru_cache(maxsize=65_536)
 def parse(value: str) -> EdtfValue:
     """Parse one EDTF value; raise EdtfError with a reason if it is not level 0/1 EDTF."""
+    if len(value) > limits.MAX_EDTF_CHARS:
+        # The library's cost grows with the length: 'Y' and 20,000 digits took a second.
+        raise EdtfError(f"{len(value):,} characters is too long for a date (at most {limits.MAX_EDTF_CHARS})")
     if not _CHARSET.fullmatch(value):
         raise EdtfError("EDTF uses only digits, X, Y, '-', '/', '..', ':', 'T', 'Z', '+' and the qualifiers ~ ? % (no spaces)")
     fast = _fast(value)
@@ -147,9 +152,16 @@ def check(value: str) -> str | None:
     return None
 
 
+# Keys are stored as 64-bit integers; a long year (Y-1 and 60 zeros is valid EDTF) is held at
+# the ends of that range, where it still sorts before or after every real date.
+_KEY_BOUND = 9 * 10**18
+
+
 def day_key(day: Day | None) -> int | None:
     """An integer that orders days as the calendar does (also for negative and long years)."""
-    return None if day is None else day[0] * 10_000 + day[1] * 100 + day[2]
+    if day is None:
+        return None
+    return max(-_KEY_BOUND, min(_KEY_BOUND, day[0] * 10_000 + day[1] * 100 + day[2]))
 
 
 def fmt_day(day: Day) -> str:

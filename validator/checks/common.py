@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
@@ -55,3 +56,14 @@ def short(value: str, limit: int = 60) -> str:
     """A value as a message shows it: repr-quoted and cut to ``limit`` characters."""
     text = value if len(value) <= limit else value[: limit - 1] + "…"
     return repr(text)
+
+
+def non_ascii(value: str) -> str:
+    """'' for ASCII text, else which character is not ASCII: look-alike letters hide in ids.
+
+    ``'ent-\u0430'`` gives ``"; character 5 is U+0430 CYRILLIC SMALL LETTER A"``.
+    """
+    for i, c in enumerate(value):
+        if not c.isascii():
+            return f"; character {i + 1} is U+{ord(c):04X} {unicodedata.name(c, '(unnamed)')}"
+    return ""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import CONTRACT_COLUMNS, descriptor_resources
 from ..package import DESCRIPTOR
-from ..paths import resolve_inside, unsafe_reason
+from ..paths import not_a_file, resolve_inside, unsafe_reason
 from ..problems import Problem
 from ..registry import check, found
 from .common import at_json
@@ -119,22 +119,48 @@ def descriptor_profile(pkg: Package) -> Iterator[Problem]:
         yield at_json(
             DESCRIPTOR,
             _guess_pointer(pkg, note),
-            f"frictionless: {note}",
+            f"frictionless: {note if len(note) <= 300 else note[:299] + '…'}",
             hint="see https://datapackage.org/standard/data-package/",
         )
 
 
 def _guess_pointer(pkg: Package, note: str) -> str:
-    """The JSON pointer a frictionless note is about: its 'at property' path, or a field it quotes."""
+    """The JSON pointer a frictionless note is about: its 'at property' path, or a field it quotes.
+
+    frictionless says "5 is not of type 'string' at property 'name'" for a resource's name
+    without saying which resource, so the value it quotes picks the resource.
+    """
     m = re.search(r"at property '([^']*)'", note)
     if m:
-        return "/" + m.group(1)
+        prop = m.group(1)
+        quoted = note.split(" is not ", 1)[0] if " is not " in note else None
+        at_root = _lookup(pkg.descriptor, prop.split("/"))
+        if at_root is not _MISSING and (quoted is None or repr(at_root) == quoted):
+            return "/" + prop
+        for i, res in _resources(pkg):
+            if prop in res and (quoted is None or repr(res[prop]) == quoted):
+                return f"/resources/{i}/{prop}"
+        return "/" + prop if at_root is not _MISSING else ""
     for i, res in _resources(pkg):
         fields = res.get("schema", {}).get("fields", []) if isinstance(res.get("schema"), dict) else []
         for j, f in enumerate(fields if isinstance(fields, list) else []):
             if isinstance(f, dict) and any(f'"{v}"' in note for v in f.values() if isinstance(v, str)):
                 return f"/resources/{i}/schema/fields/{j}"
     return ""
+
+
+_MISSING = object()
+
+
+def _lookup(doc: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
+            doc = doc[int(part)]
+        else:
+            return _MISSING
+    return doc
 
 
 @check("DP102", "descriptor-metadata")
@@ -202,7 +228,7 @@ def paths_stay_inside(pkg: Package) -> Iterator[Problem]:
                     f"resource path {p!r}: {reason}",
                     hint="give a relative path inside the package, such as data/<table>.csv",
                 )
-    described = {r.get("path") for _, r in _resources(pkg)}
+    described = {r.get("path") for _, r in _resources(pkg) if isinstance(r.get("path"), str)}  # a path may be any JSON value
     for schema_path, pointer, reason in pkg.path_problems:
         table = next((t for t in pkg.model.tables.values() if t.schema_path == schema_path), None)
         if table is not None and table.path in described:
@@ -250,8 +276,8 @@ def resources_present(pkg: Package) -> Iterator[Problem]:
             yield at_json(
                 DESCRIPTOR,
                 pointer,
-                f"{loaded.table.path} (table {name!r}) does not exist",
-                hint=f"create it with the header row from {loaded.table.schema_path}",
+                f"{loaded.table.path} (table {name!r}) {not_a_file(target)}",
+                hint=f"create it as a file, with the header row from {loaded.table.schema_path}",
             )
 
 

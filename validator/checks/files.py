@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..csvread import MAX_CELL_CHARS
+from .. import limits
 from ..problems import Problem
 from ..registry import check, found
 from .common import at_cell
@@ -96,15 +96,17 @@ def quoting(pkg: Package) -> Iterator[Problem]:
 def field_count(pkg: Package) -> Iterator[Problem]:
     """Every record has as many fields as the header."""
     for loaded in pkg.tables.values():
-        if loaded.csv is None or loaded.csv.header is None:
+        if loaded.csv is None:
+            continue
+        for f in loaded.csv.findings:
+            if f.kind == "ragged":
+                yield found(f"too many fields: {f.detail}", path=loaded.rel, line=f.line, column=f.column)
+        if loaded.csv.header is None:
             continue
         width = len(loaded.csv.header)
         for line, n in loaded.ragged:
             hint = "a comma inside a value needs the value in double quotes" if n > width else None
             yield found(f"the record has {n} fields; the header has {width}", path=loaded.rel, line=line, column=1, hint=hint)
-        for f in loaded.csv.findings:
-            if f.kind == "ragged":
-                yield found(f"too many fields: {f.detail}", path=loaded.rel, line=f.line, column=f.column)
 
 
 @check("CS209", "header-mismatch")
@@ -125,9 +127,9 @@ def header_matches(pkg: Package) -> Iterator[Problem]:
         extra = [c for c in have if c not in want]
         parts = []
         if missing:
-            parts.append("missing " + ", ".join(missing))
+            parts.append("missing " + _listed(missing))
         if extra:
-            parts.append("unknown " + ", ".join(repr(c) for c in extra))
+            parts.append("unknown " + _listed([repr(c) for c in extra]))
         if not parts:
             parts.append("columns out of order")
         col = 1
@@ -137,6 +139,12 @@ def header_matches(pkg: Package) -> Iterator[Problem]:
         if missing and not loaded.header_ok:
             hint += " (the rows of this table were not checked)"
         yield found("header: " + "; ".join(parts), path=loaded.rel, line=1, column=col, hint=hint)
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    """Names joined for a message; a header of thousands of columns must not flood it."""
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
 
 
 @check("CS210", "header-duplicate")
@@ -187,10 +195,11 @@ def not_empty(pkg: Package) -> Iterator[Problem]:
 @check("CS213", "too-large")
 def within_limits(pkg: Package) -> Iterator[Problem]:
     """Files and cells stay within the documented limits (docs/limits.md)."""
-    yield from _from_findings(pkg, "too_large", "the file is too large")
+    yield from _from_findings(pkg, "too_large", "the file is too large", "docs/limits.md states the limits")
+    yield from _from_findings(pkg, "too_many_rows", "the table has too many rows", "docs/limits.md states the limits")
     yield from _from_findings(
         pkg,
         "cell_too_long",
         "a cell is too long",
-        f"cells hold at most {MAX_CELL_CHARS:,} characters; a quote should be a sentence or two",
+        f"cells hold at most {limits.MAX_CELL_CHARS:,} characters; a quote should be a sentence or two",
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..problems import Problem
 from ..registry import check
 from ..rowchecks import Condition, row_check, sql_str
-from .common import at_cell, quote_sql_ident, short, usable_tables
+from .common import at_cell, non_ascii, quote_sql_ident, short, usable_tables
 
 if TYPE_CHECKING:
     from ..package import Package
@@ -60,7 +60,7 @@ def id_format(pkg: Package, table: str) -> Iterator[Condition]:
     yield Condition(
         "id",
         f"NOT regexp_full_match(id, {sql_str(pattern)})",
-        lambda v, p=prefix: f"id {short(v)} is not of the form {p}-words-joined-by-hyphens",
+        lambda v, p=prefix: f"id {short(v)} is not of the form {p}-words-joined-by-hyphens{non_ascii(v)}",
         lambda v, p=prefix, t=table: _id_hint(v, p, t),
     )
 

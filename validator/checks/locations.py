@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .. import gazetteer
+from .. import gazetteer, limits
 from ..problems import Problem
 from ..registry import check
 from .common import at_cell
@@ -53,13 +53,19 @@ def _locations(pkg: Package) -> dict[str, Loc]:
 
 
 def _chain(locs: dict[str, Loc], start: str) -> tuple[list[str], str]:
-    """The ids from ``start`` up its parents, and how the walk ended: root | cycle | dangling | open."""
+    """The ids from ``start`` up its parents, and how the walk ended: root | cycle | dangling | open | deep.
+
+    The walk stops after MAX_PARENT_DEPTH steps, so that a hostile chain of a million places
+    costs a million short walks, not a million long ones.
+    """
     seen: list[str] = []
     cur: str | None = start
     while cur is not None:
         if cur in seen:
             seen.append(cur)
             return seen, "cycle"
+        if len(seen) > limits.MAX_PARENT_DEPTH:
+            return seen, "deep"
         seen.append(cur)
         loc = locs.get(cur)
         if loc is None:
@@ -100,7 +106,17 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
                 )
             continue
         chain, how = _chain(locs, loc.id)
-        if how == "cycle":
+        if how == "deep":
+            yield at_cell(
+                pkg,
+                "locations",
+                loc.line,
+                "parent_id",
+                f"parent chain climbs more than {limits.MAX_PARENT_DEPTH} levels: {' -> '.join(chain[:3])} -> ...",
+                record=loc.id,
+                hint="a real chain is a few levels (neighbourhood, city, state, country); see docs/limits.md",
+            )
+        elif how == "cycle":
             yield at_cell(
                 pkg,
                 "locations",

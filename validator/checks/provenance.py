@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .. import limits
+from ..paths import not_a_file
 from ..problems import Problem
 from ..registry import check, found
 from ..textnorm import normalize
@@ -31,6 +33,10 @@ HEDGES = (
     "indications",
 )
 _HEDGE_RE = r"\b(" + "|".join(h.replace(" ", r"\s+") for h in HEDGES) + r")\b"
+# The closest-passage hint of PV402 is searched for the first failing quotes only (the report
+# shows 20 of a kind by default), and only where len(quote) x len(text) stays under the budget.
+HINTS_SEARCHED = 20
+HINT_BUDGET = 20_000_000
 
 
 def source_files(pkg: Package) -> dict[str, tuple[int, str, bytes | None, str | None]]:
@@ -51,9 +57,12 @@ def source_files(pkg: Package) -> dict[str, tuple[int, str, bytes | None, str | 
             if data is not None:
                 reason = None
             elif target.is_file():
-                reason = "the file is larger than the 64 MiB limit (docs/limits.md) or cannot be read"
+                reason = (
+                    f"the file is larger than the limit of {limits.MAX_SOURCE_BYTES:,} bytes (docs/limits.md), or cannot be read"
+                )
             else:
-                reason = "the file does not exist under seeds/"
+                why = not_a_file(target)
+                reason = "the file does not exist under seeds/" if why == "does not exist" else why
             out.setdefault(sid, (line, rel, data, reason))
     pkg.cache["source_files"] = out
     return out
@@ -148,12 +157,11 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     files = source_files(pkg)
     lines, ids = pkg.column("citations", "_line"), pkg.column("citations", "id")
     quotes, sources = pkg.column("citations", "quote"), pkg.column("citations", "source_id")
-    texts = _normalised_texts({sources[i]: files[sources[i]] for i in bad})
-    for i in bad:
+    for n, i in enumerate(bad):
         sid, quote = sources[i], quotes[i]
         rel = files[sid][1]
         hint = f"copy the words from seeds/{rel} exactly"
-        near = _closest_passage(texts[sid], quote)
+        near = _closest_passage(pkg, sid, quote) if n < HINTS_SEARCHED else None
         if near:
             hint += f"; the closest passage reads: {near!r}"
         yield at_cell(
@@ -167,15 +175,23 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
         )
 
 
-def _closest_passage(text: str, quote: str) -> str | None:
-    q = normalize(quote)
-    if not q or len(text) > 2_000_000:
+def _closest_passage(pkg: Package, sid: str, quote: str) -> str | None:
+    """The passage of the source that shares the longest run of characters with ``quote``, if any.
+
+    difflib costs about len(quote) x len(text) steps, so a long quote against a long text gets
+    no passage rather than minutes of search (a 5,000-character quote took 8 minutes).
+    """
+    texts = pkg.cache.setdefault("normalized_sources", {})
+    if sid not in texts:
+        data = source_files(pkg)[sid][2]
+        texts[sid] = normalize(data.decode("utf-8", "replace")) if data else ""
+    text, q = texts[sid], normalize(quote)
+    if not q or not text or len(q) * len(text) > HINT_BUDGET:
         return None
-    matcher = difflib.SequenceMatcher(None, text, q, autojunk=False)
-    block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
-    if block.size < 12:
+    match = difflib.SequenceMatcher(None, q, text, autojunk=False).find_longest_match(0, len(q), 0, len(text))
+    if match.size < 12:
         return None
-    start = max(0, block.a - block.b)
+    start = max(0, match.b - match.a)
     return text[start : start + len(q)]
 
 
@@ -299,8 +315,8 @@ def _may_hedge(pkg: Package) -> bool:
 def seeds_listed(pkg: Package) -> Iterator[Problem]:
     """Every document under seeds/ (but its README) is a row of sources."""
     seeds = pkg.root / "seeds"
-    if not seeds.is_dir() or not pkg.usable("sources"):
-        return
+    if not seeds.is_dir() or not pkg.seeds_inside() or not pkg.usable("sources"):
+        return  # a seeds/ that links out of the package is DP103's, and is never listed
     listed = {rel for _, rel, _, _ in source_files(pkg).values()}
     for path in sorted(seeds.rglob("*")):
         if path.is_file() and path.name.lower() not in ("readme.md", ".gitattributes"):
