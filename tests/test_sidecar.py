@@ -49,3 +49,25 @@ def test_a_helper_that_fails_leaves_the_work_to_the_main_process() -> None:
     assert helper.get("hedged") == (False, None)  # truncated stream: not delivered
     assert not helper.has("quotes") and not helper.has("hedged")
     helper.close()
+
+
+_WHICH_HELPERS = """
+import json, sys
+from pathlib import Path
+from validator import sidecar
+sidecar.TABLES_HELPER_MAX_BYTES = int(sys.argv[2])
+helpers = sidecar.start(Path(sys.argv[1]), {"DP101", "DP102", "LC706", "PV402", "PV405"})
+print(json.dumps(sorted(sorted(h.keys) for h in helpers.helpers)))
+helpers.close()
+"""
+
+
+@pytest.mark.parametrize("limit,want", [(1 << 40, 2), (0, 1)])
+def test_big_tables_are_left_to_the_main_process(limit: int, want: int, tmp_path: Path) -> None:
+    """Over TABLES_HELPER_MAX_BYTES the tables' helper is not started (the descriptor's still is)."""
+    pkg = build_case(CASES / "PV402", tmp_path / "p")
+    out = subprocess.run([sys.executable, "-c", _WHICH_HELPERS, str(pkg), str(limit)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    groups = json.loads(out.stdout)
+    assert len(groups) == want
+    assert ["frictionless", "metadata"] in groups
