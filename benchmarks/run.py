@@ -10,8 +10,9 @@ tool runs as a whole process (interpreter start included), --repeat times:
 - a pyarrow read of every CSV with its declared types (the parse floor).
 
 Reported per tool: the median wall time, rows per second, the peak memory of the process tree
-(sampled from /proc every 5 ms, so that tda's helper process counts too) and the ratios to
-tda. Then, unless left out with --skip:
+(sampled from /proc every 25 ms, so that tda's helper process counts too; never less than the
+largest single process's own peak, from wait4) and the ratios to tda. One sample walks /proc in
+about 1.6 ms: every 5 ms it took a quarter of a core from the process being timed. Then, unless left out with --skip:
 
 - ``real``: ``tda validate`` on this repository's own package;
 - ``since``: on a git repository holding the largest package, a commit that edits 10 rows across
@@ -39,6 +40,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_SECONDS = 0.025
 sys.path.insert(0, str(ROOT))
 
 FLOOR = """
@@ -91,7 +93,7 @@ def timed(cmd: list[str], cwd: Path | None = None) -> dict:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
-            time.sleep(0.005)
+            time.sleep(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -84,3 +84,26 @@ def test_benchmark_script_runs(tmp_path: Path) -> None:
     runs = json.loads(out.read_text())["sizes"]["400"]
     assert set(runs) == {"tda validate", "frictionless validate", "pyarrow read (floor)"}
     assert all(r["code"] == 0 and r["peak_kb"] > 0 for rs in runs.values() for r in rs)
+
+
+@pytest.mark.parametrize("word", ["allegedly", "ALLEGEDLY", "According to"])
+def test_a_hedge_is_found_on_the_fast_path(word: str, clean: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PV405's prefilter over the whole quote column (arrow) lets a hedged quote through, in any case."""
+    import csv
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(clean, pkg)
+    with (pkg / "data" / "relations.csv").open(newline="", encoding="utf-8") as fh:
+        reported = {r["id"] for r in csv.DictReader(fh) if r["claim_status"] == "reported"}
+    path = pkg / "data" / "citations.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    target = next(r for r in rows[1:] if r[header.index("record_id")] in reported)
+    target[header.index("quote")] = f"{word} {target[header.index('quote')]}"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    found = _problems(pkg, True, monkeypatch)
+    assert {p[4] for p in found if p[0] == "PV405"} == {target[header.index("record_id")]}
+    assert found == _problems(pkg, False, monkeypatch)

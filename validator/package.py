@@ -9,6 +9,7 @@ the checks can be set-based SQL instead of Python loops over cells.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -427,7 +428,10 @@ class Package:
         if path is not None and (rel in (self._plain_seeds() or ()) or path.is_file()):
             try:
                 with open(path, "rb") as fh:
-                    data = fh.read(limits.MAX_SOURCE_BYTES + 1)
+                    # read(n) allocates n bytes first: ask for the file's size (plus one, to
+                    # notice a file that grew), not the limit (2,000 sources: 0.13 s -> 0.03 s)
+                    size = os.fstat(fh.fileno()).st_size
+                    data = fh.read(min(size, limits.MAX_SOURCE_BYTES) + 1)
                 if len(data) > limits.MAX_SOURCE_BYTES:
                     data = None
             except OSError:
