@@ -253,3 +253,26 @@ def test_other_changes_take_the_full_path(repo: Path) -> None:
         validate_incremental(repo, "HEAD")
     assert validate_since(repo, "HEAD").errors >= 1  # the full path runs instead (the descriptor is now stale)
     git(repo, "checkout", "-q", "--", ".")
+
+
+def test_the_diff_started_early_is_the_one_planned(repo: Path) -> None:
+    """The CSV diff started before the model loads is the same command plan_change would run,
+    gives the same bytes, and one never collected is stopped."""
+    from validator.gitside import _git
+    from validator.incremental import _start_diff
+
+    git(repo, "checkout", "-q", "--", ".")
+    reword(repo, random.Random(2), 0)
+    early = _start_diff(repo, "HEAD")
+    assert (
+        early is not None
+        and early.args[0] == "diff"
+        and all(p.endswith(".csv") for p in early.args[early.args.index("--") + 1 :])
+    )
+    assert early.result().stdout == _git(early.args, repo).stdout != b""
+    unused = _start_diff(repo, "HEAD")
+    unused.cancel()
+    assert unused._proc.poll() is not None  # reaped, not left running
+    git(repo, "checkout", "-q", "--", ".")
+    assert _start_diff(repo, "HEAD") is None  # nothing changed: nothing started
+    assert _start_diff(repo, "no-such-ref") is None  # plan_change reports the bad ref itself

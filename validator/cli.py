@@ -86,6 +86,11 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # pyarrow's default pool (mimalloc) keeps freed memory for reuse; a run that reads each
+    # table once gains nothing from that, and the system allocator hands it back (1,000,000 rows:
+    # peak 1.02 GB -> 0.85 GB, same time). Read when pyarrow is first imported; a user's own
+    # choice stands.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

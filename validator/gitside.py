@@ -79,6 +79,37 @@ def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.C
         raise CannotRun(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
 
 
+class GitRun:
+    """A git command started now and collected later (``result()``, as ``_git`` returns it), so
+    that it runs while this process does other work. No thread: the process may fork later."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        self.args = args
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_git_env()
+            )
+        except OSError:
+            self._proc = None
+        self._cwd = cwd
+
+    def result(self) -> subprocess.CompletedProcess[bytes]:
+        if self._proc is None:
+            return _git(self.args, self._cwd)  # raises CannotRun with the reason
+        try:
+            out, err = self._proc.communicate(timeout=GIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.communicate()
+            raise CannotRun(f"git {self.args[0]} took longer than {GIT_TIMEOUT} s") from None
+        return subprocess.CompletedProcess(["git", *self.args], self._proc.returncode, out, err)
+
+    def cancel(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+
 def _git_env() -> dict[str, str]:
     env = dict(os.environ)
     env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password
