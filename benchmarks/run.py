@@ -9,10 +9,11 @@ tool runs as a whole process (interpreter start included), --repeat times:
 - ``frictionless validate PACKAGE/datapackage.json`` (the reference implementation);
 - a pyarrow read of every CSV with its declared types (the parse floor).
 
-Reported per tool: the median wall time, rows per second, the peak memory of the process tree
-(sampled from /proc every 25 ms, so that tda's helper process counts too; never less than the
-largest single process's own peak, from wait4) and the ratios to tda. One sample walks /proc in
-about 1.6 ms: every 5 ms it took a quarter of a core from the process being timed. Then, unless left out with --skip:
+Reported per tool: the median wall time of the --repeat runs, rows per second, the peak memory
+of the process tree and the ratios to tda. The memory comes from one more run that samples /proc
+every 25 ms (so that tda's helper process counts too; never less than the largest process's own
+peak, from wait4). That run is not timed: one sample walks /proc in about 1.6 ms, which is CPU
+taken from the process being measured. Then, unless left out with --skip:
 
 - ``real``: ``tda validate`` on this repository's own package;
 - ``since``: on a git repository holding the largest package, a commit that edits 10 rows across
@@ -83,24 +84,28 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> dict:
-    """Run ``cmd``; its wall time, exit code and the peak memory of its process tree."""
+def timed(cmd: list[str], cwd: Path | None = None, sample: bool = False) -> dict:
+    """Run ``cmd``; its wall time, exit code and peak memory: of the largest process (wait4),
+    or with ``sample`` of the whole process tree (the sampling costs the timed process some CPU,
+    so sampled runs are not timed)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
     done = threading.Event()
 
-    def sample() -> None:
+    def sampler() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
             time.sleep(SAMPLE_SECONDS)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    thread = threading.Thread(target=sampler, daemon=True)
+    if sample:
+        thread.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     done.set()
-    sampler.join()
+    if sample:
+        thread.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     return {
@@ -108,8 +113,18 @@ def timed(cmd: list[str], cwd: Path | None = None) -> dict:
         "code": proc.returncode,
         "peak_kb": max(peak[0], usage.ru_maxrss),
         "cpu": usage.ru_utime + usage.ru_stime,
+        "sampled": sample,
         "stderr": stderr[-500:],
     }
+
+
+def runs_of(cmd: list[str], repeat: int, cwd: Path | None = None) -> list[dict]:
+    """``repeat`` timed runs, then one more that samples the process tree's memory."""
+    return [timed(cmd, cwd) for _ in range(repeat)] + [timed(cmd, cwd, sample=True)]
+
+
+def _timed_runs(runs: list[dict]) -> list[dict]:
+    return [r for r in runs if not r.get("sampled")]
 
 
 def tools(package: Path) -> dict[str, list[str]]:
@@ -125,6 +140,9 @@ def measure(sizes: list[int], repeat: int, work: Path, skip: set[str]) -> dict:
     from benchmarks.generate import generate
 
     results: dict = {"machine": machine(), "repeat": repeat, "sizes": {}}
+    if "real" not in skip:  # first, before the large runs leave the machine warm and its memory in use
+        cmd = [str(Path(sys.executable).parent / "tda"), "validate", str(ROOT)]
+        results["real"] = runs_of(cmd, max(repeat, 10), cwd=ROOT)
     for n in sizes:
         package = work / f"pkg-{n}"
         if not (package / "datapackage.json").is_file():
@@ -133,14 +151,11 @@ def measure(sizes: list[int], repeat: int, work: Path, skip: set[str]) -> dict:
         for name, cmd in tools(package).items():
             if name in skip:
                 continue
-            runs[name] = [timed(cmd) for _ in range(repeat)]
+            runs[name] = runs_of(cmd, repeat)
             bad = [r for r in runs[name] if r["code"] != 0]
             if bad:
                 raise SystemExit(f"{name} failed on {package}: exit {bad[0]['code']}\n{bad[0]['stderr']}")
         results["sizes"][str(n)] = runs
-    if "real" not in skip:
-        cmd = [str(Path(sys.executable).parent / "tda"), "validate", str(ROOT)]
-        results["real"] = [timed(cmd, cwd=ROOT) for _ in range(max(repeat, 5))]
     if "since" not in skip and sizes:
         n = max(sizes)
         results["since"] = measure_since(work / f"pkg-{n}", n, work, repeat)
@@ -239,7 +254,7 @@ def measure_since(package: Path, rows: int, work: Path, repeat: int) -> dict:
         full_cmd, since_cmd = [tda, "validate", str(repo)], [tda, "validate", "--since", "HEAD~1", str(repo)]
         runs = {
             "full": [timed(full_cmd, cwd=repo) for _ in range(repeat)],
-            "since": [timed(since_cmd, cwd=repo) for _ in range(repeat)],
+            "since": runs_of(since_cmd, repeat, cwd=repo),
         }
         full_verdict, since_verdict = _verdict(full_cmd), _verdict(since_cmd)
         out[variant] = {
@@ -283,9 +298,9 @@ def table(results: dict) -> str:
         "|---:|---|---:|---:|---:|---:|",
     ]
     for n, runs in results["sizes"].items():
-        tda = statistics.median(r["wall"] for r in runs.get("tda validate", [{"wall": float("nan")}]))
+        tda = statistics.median(r["wall"] for r in _timed_runs(runs.get("tda validate", [{"wall": float("nan")}])))
         for name, rs in runs.items():
-            wall = statistics.median(r["wall"] for r in rs)
+            wall = statistics.median(r["wall"] for r in _timed_runs(rs))
             peak = max(r["peak_kb"] for r in rs) / 1024
             ratio = (
                 ""
@@ -299,7 +314,7 @@ def table(results: dict) -> str:
 
 
 def _median(runs: list[dict], key: str = "wall") -> float:
-    return statistics.median(r[key] for r in runs)
+    return statistics.median(r[key] for r in _timed_runs(runs))
 
 
 def extra_tables(results: dict) -> str:
@@ -312,12 +327,12 @@ def extra_tables(results: dict) -> str:
             growth = f"{wall / tda[i - 1][1]:.1f}x the time" if i else ""
             out.append(f"| {n:,} | {wall:.2f} s | {growth} |")
     if "real" in results:
-        rs = results["real"]
+        rs, all_runs = _timed_runs(results["real"]), results["real"]
         out += [
             "",
             f"The real package (this repository): median {_median(rs):.2f} s wall over {len(rs)} runs "
             f"(min {min(r['wall'] for r in rs):.2f} s, max {max(r['wall'] for r in rs):.2f} s), "
-            f"peak {max(r['peak_kb'] for r in rs) / 1024:,.0f} MB.",
+            f"peak {max(r['peak_kb'] for r in all_runs) / 1024:,.0f} MB.",
         ]
     if "since" in results:
         sn = results["since"]

@@ -81,7 +81,15 @@ def test_benchmark_script_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "| 400 | tda validate |" in result.stdout and "| 400 | frictionless validate |" in result.stdout
-    runs = json.loads(out.read_text())["sizes"]["400"]
+    results = json.loads(out.read_text())
+    runs = results["sizes"]["400"]
+    assert len(results["real"]) == 11 and sum(r["sampled"] for r in results["real"]) == 1
+    for variant in ("clean", "one error"):  # --since and the full run agree, on a real 10-row commit
+        since = results["since"][variant]
+        assert since["edited_rows"] == 10 and since["same_verdict"]
+    assert results["since"]["clean"]["full_verdict"] == [0, []]
+    assert [p[0] for p in results["since"]["one error"]["full_verdict"][1]] == ["KY504"]
+    assert "| 10 rows, clean |" in result.stdout
     assert set(runs) == {"tda validate", "frictionless validate", "pyarrow read (floor)"}
     assert all(r["code"] == 0 and r["peak_kb"] > 0 for rs in runs.values() for r in rs)
 
