@@ -94,12 +94,15 @@ def test_day_key_orders_like_the_calendar() -> None:
     assert keys == sorted(keys)
 
 
-@pytest.mark.parametrize("v", ["2023-02-29", "1900-02-29", "0001-02-29", "2023-02-29/2024", "2023-02-29~"])
+@pytest.mark.parametrize(
+    "v",
+    ["2023-02-29", "1900-02-29", "0001-02-29", "2023-02-29/2024", "2023-02-29~", "2023-02-29T10:00:00", "2023-02-29T10:00:00Z"],
+)
 def test_feb_29_only_in_leap_years(v) -> None:
     # The edtf library accepts 29 February in every year; the validator does not.
     assert edtf_dates.check(v) is not None
 
 
-@pytest.mark.parametrize("v", ["2024-02-29", "2000-02-29", "0000-02-29", "2020-02-29/2021"])
+@pytest.mark.parametrize("v", ["2024-02-29", "2000-02-29", "0000-02-29", "2020-02-29/2021", "2024-02-29T10:00:00"])
 def test_feb_29_of_a_leap_year(v) -> None:
     assert edtf_dates.check(v) is None

@@ -53,6 +53,10 @@ class EdtfValue:
         return bool(self.interval and self.lower and self.upper and self.lower > self.upper)
 
 
+# a calendar date inside any form (a date-time, an interval's side): year, month 01-12, day
+_CALENDAR_DAY = re.compile(r"(?<![\d-])(\d{4})-(0[1-9]|1[0-2])-(\d{2})")
+
+
 class EdtfError(ValueError):
     pass
 
@@ -118,6 +122,10 @@ def _library(value: str) -> EdtfValue:
     except Exception:  # noqa: BLE001 - the library raises several types for bad input
         raise EdtfError("not a valid EDTF date") from None
     kind = type(obj).__name__
+    for m in _CALENDAR_DAY.finditer(value):  # the library accepts 29 February in every year
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if day > calendar.monthrange(year if year > 0 else 2000 + year % 400, month)[1]:
+            raise EdtfError(f"{m.group(1)}-{m.group(2)} has no day {day}")
     if kind not in _LEVEL_0_1:
         raise EdtfError(f"EDTF level 2 ({kind}) is not allowed; use level 0 or 1")
     if "/" in value:
