@@ -14,8 +14,9 @@ the inputs reach the rows.
 
 from __future__ import annotations
 
-import sys
 import unicodedata
+
+import fuzzlib
 
 HEADER = b"id,type,name,aliases,description,protected\n"
 _mods: dict = {}
@@ -57,12 +58,7 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris expects
 
 
 def main() -> None:
-    import atheris
-
-    with atheris.instrument_imports(include=["validator"]):
-        _load()
-    atheris.Setup(sys.argv, TestOneInput)
-    atheris.Fuzz()
+    fuzzlib.fuzz(_load, TestOneInput, checks=False)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ problem has a usable position; every report renders in every format.
 
 from __future__ import annotations
 
-import sys
-
 import fuzzlib
 
 _state: dict = {}
@@ -32,22 +30,11 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris expects
         _load()
     pkg = _state["pkg"]
     (pkg / "datapackage.json").write_bytes(data)
-    try:
-        report = _state["validate"](pkg, select=["DP"], max_per_group=0)
-    except _state["CannotRun"] as exc:
-        assert exc.message
-        return
-    fuzzlib.check_report(report)
+    fuzzlib.validate_and_check(_state, pkg, select=["DP"])
 
 
 def main() -> None:
-    import atheris
-
-    with atheris.instrument_imports(include=["validator"]):
-        _load()
-        fuzzlib.import_checks()  # the checks load on first use: import them here, to be instrumented
-    atheris.Setup(sys.argv, TestOneInput)
-    atheris.Fuzz()
+    fuzzlib.fuzz(_load, TestOneInput)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ renders in every format. The next input starts from the base again.
 
 from __future__ import annotations
 
-import sys
-
 import fuzzlib
 
 _state: dict = {}
@@ -45,22 +43,11 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris expects
         body = base[table.path].split(b"\n", 1)[0] + b"\n" + body
     (pkg / table.path).write_bytes(body)
     _state["dirty"] = table.path
-    try:
-        report = _state["validate"](pkg, max_per_group=0)
-    except _state["CannotRun"] as exc:
-        assert exc.message
-        return
-    fuzzlib.check_report(report)
+    fuzzlib.validate_and_check(_state, pkg)
 
 
 def main() -> None:
-    import atheris
-
-    with atheris.instrument_imports(include=["validator"]):
-        _load()
-        fuzzlib.import_checks()  # the checks load on first use: import them here, to be instrumented
-    atheris.Setup(sys.argv, TestOneInput)
-    atheris.Fuzz()
+    fuzzlib.fuzz(_load, TestOneInput)
 
 
 if __name__ == "__main__":

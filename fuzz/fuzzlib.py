@@ -10,6 +10,7 @@ import atexit
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +47,25 @@ def import_checks() -> None:
     from validator.registry import all_checks
 
     all_checks()
+
+
+def validate_and_check(state: dict, pkg: Path, **options: object) -> None:
+    """One validation of ``pkg``: either it cannot run, with a message, or its report is sound."""
+    try:
+        report = state["validate"](pkg, max_per_group=0, **options)
+    except state["CannotRun"] as exc:
+        assert exc.message
+        return
+    check_report(report)
+
+
+def fuzz(load: Callable[[], None], test_one_input: Callable[[bytes], None], checks: bool = True) -> None:
+    """Run a target under atheris, with the validator (and, with ``checks``, every check) instrumented."""
+    import atheris
+
+    with atheris.instrument_imports(include=["validator"]):
+        load()
+        if checks:
+            import_checks()  # the checks load on first use: import them here, to be instrumented
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
