@@ -370,9 +370,10 @@ def _check_pattern(pattern: str, where: str) -> None:
 
 
 def _re2_error_all(patterns: tuple[str, ...]) -> str | None:
+    """None if RE2 compiles every pattern, else DuckDB's error for one of them."""
     import duckdb
 
-    try:
+    try:  # the module's default connection
         duckdb.execute("SELECT " + ", ".join("regexp_full_match('', ?)" for _ in patterns), list(patterns))
     except duckdb.Error as exc:
         return str(exc)
@@ -381,13 +382,7 @@ def _re2_error_all(patterns: tuple[str, ...]) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _re2_error(pattern: str) -> str | None:
-    import duckdb
-
-    try:
-        duckdb.execute("SELECT regexp_full_match('', ?)", [pattern])  # the module's default connection
-    except duckdb.Error as exc:
-        return str(exc)
-    return None
+    return _re2_error_all((pattern,))
 
 
 def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
