@@ -76,19 +76,13 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
 
 
 def _rows_with_quote_marks(quotes: Any) -> Any:
-    """Indices of the quotes holding a typographic quote mark (found in the UTF-8 bytes:
-    E2 80 98-9F and E2 80 B2-B3)."""
+    """Indices of the quotes holding a typographic quote mark that the first round folds (one
+    RE2 pass, a boolean per quote: no copy of the quote bytes)."""
     import numpy as np
+    import pyarrow.compute as pc
 
-    buf = quotes.buffers()[2]
-    if buf is None or len(buf) < 3:
-        return np.zeros(0, dtype=np.int64)
-    data = np.frombuffer(buf, dtype=np.uint8)
-    lead = np.flatnonzero(data[:-2] == 0xE2)
-    third = data[lead + 2]
-    marks = lead[(data[lead + 1] == 0x80) & (((third >= 0x98) & (third <= 0x9F)) | (third == 0xB2) | (third == 0xB3))]
-    offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1]
-    return np.unique(np.searchsorted(offsets, marks, side="right") - 1).astype(np.int64)
+    has = pc.match_substring_regex(quotes, f"[{SINGLE_QUOTES}{DOUBLE_QUOTES}]")
+    return np.flatnonzero(has.fill_null(False).to_numpy(zero_copy_only=False)).astype(np.int64)
 
 
 def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict[str, str]) -> list[int]:
@@ -97,8 +91,9 @@ def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict
 
     offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1].astype(np.int64)
     buf = quotes.buffers()[2]
-    # padded so that every window of KEY_BYTES exists (one copy of the quote bytes)
-    qbytes = np.frombuffer((buf.to_pybytes() if buf is not None else b"") + bytes(KEY_BYTES), dtype=np.uint8)
+    # the quote bytes in place: only quotes of KEY_BYTES or more are keyed or compared, so every
+    # window read from them lies inside the buffer
+    qbytes = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, dtype=np.uint8)
     order = todo[np.argsort(src[todo])]
     if not len(order):
         return []
