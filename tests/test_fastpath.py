@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from validator import csvread
@@ -31,6 +31,8 @@ def files(draw) -> bytes:
 
 @settings(max_examples=600, deadline=None)
 @given(files())
+@example(b'id,v,w\nr",a,"r1,a,a\n')  # found by this test: a closing quote before the opening one
+@example(b'id,v,w\nr,"a,",c\n')
 def test_fast_path_agrees_with_the_exact_path(data: bytes) -> None:
     fast = csvread._read_fast("t.csv", data)
     if fast is None:

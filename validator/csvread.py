@@ -490,10 +490,10 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
 
     ``_quotes_in_place`` leaves a quote inside an unquoted cell unseen when it touches a comma,
     a line end or another quote (``x,a",y`` or ``x,a""b,y``). In a valid line every quoted cell
-    has one opening quote (after a comma or the line start) and one closing quote (before a
+    has one opening quote (after a comma or the line start) and then one closing quote (before a
     comma or the line end, after a character other than a comma). So the lines whose opening and
-    closing quotes do not pair up, and the lines with two quotes in a row, are matched against
-    the RFC 4180 grammar; the others cannot hide a misplaced quote."""
+    closing quotes do not pair up in that order, and the lines with two quotes in a row, are
+    matched against the RFC 4180 grammar; the others cannot hide a misplaced quote."""
     import numpy as np
 
     n = len(a)
@@ -504,8 +504,14 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
     line = np.searchsorted(newlines, quotes)  # 0 is the header line
     lines = len(newlines) + 1
     unpaired = np.bincount(line[opening], minlength=lines) != np.bincount(line[closing], minlength=lines)
+    # a closing quote before its opening one (``r",a,"x``) pairs up by count but not in order:
+    # the running count of open cells along the line goes below zero
+    depth = np.cumsum(opening.astype(np.int64) - closing.astype(np.int64))
+    first = np.searchsorted(line, line, side="left")  # the line's first quote
+    before = np.where(first > 0, depth[np.maximum(first - 1, 0)], 0)
+    misordered = line[depth - before < 0]
     doubled = line[1:][quotes[1:] == quotes[:-1] + 1]  # lines with two quotes in a row
-    suspects = set((np.flatnonzero(unpaired) - 1).tolist()) | set((doubled - 1).tolist())
+    suspects = set((np.flatnonzero(unpaired) - 1).tolist()) | set((doubled - 1).tolist()) | set((misordered - 1).tolist())
     starts = np.concatenate(([-1], newlines))
     for r in sorted(suspects):
         begin = int(starts[r + 1]) + 1  # row r is line r + 2 (r = -1: the header)
