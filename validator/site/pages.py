@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..api import Dataset, Record
+from ..model import CONTRACT_TABLES
 from . import dates as D
 from .passages import SourceText, mark_up
 
@@ -85,17 +86,7 @@ class Site:
         self.release = release
         self.ds: Dataset = release.dataset
         self.t: dict[str, list[Record]] = {name: list(rows) for name, rows in self.ds.tables.items()}
-        for name in (
-            "sources",
-            "entities",
-            "locations",
-            "relations",
-            "presence",
-            "activities",
-            "events",
-            "event_actors",
-            "citations",
-        ):
+        for name in CONTRACT_TABLES:
             self.t.setdefault(name, [])
         self.model = self.ds.model
         self.dates: dict[str, D.DateView | None] = {}
