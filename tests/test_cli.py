@@ -135,3 +135,34 @@ def test_every_command_is_documented() -> None:
         assert f"## tda {name}" in doc
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/cli.md" in readme
+
+
+def _raises(exc: Exception):
+    def func(args):
+        raise exc
+
+    return func
+
+
+def test_a_missing_dependency_is_reported_not_called_a_bug(capsys) -> None:
+    import argparse
+
+    from validator.cli import _run
+
+    code = _run(_raises(ModuleNotFoundError("No module named 'duckdb'", name="duckdb")), argparse.Namespace())
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("tda: cannot run: the Python package 'duckdb' is not installed for ")
+    assert "pip install ." in err and "bug" not in err and "Traceback" not in err
+
+
+def test_a_missing_module_of_tda_itself_is_a_bug(capsys, monkeypatch) -> None:
+    import argparse
+
+    from validator.cli import _run
+
+    monkeypatch.delenv("TDA_DEBUG", raising=False)
+    code = _run(_raises(ModuleNotFoundError("No module named 'validator.nope'", name="validator.nope")), argparse.Namespace())
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("tda: internal error: ModuleNotFoundError") and "this is a bug in tda" in err

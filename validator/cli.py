@@ -75,14 +75,27 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
     except KeyboardInterrupt:
         sys.stderr.write("tda: interrupted\n")
         return 130
-    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; say how to get one
-        if os.environ.get("TDA_DEBUG"):
-            raise
+    except ModuleNotFoundError as exc:
+        if not exc.name or exc.name.split(".")[0] == "validator":
+            return _internal_error(exc)  # one of tda's own modules: a bug
         sys.stderr.write(
-            f"tda: internal error: {type(exc).__name__}: {exc}\n"
-            "    this is a bug in tda; run again with TDA_DEBUG=1 for the traceback and report it\n"
+            f"tda: cannot run: the Python package {exc.name.split('.')[0]!r} is not installed for {sys.executable}\n"
+            "    hint: install tda with its dependencies in this environment: pip install . "
+            "(tda build needs the [build] extra, tda site the [site] extra)\n"
         )
         return EXIT_CANNOT_RUN
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; say how to get one
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("TDA_DEBUG"):
+        raise exc
+    sys.stderr.write(
+        f"tda: internal error: {type(exc).__name__}: {exc}\n"
+        "    this is a bug in tda; run again with TDA_DEBUG=1 for the traceback and report it\n"
+    )
+    return EXIT_CANNOT_RUN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
