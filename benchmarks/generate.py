@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from validator.generate import descriptor_text  # noqa: E402
-from validator.model import load_model  # noqa: E402
+from validator.maintenance.generate import descriptor_text  # noqa: E402
+from validator.reading.model import load_model  # noqa: E402
 
 # Share of all rows per table (the real profile: citations about half, then entities, relations ...).
 SHARES = {

@@ -1,4 +1,4 @@
-"""Fuzz target: reading one CSV table (validator.csvread) and formatting it (validator.fmt).
+"""Fuzz target: reading one CSV table (validator.reading.csvread) and formatting it (validator.maintenance.fmt).
 
 Run (outside CI; see fuzz/README.md)::
 
@@ -25,8 +25,9 @@ _mods: dict = {}
 def _load() -> None:
     from pathlib import Path
 
-    from validator import csvread, fmt
-    from validator.model import load_model
+    from validator.maintenance import fmt
+    from validator.reading import csvread
+    from validator.reading.model import load_model
 
     root = Path(__file__).resolve().parents[1]
     _mods.update(csvread=csvread, fmt=fmt, table=load_model(root / "schemas", rel_to=root).tables["entities"])

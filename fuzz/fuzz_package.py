@@ -21,7 +21,7 @@ _state: dict = {}
 
 def _load() -> None:
     from validator import CannotRun, validate
-    from validator.model import load_model
+    from validator.reading.model import load_model
 
     pkg = fuzzlib.scratch_package()
     tables = list(load_model(pkg / "schemas", rel_to=pkg).tables.values())

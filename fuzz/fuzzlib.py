@@ -28,7 +28,7 @@ def scratch_package() -> Path:
 
 def check_report(report: object) -> None:
     """What any report must satisfy: positions an editor can use, and renderers that do not fail."""
-    from validator.report import render
+    from validator.cli.report import render
 
     for p in report.problems:  # type: ignore[attr-defined]
         assert p.code and p.message and isinstance(p.path, str), p
@@ -40,11 +40,11 @@ def check_report(report: object) -> None:
 
 def import_checks() -> None:
     """Import every module a validation run uses, so that atheris instruments them too."""
-    import validator.edtf_dates  # noqa: F401
-    import validator.gazetteer  # noqa: F401
-    import validator.report  # noqa: F401
-    import validator.textnorm  # noqa: F401
-    from validator.registry import all_checks
+    import validator.cli.report  # noqa: F401
+    import validator.reading.edtf_dates  # noqa: F401
+    import validator.reading.gazetteer  # noqa: F401
+    import validator.reading.textnorm  # noqa: F401
+    from validator.checks.registry import all_checks
 
     all_checks()
 

@@ -35,8 +35,8 @@ import os
 import shutil
 from pathlib import Path
 
-from validator.generate import descriptor_text
-from validator.model import load_model
+from validator.maintenance.generate import descriptor_text
+from validator.reading.model import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"

@@ -21,10 +21,10 @@ def _warm() -> None:
     import pycountry
     from jsonschema import Draft202012Validator
 
-    import validator.cli  # noqa: F401 - imported for its side effect: the commands and checks
-    from validator import edtf_dates, gazetteer
+    import validator.cli.main  # noqa: F401 - imported for its side effect: the commands and checks
     from validator.checks.descriptor import METADATA_SCHEMA
-    from validator.registry import all_checks
+    from validator.checks.registry import all_checks
+    from validator.reading import edtf_dates, gazetteer
 
     all_checks()
     frictionless.Package.validate_descriptor({"name": "warm", "resources": [{"name": "t", "path": "t.csv"}]})
@@ -45,7 +45,7 @@ def _child(request: dict) -> None:
             os.close(target)
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-        from validator.cli import main
+        from validator.cli.main import main
 
         try:
             code = main(request["argv"])

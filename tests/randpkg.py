@@ -17,8 +17,8 @@ from typing import Any
 from casepkg import ROOT, build_base
 from hypothesis import strategies as st
 
-from validator.model import Model, load_model
-from validator.textnorm import normalize
+from validator.reading.model import Model, load_model
+from validator.reading.textnorm import normalize
 
 MODEL: Model = load_model(ROOT / "schemas", rel_to=ROOT)
 SEED = ROOT / "tests" / "cases" / "_base" / "seeds" / "insightcrime-tren-de-aragua-profile.txt"

@@ -8,8 +8,8 @@ import pytest
 from casepkg import CASES, build_base, build_case
 
 from validator import CannotRun, InvalidPackage, load
-from validator.api import Dataset
-from validator.redact import redact, slug
+from validator.publish.api import Dataset
+from validator.publish.redact import redact, slug
 
 GUERRERO = "ent-hector-rustherford-guerrero-flores"
 TDA = "ent-tren-de-aragua"

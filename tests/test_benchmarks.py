@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import PLANTED, generate
-from validator import csvread, validate
+from validator import validate
+from validator.reading import csvread
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,8 +27,8 @@ import pytest
 from casepkg import CASES, build_base, build_case
 
 from validator import load, validate
-from validator.build import BuildResult, build
-from validator.cli import main
+from validator.cli.main import main
+from validator.publish.build import BuildResult, build
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "tda-test-base"  # the base package's name
@@ -539,7 +539,7 @@ def test_cli_will_not_replace_what_is_not_a_release(package: Path, tmp_path: Pat
 
 
 def test_progress_display_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from validator.commands.build import progress_display
+    from validator.cli.commands.build import progress_display
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

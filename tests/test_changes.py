@@ -11,12 +11,12 @@ from collections.abc import Callable
 import pytest
 from gitrepo import Repo
 
-from validator.changes import change_problems, validate_since
-from validator.cli import main
-from validator.diff import load_side
-from validator.gitside import open_side
-from validator.package import Package
-from validator.registry import all_change_rules
+from validator.changes.diff import load_side
+from validator.changes.gitside import open_side
+from validator.changes.rules import change_problems, validate_since
+from validator.checks.registry import all_change_rules
+from validator.cli.main import main
+from validator.reading.package import Package
 
 # --- the edits scenarios are made of -----------------------------------------------------------
 

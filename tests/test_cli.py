@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from casepkg import CASES, build_base, build_case
 
-from validator.cli import build_parser, main
+from validator.cli.main import main
+from validator.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,7 +148,7 @@ def _raises(exc: Exception):
 def test_a_missing_dependency_is_reported_not_called_a_bug(capsys) -> None:
     import argparse
 
-    from validator.cli import _run
+    from validator.cli.main import _run
 
     code = _run(_raises(ModuleNotFoundError("No module named 'duckdb'", name="duckdb")), argparse.Namespace())
     err = capsys.readouterr().err
@@ -159,7 +160,7 @@ def test_a_missing_dependency_is_reported_not_called_a_bug(capsys) -> None:
 def test_a_missing_module_of_tda_itself_is_a_bug(capsys, monkeypatch) -> None:
     import argparse
 
-    from validator.cli import _run
+    from validator.cli.main import _run
 
     monkeypatch.delenv("TDA_DEBUG", raising=False)
     code = _run(_raises(ModuleNotFoundError("No module named 'validator.nope'", name="validator.nope")), argparse.Namespace())

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from casepkg import CASES, build_base, build_case
 
-from validator.coverage import Paragraph, _place, source_coverage, split_paragraphs
-from validator.package import Package
-from validator.textnorm import normalize
+from validator.reading.coverage import Paragraph, _place, source_coverage, split_paragraphs
+from validator.reading.package import Package
+from validator.reading.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "src-insightcrime-tda-profile"

@@ -13,9 +13,9 @@ from casepkg import build_base
 from gitrepo import Repo
 from test_changes import add_peru, correct_eln, drop_vocabulary_term, edit_source, retire_killing
 
-from validator.cli import main
-from validator.diff import diff_sides
-from validator.diffreport import md_escape
+from validator.changes.diff import diff_sides
+from validator.changes.diffreport import md_escape
+from validator.cli.main import main
 
 
 def _change(repo: Repo) -> tuple[str, str]:
@@ -281,7 +281,7 @@ def test_the_real_repository_diff_runs(capsys: pytest.CaptureFixture[str]) -> No
 def test_every_schema_change_kind_is_in_the_versioning_policy() -> None:
     import re
 
-    source = (Path(__file__).resolve().parents[1] / "validator" / "diff.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[1] / "validator" / "changes" / "diff.py").read_text(encoding="utf-8")
     kinds = set(re.findall(r'add\("([a-z-]+)"', source)) | set(re.findall(r'SchemaChange\(name, "([a-z-]+)"', source))
     assert len(kinds) >= 15
     policy = (Path(__file__).resolve().parents[1] / "docs" / "versioning.md").read_text(encoding="utf-8")

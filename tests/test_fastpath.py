@@ -8,7 +8,7 @@ import io
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from validator import csvread
+from validator.reading import csvread
 
 CELLS = ["a", "b c", "x,y", 'q"q', '"', '""', "é", " ", "", 'a""b', '"a"', "n\nl", "z", "ñ\u200b", "-1"]
 

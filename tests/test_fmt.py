@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from treestate import changed, snapshot
 
-from validator import csvread, validate
-from validator.fmt import Refused, format_package, format_table
-from validator.model import load_model
+from validator import validate
+from validator.maintenance.fmt import Refused, format_package, format_table
+from validator.reading import csvread
+from validator.reading.model import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTITIES = load_model(ROOT / "schemas", rel_to=ROOT).tables["entities"]

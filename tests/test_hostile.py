@@ -24,7 +24,7 @@ from casepkg import build_base, build_case, expected, json_position, load_case
 from clirun import run_cli, run_subprocess
 from treestate import snapshot
 
-from validator.model import load_model
+from validator.reading.model import load_model
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CASES = sorted(p for p in HOSTILE.iterdir() if p.is_dir())

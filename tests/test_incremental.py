@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate
-from validator.changes import validate_since
-from validator.incremental import NotIncremental, validate_incremental
+from validator.changes.incremental import NotIncremental, validate_incremental
+from validator.changes.rules import validate_since
 
 RANDOM_SCENARIOS = 6
 
@@ -258,8 +258,8 @@ def test_other_changes_take_the_full_path(repo: Path) -> None:
 def test_the_diff_started_early_is_the_one_planned(repo: Path) -> None:
     """The CSV diff started before the model loads is the same command plan_change would run,
     gives the same bytes, and one never collected is stopped."""
-    from validator.gitside import _git
-    from validator.incremental import _start_diff
+    from validator.changes.gitside import _git
+    from validator.changes.incremental import _start_diff
 
     git(repo, "checkout", "-q", "--", ".")
     reword(repo, random.Random(2), 0)

@@ -1,7 +1,7 @@
 """Every limit of docs/limits.md, probed at its value (accepted) and one past it (a clear problem).
 
 Limits too big to reach in a fast test (a 1 GiB file, a million rows, a 64 MiB document) are
-lowered for the test through validator.limits, which the code reads at call time; the rest
+lowered for the test through validator.reading.limits, which the code reads at call time; the rest
 are tested at their real values. Inputs are generated here, never committed.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from casepkg import build_base
 
-from validator import CannotRun, limits, validate
+from validator import CannotRun, validate
+from validator.reading import limits
 
 ROOT = Path(__file__).resolve().parents[1]
 

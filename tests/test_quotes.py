@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator import quotes
-from validator.textnorm import normalize
+from validator.reading import quotes
+from validator.reading.textnorm import normalize
 
 
 @pytest.fixture(scope="module", autouse=True)

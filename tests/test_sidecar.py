@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from casepkg import CASES, build_case
 
-from validator import sidecar, validate
+from validator import validate
+from validator.checks import sidecar
 
 
 def _cli_problems(pkg: Path, env: dict | None = None) -> list[tuple]:
@@ -54,7 +55,7 @@ def test_a_helper_that_fails_leaves_the_work_to_the_main_process() -> None:
 _WHICH_HELPERS = """
 import json, sys
 from pathlib import Path
-from validator import sidecar
+from validator.checks import sidecar
 sidecar.TABLES_HELPER_MAX_BYTES = int(sys.argv[2])
 helpers = sidecar.start(Path(sys.argv[1]), {"DP101", "DP102", "LC706", "PV402", "PV405"})
 print(json.dumps(sorted(sorted(h.keys) for h in helpers.helpers)))

@@ -18,12 +18,12 @@ from casepkg import CASES, build_base, build_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.build import BuildResult, build
-from validator.cli import main
-from validator.site.dates import describe, span
-from validator.site.geo import WORLD_ATLAS, decode, fit, svg_path, world_countries
-from validator.site.passages import SourceText, mark_up, paragraphs_of
-from validator.textnorm import normalize
+from validator.cli.main import main
+from validator.publish.build import BuildResult, build
+from validator.publish.site.dates import describe, span
+from validator.publish.site.geo import WORLD_ATLAS, decode, fit, svg_path, world_countries
+from validator.publish.site.passages import SourceText, mark_up, paragraphs_of
+from validator.reading.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = 'Colombian guerrilla <script>alert("x")</script> & <b>group</b> "quoted".'
@@ -264,7 +264,7 @@ def test_the_vendored_outlines_are_the_documented_file() -> None:
 
 
 def test_topojson_decodes_to_the_right_countries() -> None:
-    from validator.site.geo import contains
+    from validator.publish.site.geo import contains
 
     by_code = {c.numeric: c for c in world_countries()}
     venezuela, colombia = by_code["862"], by_code["170"]

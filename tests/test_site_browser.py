@@ -27,8 +27,8 @@ from urllib.parse import unquote, urldefrag, urlparse
 import pytest
 
 from validator import load
-from validator.build import BuildResult, build
-from validator.textnorm import normalize
+from validator.publish.build import BuildResult, build
+from validator.reading.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = [

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from casepkg import CASES, build_base, build_case
 
+from validator.maintenance.stats import package_stats, render_text
 from validator.problems import CannotRun
-from validator.stats import package_stats, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.textnorm import normalize, sql_normalize
+from validator.reading.textnorm import normalize, sql_normalize
 
 ALPHABET = st.sampled_from(
     list("aeñn\u0303 \t\n\u00a0\u2009\u2028'\"\u2018\u2019\u201c\u201d\u201e\u2032\u2033-–,.é") + ["e\u0301"]

@@ -1,6 +1,6 @@
 """Commands never damage the data: the read-only ones change nothing, the writers only what they own.
 
-Every command that exists (validator.commands.command_modules(), so a command added later is
+Every command that exists (validator.cli.commands.command_modules(), so a command added later is
 covered the day it lands) runs on a copy of this repository's package. Commands not listed in
 WRITERS must leave the copy byte-identical: same entries, bytes, modes and modification times,
 no new file. The writers, run for real, may change only what they own:
@@ -23,8 +23,8 @@ import pytest
 from clirun import run_cli
 from treestate import changed, snapshot
 
-from validator.cli import build_parser
-from validator.commands import command_modules
+from validator.cli.commands import command_modules
+from validator.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "data", "seeds", "docs", "README.md")

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from test_readme import quick_start
 
-from validator.cli import build_parser
+from validator.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "validate.yml"

@@ -6,12 +6,12 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..rowchecks import Condition, ident, row_check, sql_list, sql_str
 from .common import non_ascii, short
+from .rowchecks import Condition, ident, row_check, sql_list, sql_str
 
 if TYPE_CHECKING:
-    from ..model import Field
-    from ..package import Package
+    from ..reading.model import Field
+    from ..reading.package import Package
 
 # Lexical forms accepted for typed columns (the canonical forms; DuckDB's RE2, whole value).
 TYPE_PATTERNS = {

@@ -6,10 +6,10 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
-from ..registry import found
+from .registry import found
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 
 def at_cell(

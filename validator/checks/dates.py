@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import edtf_dates
 from ..problems import Problem
-from ..registry import check
+from ..reading import edtf_dates
 from .common import at_cell, quote_sql_ident, short, usable_tables
+from .registry import check
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 
 def _edtf_fields(pkg: Package, name: str) -> list[str]:

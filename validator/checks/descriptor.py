@@ -7,15 +7,15 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..model import CONTRACT_COLUMNS, descriptor_resources
-from ..package import DESCRIPTOR
-from ..paths import not_a_file, resolve_inside, unsafe_reason
 from ..problems import Problem
-from ..registry import check, found
+from ..reading.model import CONTRACT_COLUMNS, descriptor_resources
+from ..reading.package import DESCRIPTOR
+from ..reading.paths import not_a_file, resolve_inside, unsafe_reason
 from .common import at_json
+from .registry import check, found
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 SEMVER = (

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import limits
 from ..problems import Problem
-from ..registry import check, found
+from ..reading import limits
 from .common import at_cell
+from .registry import check, found
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 
 def _findings(pkg: Package, kind: str) -> Iterator[tuple[str, object]]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
-from ..registry import check
-from ..rowchecks import Condition, row_check, sql_str
+from ..reading.queries import replacement, tombstones
 from .common import at_cell, non_ascii, quote_sql_ident, short, usable_tables
+from .registry import check
+from .rowchecks import Condition, row_check, sql_str
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 ID_BODY = r"[a-z0-9]+(-[a-z0-9]+)*"
 
@@ -181,41 +181,6 @@ def citation_targets(pkg: Package) -> Iterator[Problem]:
 
 # Reasons whose tombstone must name the row that takes the withdrawn one's place.
 NEEDS_REPLACEMENT = ("merged", "renamed")
-
-
-@dataclass(frozen=True)
-class Tombstone:
-    line: int
-    id: str
-    reason: str | None
-    replaced_by: str | None
-    version: str | None
-
-
-def tombstones(pkg: Package) -> dict[str, Tombstone]:
-    """Retired id -> its tombstone (the first row, if an id is retired twice); empty without a usable table."""
-    cached = pkg.cache.get("tombstones")
-    if cached is not None:
-        return cached
-    out: dict[str, Tombstone] = {}
-    table = pkg.model.tombstone_table()
-    if table is not None and pkg.usable(table.name):
-        for line, rid, reason, repl, version in pkg.sql(
-            f'SELECT _line, id, reason, replaced_by, version FROM "{table.name}" WHERE id IS NOT NULL ORDER BY _line'
-        ):
-            out.setdefault(rid, Tombstone(line, rid, reason, repl, version))
-    pkg.cache["tombstones"] = out
-    return out
-
-
-def replacement(retired: dict[str, Tombstone], rid: str) -> str | None:
-    """The live id that finally replaces ``rid``, following merged-into-merged chains; None if nothing does."""
-    seen = {rid}
-    repl = retired[rid].replaced_by if rid in retired else None
-    while repl in retired and repl not in seen:
-        seen.add(repl)
-        repl = retired[repl].replaced_by
-    return None if repl in seen or repl in retired else repl
 
 
 def retired_hint(pkg: Package, value: str) -> str | None:

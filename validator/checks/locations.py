@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .. import gazetteer, limits
 from ..problems import Problem
-from ..registry import check
+from ..reading import gazetteer, limits
 from .common import at_cell
+from .registry import check
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 ROOT_TYPES = {"country", "world_region"}
 FIRST_LEVEL = {"state", "department", "province"}

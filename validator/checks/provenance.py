@@ -7,15 +7,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .. import limits
-from ..paths import not_a_file
 from ..problems import Problem
-from ..registry import check, found
-from ..textnorm import normalize
+from ..reading.queries import source_files
+from ..reading.textnorm import normalize
 from .common import at_cell, short
+from .registry import check, found
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 # Words by which a source hedges a claim (rule 10 of DATA-MODEL.md, and their close kin).
 HEDGES = (
@@ -38,35 +37,6 @@ _HEDGE_RE = r"\b(" + "|".join(h.replace(" ", r"\s+") for h in HEDGES) + r")\b"
 # shows 20 of a kind by default), and only where len(quote) x len(text) stays under the budget.
 HINTS_SEARCHED = 20
 HINT_BUDGET = 20_000_000
-
-
-def source_files(pkg: Package) -> dict[str, tuple[int, str, bytes | None, str | None]]:
-    """source id -> (line, path, bytes or None, why it could not be read)."""
-    cached = pkg.cache.get("source_files")
-    if cached is not None:
-        return cached
-    out: dict[str, tuple[int, str, bytes | None, str | None]] = {}
-    if pkg.usable("sources"):
-        for line, sid, rel in pkg.sql(
-            "SELECT _line, id, path FROM sources WHERE id IS NOT NULL AND path IS NOT NULL ORDER BY _line"
-        ):
-            target, reason = pkg.seed_path(rel)
-            if target is None:
-                out.setdefault(sid, (line, rel, None, reason))
-                continue
-            data = pkg.seed_bytes(rel)
-            if data is not None:
-                reason = None
-            elif target.is_file():
-                reason = (
-                    f"the file is larger than the limit of {limits.MAX_SOURCE_BYTES:,} bytes (docs/limits.md), or cannot be read"
-                )
-            else:
-                why = not_a_file(target)
-                reason = "the file does not exist under seeds/" if why == "does not exist" else why
-            out.setdefault(sid, (line, rel, data, reason))
-    pkg.cache["source_files"] = out
-    return out
 
 
 def _normalised_texts(files: dict[str, tuple[int, str, bytes | None, str | None]]) -> dict[str, str]:
@@ -97,7 +67,7 @@ def missing_quotes(pkg: Package) -> list[int]:
 
 def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     """The quote search as a closure over data read on this thread (the database is not shared)."""
-    from ..quotes import missing
+    from ..reading.quotes import missing
 
     files = source_files(pkg)
     quotes, sources = _quote_columns(pkg)

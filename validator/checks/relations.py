@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
-from ..registry import check
 from .common import at_cell
+from .registry import check
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 
 def _ready(pkg: Package) -> bool:

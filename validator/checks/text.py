@@ -11,11 +11,11 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..rowchecks import Condition, ident, row_check
 from .common import short
+from .rowchecks import Condition, ident, row_check
 
 if TYPE_CHECKING:
-    from ..package import Package
+    from ..reading.package import Package
 
 # Control (Cc), format (Cf: zero-width, bidirectional controls, soft hyphen), private use (Co),
 # line and paragraph separators (Zl, Zp).

@@ -1,0 +1,196 @@
+"""One side of a comparison: a directory as it is, or a git commit copied out read-only.
+
+``tda diff`` and ``tda validate --since`` compare two versions of a package. A side given as
+a directory is read in place. A side given as a git ref (branch, tag, commit) is copied into a
+temporary directory from git's object store with ``git ls-tree`` and ``git cat-file``: both
+only read objects, so the working tree, the index and HEAD are never touched, and the files
+come out byte for byte as committed (``git archive`` would apply ``export-subst`` and
+``export-ignore`` attributes, changing a file's checksum or leaving it out). The temporary
+directory is removed when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problems import CannotRun
+
+WORKING_TREE = "working tree"
+GIT_TIMEOUT = 300  # seconds; a package is small, a hung git should not hang CI
+
+
+@dataclass(frozen=True)
+class Side:
+    """A version of the package: where it was read from and the directory that now holds it."""
+
+    spec: str  # what the user gave: a directory, a ref, or WORKING_TREE
+    root: Path  # the directory holding datapackage.json
+    commit: str | None = None  # the full commit id when the side is a git ref
+
+    @property
+    def label(self) -> str:
+        """How reports name this side (never the temporary directory)."""
+        return f"{self.spec} ({self.commit[:12]})" if self.commit else self.spec
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"spec": self.spec, "commit": self.commit}
+
+
+@contextmanager
+def open_side(spec: str | None, package_dir: str | Path = ".") -> Iterator[Side]:
+    """The package at ``spec``: None means ``package_dir`` as it is on disk (the working tree).
+
+    A ``spec`` naming an existing directory is read in place; anything else must be a git ref
+    in the repository holding ``package_dir``, and the package's subdirectory of that commit is
+    copied out. Raises CannotRun when the ref does not exist or git cannot be run.
+    """
+    package_dir = Path(package_dir)
+    if spec is None:
+        yield Side(WORKING_TREE, package_dir)
+        return
+    if Path(spec).is_dir():
+        yield Side(spec, Path(spec))
+        return
+    top, prefix = _repository(spec, package_dir)
+    commit = _resolve(spec, top)
+    with tempfile.TemporaryDirectory(prefix="tda-side-") as tmp:
+        dest = Path(tmp) / "package"
+        dest.mkdir()
+        _materialise(top, commit, prefix, dest)
+        yield Side(spec, dest, commit)
+
+
+def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, timeout=GIT_TIMEOUT, check=False, env=_git_env()
+        )
+    except FileNotFoundError:
+        raise CannotRun(
+            "git is not installed, so a git ref cannot be read", hint="install git, or compare two directories"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise CannotRun(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
+
+
+class GitRun:
+    """A git command started now and collected later (``result()``, as ``_git`` returns it), so
+    that it runs while this process does other work. No thread: the process may fork later."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        self.args = args
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_git_env()
+            )
+        except OSError:
+            self._proc = None
+        self._cwd = cwd
+
+    def result(self) -> subprocess.CompletedProcess[bytes]:
+        if self._proc is None:
+            return _git(self.args, self._cwd)  # raises CannotRun with the reason
+        try:
+            out, err = self._proc.communicate(timeout=GIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.communicate()
+            raise CannotRun(f"git {self.args[0]} took longer than {GIT_TIMEOUT} s") from None
+        return subprocess.CompletedProcess(["git", *self.args], self._proc.returncode, out, err)
+
+    def cancel(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password
+    env["GIT_LITERAL_PATHSPECS"] = "1"  # a package directory named '*' is a name, not a pattern
+    env.pop("GIT_INDEX_FILE", None)
+    return env
+
+
+def _repository(spec: str, package_dir: Path) -> tuple[Path, str]:
+    """The repository's top directory and the package directory's path inside it ('' or 'sub/dir/')."""
+    if not package_dir.is_dir():
+        raise CannotRun(f"{package_dir}: no such directory")
+    top = _git(["rev-parse", "--show-toplevel"], package_dir)
+    if top.returncode != 0:
+        said = top.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise CannotRun(
+            f"{spec!r} is not a directory, and {package_dir} is not inside a git repository to read it as a ref from"
+            + (f" (git: {said[0]})" if said else ""),
+            hint="give a directory, or run the command inside the package's git repository",
+        )
+    prefix = _git(["rev-parse", "--show-prefix"], package_dir).stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(top.stdout.decode("utf-8", "surrogateescape").strip()), prefix
+
+
+def _resolve(spec: str, top: Path) -> str:
+    if not spec or spec.startswith("-"):
+        raise CannotRun(f"{spec!r} is not a git ref", hint="give a branch, tag or commit, such as main or origin/main")
+    result = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}"], top)
+    if result.returncode != 0:
+        raise CannotRun(
+            f"{spec!r} is neither a directory nor a commit of the repository in {top}",
+            hint="give a branch, tag or commit (git log --oneline lists them); in a shallow clone, "
+            "fetch the base first (git fetch origin main, or fetch-depth: 0 in actions/checkout)",
+        )
+    return result.stdout.decode("ascii").strip()
+
+
+def _materialise(top: Path, commit: str, prefix: str, dest: Path) -> None:
+    """Write the files under ``prefix`` at ``commit`` into ``dest``, exactly as stored in git."""
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *([prefix] if prefix else [])], top)
+    if listing.returncode != 0:
+        raise CannotRun(f"git ls-tree {commit[:12]} failed: {listing.stderr.decode('utf-8', 'replace').strip()}")
+    entries: list[tuple[str, str, str]] = []  # (mode, object id, path relative to the package)
+    for item in listing.stdout.split(b"\0"):
+        if not item:
+            continue
+        meta, _, raw_path = item.partition(b"\t")
+        mode, kind, oid = meta.decode("ascii").split(" ")
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if kind != "blob" or not path.startswith(prefix):
+            continue  # submodules are not part of a package
+        entries.append((mode, oid, path[len(prefix) :]))
+    if not entries:
+        raise CannotRun(f"commit {commit[:12]} has no files under {prefix or 'the repository root'}")
+    blobs = _git(["cat-file", "--batch"], top, stdin="".join(oid + "\n" for _, oid, _ in entries).encode("ascii"))
+    if blobs.returncode != 0:
+        raise CannotRun(f"git cat-file failed: {blobs.stderr.decode('utf-8', 'replace').strip()}")
+    data, pos = blobs.stdout, 0
+    for mode, oid, rel in entries:
+        header_end = data.index(b"\n", pos)
+        header = data[pos:header_end].decode("ascii").split(" ")
+        if len(header) != 3 or header[0] != oid:
+            raise CannotRun(f"git cat-file could not read {rel} ({oid[:12]}) of {commit[:12]}: {' '.join(header)}")
+        size = header[2]
+        start = header_end + 1
+        content = data[start : start + int(size)]
+        pos = start + int(size) + 1
+        _write(dest, rel, mode, content)
+
+
+def _write(dest: Path, rel: str, mode: str, content: bytes) -> None:
+    parts = rel.split("/")
+    if any(p in ("", ".", "..", ".git") for p in parts):
+        return  # git itself refuses such paths on checkout; so do we
+    target = dest.joinpath(*parts)
+    if any(dest.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts))):
+        return  # never write through a symlink of the commit (git trees cannot hold one anyway)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "120000":
+        os.symlink(os.fsdecode(content), target)  # kept as committed: the validator judges where it points
+        return
+    target.write_bytes(content)
+    if mode == "100755":
+        target.chmod(0o755)

@@ -1,0 +1,348 @@
+"""Change rules (family CH): what a change to the package must respect, judged from BASE and HEAD.
+
+``change_problems(base, head)`` takes two loaded packages and returns the problems of the change
+between them, in the same Problem model as the checks; it does not depend on how (or whether)
+the full validation of HEAD runs. ``validate_since(path, since)`` is ``tda validate --since``:
+the full validation of the package at ``path`` plus the change rules against the git ref (or
+directory) ``since``, in one report.
+
+The rules (docs/versioning.md explains the policy behind them):
+
+- an id of BASE is still in HEAD or has a tombstone in data/retired.csv (CH001), and a
+  tombstone is never removed (CH002); a new tombstone records the version it is retired in (CH008);
+- the version follows the semantic versioning policy for data (CH003, CH004, CH005);
+- CHANGELOG.md has an entry for a new version (CH006);
+- a changed source document is called out (CH007); its citations are re-checked by PV402.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..checks.common import at_cell, at_json
+from ..checks.registry import CheckInfo, all_change_rules, change_rule, found
+from ..problems import Problem
+from ..reading.package import DESCRIPTOR
+from ..reading.queries import tombstones
+from .diff import LEVELS, PackageDiff, diff_packages
+from .diffreport import side_label
+
+if TYPE_CHECKING:
+    from ..checks.runner import Report
+    from ..reading.package import Package
+
+CHANGELOG = "CHANGELOG.md"
+MAX_CHANGELOG_BYTES = 10 << 20
+RETIRED_PATH = "data/retired.csv"
+
+
+@dataclass
+class Change:
+    """What a change rule looks at: the two packages and what differs between them."""
+
+    base: Package
+    head: Package
+    diff: PackageDiff
+
+    @property
+    def base_label(self) -> str:
+        return side_label(self.diff.base)
+
+
+def change_problems(
+    base: Package, head: Package, *, diff: PackageDiff | None = None, rules: Iterable[CheckInfo] | None = None
+) -> list[Problem]:
+    """The problems of the change from ``base`` to ``head`` (every CH rule, or only ``rules``)."""
+    change = Change(base, head, diff or diff_packages(base, head))
+    problems: list[Problem] = []
+    for info in all_change_rules() if rules is None else rules:
+        for p in info.func(change):
+            problems.append(replace(p, code=info.code, name=info.name, severity=info.severity))
+    return problems
+
+
+def validate_since(
+    path: str | Path,
+    since: str,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    strict: bool = False,
+    max_per_group: int = 20,
+    full: bool = False,
+) -> Report:
+    """The validation of the package at ``path`` and the change rules against ``since`` (a git ref or directory).
+
+    When ``since`` is a git ref and the change only edits rows of the tables, the incremental
+    path (validator/incremental.py) checks what the change can have broken, assuming BASE is
+    valid; otherwise, or with ``full=True``, every check runs on the whole package."""
+    from ..checks.registry import all_checks
+    from ..checks.runner import _selected, build_report, run_checks
+    from ..reading.package import Package
+    from .diff import load_side
+    from .gitside import WORKING_TREE, Side, open_side
+
+    if not full and not Path(since).is_dir():
+        from .incremental import NotIncremental, validate_incremental
+
+        try:
+            return validate_incremental(path, since, select=select, ignore=ignore, strict=strict, max_per_group=max_per_group)
+        except NotIncremental:
+            pass
+    head = Package.load(path)
+    with open_side(since, head.root) as base_side:
+        base = load_side(base_side)
+        diff = diff_packages(base, head, base_side=base_side, head_side=Side(WORKING_TREE, head.root))
+        problems = run_checks(head, _selected(all_checks(), select, ignore))
+        problems += change_problems(base, head, diff=diff, rules=_selected(all_change_rules(), select, ignore))
+    return build_report(head, problems, strict=strict, max_per_group=max_per_group)
+
+
+# --- ids and tombstones ----------------------------------------------------------------------
+
+
+@change_rule("CH001", "id-removed")
+def removed_ids_have_tombstones(change: Change) -> Iterator[Problem]:
+    """An id of BASE is still in HEAD, or data/retired.csv has a tombstone for it (ids never silently disappear).
+
+    Fails: ``ent-oswaldo-gonzalez`` deleted from entities.csv; passes: deleted, with the row
+    ``ent-oswaldo-gonzalez,takedown,,0.2.0,`` added to retired.csv.
+    """
+    retired = tombstones(change.head)
+    version = change.diff.head.get("version") or "VERSION"
+    for t in change.diff.tables:
+        table = change.base.model.table(t.name)
+        if table is None or table.tombstones or (t.name in change.head.model.tables and not change.head.usable(t.name)):
+            continue  # a table HEAD cannot read is reported by the checks, not as every row removed
+        for row in t.removed:
+            if row.id in retired:
+                continue
+            yield found(
+                f"{row.id} was removed from {t.name} without a tombstone; it was line {row.line} at {change.base_label}",
+                path=t.path,
+                record=row.id,
+                hint=f"ids are stable: restore the row, or retire the id with a row '{row.id},REASON,REPLACED_BY,{version},NOTE' "
+                f"in {RETIRED_PATH} (REASON: merged, renamed, retracted, error or takedown; see docs/versioning.md)",
+            )
+
+
+@change_rule("CH002", "tombstone-removed")
+def tombstones_are_permanent(change: Change) -> Iterator[Problem]:
+    """A tombstone of BASE stays in data/retired.csv: a retired id stays retired (and is never reused).
+
+    Fails: the row ``ent-old,error,,0.2.0,`` of retired.csv deleted; passes: the row kept.
+    """
+    before, after = tombstones(change.base), tombstones(change.head)
+    table = change.head.model.tombstone_table()
+    path = table.path if table is not None else RETIRED_PATH
+    for rid in sorted(set(before) - set(after)):
+        stone = before[rid]
+        yield found(
+            f"the tombstone of {rid} (retired in {stone.version}, {stone.reason}) was removed",
+            path=path,
+            record=rid,
+            hint="keep every tombstone: downstream users rely on a retired id never coming back with another meaning",
+        )
+
+
+@change_rule("CH008", "tombstone-version")
+def new_tombstones_name_this_version(change: Change) -> Iterator[Problem]:
+    """A tombstone added by the change records the version it is retired in: HEAD's datapackage.json version.
+
+    Fails: a new tombstone with version ``0.1.0`` when the change sets version ``0.2.0``; passes: ``0.2.0``.
+    """
+    version = change.diff.head.get("version")
+    table = change.head.model.tombstone_table()
+    if not version or table is None:
+        return
+    before = tombstones(change.base)
+    for rid, stone in sorted(tombstones(change.head).items()):
+        if rid not in before and stone.version != version:
+            yield at_cell(
+                change.head,
+                table.name,
+                stone.line,
+                "version",
+                f"{rid} is retired by this change, in version {version}, not {stone.version}",
+                record=rid,
+                hint=f"set its version to {version} (datapackage.json's version)",
+            )
+
+
+# --- versions --------------------------------------------------------------------------------
+
+
+def _versions(change: Change) -> tuple[Any, Any] | None:
+    """BASE's and HEAD's versions, parsed; None if either is not plain MAJOR.MINOR.PATCH (DP102 reports HEAD's)."""
+    import semver
+
+    try:
+        return semver.Version.parse(change.diff.base["version"]), semver.Version.parse(change.diff.head["version"])
+    except (TypeError, ValueError):
+        return None
+
+
+def bump_kind(before: Any, after: Any) -> str | None:
+    """'major', 'minor' or 'patch' when ``after`` is the next such version of ``before``; None otherwise."""
+    if after.prerelease or after.build:
+        return None
+    for kind in reversed(LEVELS):
+        if after == before.next_version(kind) and not before.prerelease:
+            return kind
+    return None
+
+
+def _why(change: Change, level: str) -> str:
+    reasons = change.diff.reasons(level)
+    text = "; ".join(reasons[:3])
+    return text + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+
+
+def _version_problem(change: Change, message: str, hint: str | None) -> Problem:
+    return at_json(DESCRIPTOR, "/version", message, hint=hint)
+
+
+def _set_version_hint(before: Any, level: str) -> str:
+    target = before.next_version(level)
+    return f"set version to {target} and add a '## [{target}] - YYYY-MM-DD' section to {CHANGELOG} (docs/versioning.md)"
+
+
+@change_rule("CH003", "version-not-bumped")
+def version_bumped(change: Change) -> Iterator[Problem]:
+    """A change to the data comes with a new version in datapackage.json (docs/versioning.md).
+
+    Fails: a row added and ``version`` still ``0.1.0``; passes: ``version`` ``0.2.0``.
+    """
+    versions, need = _versions(change), change.diff.required_bump()
+    if versions is None or need is None:
+        return
+    before, after = versions
+    if after == before:
+        yield _version_problem(
+            change,
+            f"the data changed since {change.base_label} but version is still {after}: the changes need a {need} bump "
+            f"({_why(change, need)})",
+            _set_version_hint(before, need),
+        )
+
+
+@change_rule("CH004", "version-bump-wrong")
+def version_bump_enough(change: Change) -> Iterator[Problem]:
+    """A new version is the next major, minor or patch version, at least as large as the changes need.
+
+    Breaking schema change: major; rows added or removed: minor; corrections only: patch.
+    Fails: rows added and ``0.1.0`` → ``0.1.1``, or ``0.1.0`` → ``0.3.0``; passes: ``0.1.0`` → ``0.2.0``.
+    """
+    versions = _versions(change)
+    if versions is None or versions[0] == versions[1]:
+        return
+    before, after = versions
+    need, kind = change.diff.required_bump(), bump_kind(before, after)
+    if kind is None:
+        nexts = ", ".join(str(before.next_version(k)) for k in reversed(LEVELS))
+        yield _version_problem(
+            change,
+            f"version {before} → {after} is not a semantic-versioning step: the next version is one of {nexts}",
+            _set_version_hint(before, need or "patch"),
+        )
+    elif need is not None and LEVELS.index(kind) < LEVELS.index(need):
+        yield _version_problem(
+            change,
+            f"version {before} → {after} is a {kind} bump, but the changes need a {need} bump ({_why(change, need)})",
+            _set_version_hint(before, need),
+        )
+
+
+@change_rule("CH005", "version-bump-larger", severity="warning")
+def version_bump_not_larger(change: Change) -> Iterator[Problem]:
+    """A new version is no larger a step than the changes need, so users can trust what a major or minor bump says.
+
+    Warns: ``0.1.0`` → ``1.0.0`` when only a value was corrected (a patch); passes: ``0.1.0`` → ``0.1.1``.
+    """
+    versions = _versions(change)
+    if versions is None or versions[0] == versions[1]:
+        return
+    before, after = versions
+    need, kind = change.diff.required_bump(), bump_kind(before, after)
+    if kind is not None and (need is None or LEVELS.index(kind) > LEVELS.index(need)):
+        what = f"the changes need only a {need} bump" if need else "the data did not change"
+        hint = f"use {before.next_version(need)}" if need else f"keep version {before}"
+        yield _version_problem(change, f"version {before} → {after} is a {kind} bump, but {what}", hint + " (docs/versioning.md)")
+
+
+# --- changelog -------------------------------------------------------------------------------
+
+
+def changelog_entry(root: Path, version: str) -> tuple[str | None, int | None]:
+    """Why CHANGELOG.md has no usable entry for ``version`` (None if it has one), and the line of its heading."""
+    import keepachangelog
+
+    path = root / CHANGELOG
+    if not path.is_file():
+        return f"there is no {CHANGELOG}", None
+    if path.stat().st_size > MAX_CHANGELOG_BYTES:
+        return f"{CHANGELOG} is larger than {MAX_CHANGELOG_BYTES:,} bytes and was not read", None
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    heading = next(
+        (i for i, line in enumerate(lines, 1) if line.startswith("## ") and line[3:].strip().lower().startswith(f"[{version}]")),
+        None,
+    )
+    entry = keepachangelog.to_dict(lines).get(version.lower())
+    if heading is None or entry is None:
+        return f"{CHANGELOG} has no section for version {version}", None
+    if not any(items for key, items in entry.items() if key != "metadata"):
+        return f"{CHANGELOG}'s section for version {version} lists no change", heading
+    return None, heading
+
+
+@change_rule("CH006", "changelog-entry-missing")
+def changelog_has_entry(change: Change) -> Iterator[Problem]:
+    """A new version has its section in CHANGELOG.md (Keep a Changelog: '## [0.2.0] - 2026-12-01', then what changed).
+
+    Fails: version ``0.2.0`` with CHANGELOG.md's newest section still ``## [0.1.0]``; passes: a
+    ``## [0.2.0]`` section with an ``### Added`` list.
+    """
+    before, after = change.diff.base.get("version"), change.diff.head.get("version")
+    if not after or after == before:
+        return
+    why, line = changelog_entry(change.head.root, after)
+    if why:
+        yield found(
+            why,
+            path=CHANGELOG,
+            line=line,
+            column=1 if line else None,
+            hint=f"add '## [{after}] - YYYY-MM-DD' with '### Added', '### Changed' or '### Removed' lists of what "
+            "changed (https://keepachangelog.com/en/1.1.0/)",
+        )
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+@change_rule("CH007", "source-changed", severity="warning")
+def changed_sources_called_out(change: Change) -> Iterator[Problem]:
+    """A source document whose stored file changed is called out; every citation of it must still match (PV402).
+
+    Warns: seeds/insightcrime-tren-de-aragua-profile.txt edited (its SHA-256 differs from BASE's);
+    passes: source documents byte-identical to BASE's.
+    """
+    for s in change.diff.sources:
+        if s.status != "changed":
+            continue
+        where = f"seeds/{s.path_head}" if s.path_base == s.path_head else f"seeds/{s.path_base} → seeds/{s.path_head}"
+        message = (
+            f"source document {s.id} ({where}) changed since {change.base_label}: sha256 {(s.sha_base or '-')[:12]} → "
+            f"{(s.sha_head or '-')[:12]}; its {len(s.citations)} citation{'s' * (len(s.citations) != 1)} must still quote it exactly"
+        )
+        hint = (
+            "a stored source stays byte-identical to what was retrieved: if the publisher changed the document, add the "
+            "new copy as a new source and cite it; PV402 re-checks every quote against the new text"
+        )
+        if s.line is not None and change.head.usable("sources"):
+            yield at_cell(change.head, "sources", s.line, "sha256", message, record=s.id, hint=hint)
+        else:
+            yield found(message, path="data/sources.csv", record=s.id, hint=hint)

@@ -1,0 +1,140 @@
+"""Running the checks on a package and gathering a Report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..problems import Problem
+from ..reading.package import Package
+from .registry import CheckInfo, all_checks
+
+DEFAULT_MAX_PER_GROUP = 20
+
+
+@dataclass
+class Report:
+    """What ``validate`` found. ``problems`` are the ones shown; ``omitted`` counts the rest per (code, path)."""
+
+    root: str
+    problems: list[Problem] = field(default_factory=list)
+    omitted: dict[tuple[str, str], int] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)  # severity -> number, all problems (shown or not)
+    by_code: Counter = field(default_factory=Counter)
+    rows: dict[str, int] = field(default_factory=dict)  # table -> data rows read
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        return self.counts["error"]
+
+    @property
+    def warnings(self) -> int:
+        return self.counts["warning"]
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0 and (not self.strict or self.warnings == 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "package": self.root,
+            "summary": {
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "rows": dict(sorted(self.rows.items())),
+                "by_code": dict(sorted(self.by_code.items())),
+                "strict": self.strict,
+            },
+            "problems": [p.as_dict() for p in self.problems],
+            "omitted": [{"code": c, "path": p, "count": n} for (c, p), n in sorted(self.omitted.items())],
+        }
+
+
+def _selected(checks: Iterable[CheckInfo], select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[CheckInfo]:
+    sel = [s.upper() for s in select or []]
+    ign = [s.upper() for s in ignore or []]
+    out = []
+    for info in checks:
+        if sel and not any(info.code.startswith(s) for s in sel):
+            continue
+        if any(info.code.startswith(s) for s in ign):
+            continue
+        out.append(info)
+    return out
+
+
+def run_checks(pkg: Package, checks: list[CheckInfo]) -> list[Problem]:
+    problems: list[Problem] = []
+    for info in checks:
+        for p in info.func(pkg):
+            problems.append(replace(p, code=info.code, name=info.name, severity=info.severity))
+    return problems
+
+
+def validate(
+    path: str | Path,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    strict: bool = False,
+    max_per_group: int = DEFAULT_MAX_PER_GROUP,
+    package: Package | None = None,
+) -> Report:
+    """Check the package at ``path`` against every registered rule.
+
+    Raises CannotRun when the package cannot be read at all. ``max_per_group`` caps the
+    problems shown for one code in one file (0: no cap); the rest are counted in ``omitted``.
+    """
+    checks = _selected(all_checks(), select, ignore)
+    selected = {c.code for c in checks}
+    helper = None
+    if package is None:
+        from . import sidecar
+
+        helper = sidecar.start(Path(path), selected)  # forked before anything heavy is loaded
+    try:
+        pkg = package or Package.load(path)
+    except BaseException:
+        if helper is not None:
+            helper.close()
+        raise
+    pkg.selected = selected
+    pkg.sidecar = helper
+    for info in checks:
+        if info.prepare is not None:
+            info.prepare(pkg)
+    # the checks that wait for background work run last, so the rest overlaps it
+    from .sidecar import KEYS
+
+    waits = set().union(*KEYS.values())
+    ordered = [c for c in checks if c.prepare is None and c.code not in waits]
+    ordered += [c for c in checks if c.prepare is not None or c.code in waits]
+    try:
+        problems = run_checks(pkg, ordered)
+    finally:
+        pkg.close()
+    return build_report(pkg, problems, strict=strict, max_per_group=max_per_group)
+
+
+def build_report(pkg: Package, problems: list[Problem], *, strict: bool, max_per_group: int) -> Report:
+    report = Report(root=str(pkg.root), strict=strict)
+    report.rows = {name: t.csv.row_count for name, t in pkg.tables.items() if t.csv is not None}
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        report.counts[p.severity] += 1
+        report.by_code[p.code] += 1
+        groups.setdefault((p.code, p.path), []).append(p)
+    shown: list[Problem] = []
+    for key, items in groups.items():
+        items.sort(key=lambda p: (p.line or 0, p.field or "", p.message))
+        keep = items if max_per_group <= 0 else items[:max_per_group]
+        if len(items) > len(keep):
+            report.omitted[key] = len(items) - len(keep)
+        shown.extend(pkg.locate(p) for p in keep)
+    report.problems = sorted(shown, key=Problem.sort_key)
+    return report

@@ -1,0 +1,23 @@
+"""tda checks: list every check with its code and rule."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "checks"
+ORDER = 20
+HELP = "list every check with its code and rule"
+DESCRIPTION = "List every check: code, name, level and the rule it enforces."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from ...checks.registry import all_change_rules, all_checks
+
+    for c in all_checks() + all_change_rules():
+        sys.stdout.write(f"{c.code}  {c.name:<28} {c.severity:<8} {c.rule}\n")
+    return 0

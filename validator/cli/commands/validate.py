@@ -1,0 +1,76 @@
+"""tda validate: check the package against every rule of the data model."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+NAME = "validate"
+ORDER = 10
+HELP = "check the package against every rule of the data model"
+DESCRIPTION = (
+    "Check the package: descriptor, CSV files, cells, keys, provenance, dates, locations, relations and text "
+    "hygiene. Prints one line per problem as path:line:column: CODE message."
+)
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("package", nargs="?", default=".", help="package directory (or its datapackage.json); default: .")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "github", "markdown"],
+        default=None,
+        help="output format (default: text; github inside GitHub Actions)",
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument(
+        "--select",
+        type=_codes,
+        default=None,
+        metavar="CODES",
+        help="run only these checks: comma-separated codes or prefixes, e.g. DT,PV402",
+    )
+    p.add_argument("--ignore", type=_codes, default=None, metavar="CODES", help="skip these checks (codes or prefixes)")
+    p.add_argument(
+        "--since",
+        metavar="BASE",
+        default=None,
+        help="also apply the change rules (CH codes) to the change from BASE, a git ref or a directory: removed ids need "
+        "a tombstone, the version bump and changelog entry, changed sources (docs/versioning.md)",
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="with --since: check the whole package, not only what the change can have broken (which assumes BASE is valid)",
+    )
+    p.add_argument(
+        "--max-per-group",
+        type=int,
+        default=20,
+        metavar="N",
+        help="show at most N problems of one code in one file; 0 shows all (default: 20)",
+    )
+
+
+def default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ...checks.runner import validate
+    from ..report import render
+
+    options = {"select": args.select, "ignore": args.ignore, "strict": args.strict, "max_per_group": args.max_per_group}
+    if args.since is not None:
+        from ...changes.rules import validate_since
+
+        report = validate_since(args.package, args.since, full=args.full, **options)
+    else:
+        report = validate(args.package, **options)
+    sys.stdout.write(render(report, args.format or default_format()))
+    return 0 if report.valid else 1

@@ -1,0 +1,263 @@
+"""The Python API for other tools: ``load(path)`` returns the tables as typed records.
+
+A record is a plain ``dict`` in the schema's column order, typed as a JSON consumer sees it
+(the form ``schemas/<table>.schema.json`` describes): ``aliases`` a list of strings, ``protected``
+a bool, ``latitude`` a float, ``geonames_id`` an int, an empty cell ``None`` (an empty list
+``[]``). Dates stay strings: EDTF (``2018``, ``2012~``, ``2015/2017``) has no native type.
+
+``load`` reads a package directory or a release built by ``tda build`` (both hold
+``datapackage.json``, ``schemas/`` and ``data/*.csv``); it does not validate unless asked
+(``check=True``), so run ``tda validate`` first or expect what the data holds::
+
+    from validator import load
+    ds = load(".")
+    tda = ds.get("ent-tren-de-aragua")
+    for rel in ds.relations_of(tda["id"]):
+        print(rel["subject_id"], rel["type"], rel["object_id"], rel["claim_status"])
+    for cited in ds.citations_of(tda["id"]):
+        print(cited.source["title"], cited.quote)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..problems import CannotRun
+from ..reading.model import Field, Model
+
+if TYPE_CHECKING:
+    from ..checks.runner import Report
+    from ..reading.package import Package
+
+Record = dict[str, Any]
+
+
+class InvalidPackage(Exception):
+    """The package has errors (``report`` says which); raised where a valid one is required."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(f"the package has {report.errors} error(s); run `tda validate` to see them")
+        self.report = report
+
+
+class Cited(NamedTuple):
+    """A citation with the source it quotes."""
+
+    citation: Record
+    source: Record | None
+
+    @property
+    def quote(self) -> str:
+        return self.citation["quote"]
+
+
+class Involvement(NamedTuple):
+    """An entity's part in an event: the event_actors row and the event it names."""
+
+    role: str
+    event: Record | None
+    actor: Record
+
+
+# --- typing cells -------------------------------------------------------------------------
+
+
+def typed_value(f: Field, cell: str) -> Any:
+    """One CSV cell as the JSON value the table's schema describes; ValueError when it cannot be."""
+    if f.kind == "list":
+        return cell.split(f.delimiter or "|") if cell else []
+    if cell == "":
+        return None
+    if f.kind == "integer":
+        return int(cell)
+    if f.kind == "number":
+        return float(cell)
+    if f.kind == "boolean":
+        if cell not in ("true", "false"):
+            raise ValueError(f"{cell!r} is not true or false")
+        return cell == "true"
+    return cell
+
+
+def csv_cell(f: Field, value: Any) -> str:
+    """The inverse of ``typed_value``: a typed value as the CSV cell the package would hold."""
+    if value is None:
+        return ""
+    if f.kind == "list":
+        return (f.delimiter or "|").join(value)
+    if f.kind == "boolean":
+        return "true" if value else "false"
+    if f.kind == "number":
+        return repr(float(value))
+    return str(value)
+
+
+def _table_records(pkg: Package, name: str) -> list[Record]:
+    loaded = pkg.tables[name]
+    if not loaded.usable or loaded.csv is None:
+        raise CannotRun(
+            f"{loaded.rel}: the table cannot be read (missing, not UTF-8, or without its header)",
+            hint="run `tda validate` to see what is wrong",
+            path=loaded.rel,
+        )
+    fields = loaded.table.fields
+    table = pkg.arrow(name)
+    columns = [table.column(f.name).to_pylist() for f in fields]
+    out: list[Record] = []
+    for r, line in enumerate(table.column("_line").to_pylist()):
+        rec: Record = {}
+        for f, col in zip(fields, columns, strict=True):
+            raw = col[r] if col[r] is not None else ""
+            try:
+                rec[f.name] = typed_value(f, raw)
+            except ValueError as exc:
+                raise CannotRun(
+                    f"{loaded.rel}:{line}: {f.name} {raw!r} is not a {f.kind} ({exc})",
+                    hint="run `tda validate` to see every problem",
+                    path=loaded.rel,
+                ) from None
+        out.append(rec)
+    return out
+
+
+# --- the dataset ---------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    """The tables of a package as typed records, with helpers that follow references.
+
+    ``tables`` maps a table name to its records, in file order (sorted by id).
+    """
+
+    root: Path
+    descriptor: dict[str, Any]
+    model: Model
+    tables: dict[str, list[Record]]
+    _by_id: dict[str, tuple[str, Record]] | None = field(default=None, repr=False)
+    _refs: dict[tuple[str, str], dict[str, list[Record]]] = field(default_factory=dict, repr=False)
+
+    # -- lookup ----------------------------------------------------------------------------
+
+    def __getitem__(self, table: str) -> list[Record]:
+        return self.tables[table]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tables)
+
+    @property
+    def name(self) -> str:
+        return str(self.descriptor.get("name", ""))
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version", ""))
+
+    def _index(self) -> dict[str, tuple[str, Record]]:
+        if self._by_id is None:
+            self._by_id = {rec["id"]: (name, rec) for name, rows in self.tables.items() for rec in rows if "id" in rec}
+        return self._by_id
+
+    def get(self, record_id: str) -> Record | None:
+        """The record with this id, from whichever table holds it (ids are unique package-wide)."""
+        hit = self._index().get(record_id)
+        return hit[1] if hit else None
+
+    def table_of(self, record_id: str) -> str | None:
+        hit = self._index().get(record_id)
+        return hit[0] if hit else None
+
+    def where(self, table: str, column: str, value: Any) -> list[Record]:
+        """Records of ``table`` whose ``column`` equals ``value`` (indexed on first use)."""
+        key = (table, column)
+        if key not in self._refs:
+            index: dict[Any, list[Record]] = defaultdict(list)
+            for rec in self.tables.get(table, []):
+                index[rec.get(column)].append(rec)
+            self._refs[key] = index
+        return list(self._refs[key].get(value, []))
+
+    # -- following references ---------------------------------------------------------------
+
+    def relations_of(self, entity_id: str, direction: str = "both") -> list[Record]:
+        """Relations where the entity is the subject (``out``), the object (``in``) or either (``both``)."""
+        if direction not in ("in", "out", "both"):
+            raise ValueError("direction is 'in', 'out' or 'both'")
+        out = self.where("relations", "subject_id", entity_id) if direction in ("out", "both") else []
+        inc = self.where("relations", "object_id", entity_id) if direction in ("in", "both") else []
+        return sorted(out + inc, key=lambda r: r["id"])
+
+    def presence_of(self, entity_id: str) -> list[Record]:
+        return self.where("presence", "entity_id", entity_id)
+
+    def activities_of(self, entity_id: str) -> list[Record]:
+        return self.where("activities", "entity_id", entity_id)
+
+    def events_of(self, entity_id: str) -> list[Involvement]:
+        """The events an entity took part in, with its role (perpetrator, target, victim ...)."""
+        return [Involvement(a["role"], self.get(a["event_id"]), a) for a in self.where("event_actors", "entity_id", entity_id)]
+
+    def actors_of(self, event_id: str) -> list[Involvement]:
+        """Who took part in an event, with their roles."""
+        return [Involvement(a["role"], self.get(a["event_id"]), a) for a in self.where("event_actors", "event_id", event_id)]
+
+    def present_at(self, location_id: str) -> list[Record]:
+        """Presence rows at a location (not at the places inside it)."""
+        return self.where("presence", "location_id", location_id)
+
+    def citations_of(self, record_id: str) -> list[Cited]:
+        """The citations that support a record, each with its source (quote: ``cited.quote``)."""
+        return [Cited(c, self.get(c["source_id"])) for c in self.where("citations", "record_id", record_id)]
+
+    def parents_of(self, location_id: str) -> list[Record]:
+        """The chain of enclosing places, nearest first, up to the country (stops on a cycle)."""
+        chain: list[Record] = []
+        seen = {location_id}
+        current = self.get(location_id)
+        while current is not None and current.get("parent_id") and current["parent_id"] not in seen:
+            seen.add(current["parent_id"])
+            current = self.get(current["parent_id"])
+            if current is not None:
+                chain.append(current)
+        return chain
+
+    def references_to(self, record_id: str) -> list[tuple[str, str, Record]]:
+        """Every (table, column, record) whose foreign key names ``record_id``, citations included."""
+        hits: list[tuple[str, str, Record]] = []
+        for table in self.model.tables.values():
+            columns = [fk.field for fk in table.foreign_keys] + list(table.polymorphic)
+            for column in columns:
+                hits += [(table.name, column, rec) for rec in self.where(table.name, column, record_id)]
+        return hits
+
+    def replace_tables(self, tables: dict[str, list[Record]]) -> Dataset:
+        """A copy of this dataset with other records (the indexes are rebuilt on use)."""
+        return Dataset(self.root, self.descriptor, self.model, tables)
+
+
+def dataset_from_package(pkg: Package) -> Dataset:
+    """The typed records of a loaded package; raises CannotRun when a table cannot be read."""
+    tables = {name: _table_records(pkg, name) for name in pkg.tables}
+    return Dataset(pkg.root, pkg.descriptor, pkg.model, tables)
+
+
+def load(path: str | Path = ".", *, check: bool = False) -> Dataset:
+    """Load a package directory (or a release built by ``tda build``) as typed records.
+
+    With ``check=True`` the validator runs first and ``InvalidPackage`` (carrying the report)
+    is raised when it finds errors. Raises CannotRun when the package cannot be read.
+    """
+    from ..reading.package import Package
+
+    pkg = Package.load(path)
+    if check:
+        from ..checks.runner import validate
+
+        report = validate(pkg.root, package=pkg, max_per_group=0)
+        if not report.valid:
+            raise InvalidPackage(report)
+    return dataset_from_package(pkg)

@@ -1,0 +1,17 @@
+"""JSON: one file per table, ``json/<table>.json``, an array of typed records.
+
+Each record validates against ``schemas/<table>.schema.json``: lists as arrays, booleans as
+``true``/``false``, numbers as numbers, an empty cell as ``null`` (an empty list as ``[]``).
+"""
+
+from __future__ import annotations
+
+from .base import Exporter, dump_json
+
+
+class JSONExporter(Exporter):
+    NAME = "json"
+    TITLE = "JSON records"
+
+    def finalize(self) -> list[str]:
+        return [self.release.write_text(f"json/{name}.json", dump_json(records)) for name, (_, records) in self.tables.items()]

@@ -1,0 +1,82 @@
+"""Domain lookups on a loaded package that several layers share: tombstones, source files.
+
+Each result is computed once per package and kept in ``pkg.cache``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import limits
+from .paths import not_a_file
+
+if TYPE_CHECKING:
+    from .package import Package
+
+# source id -> (line, path under seeds/, bytes or None, why the file could not be read)
+SourceFiles = dict[str, tuple[int, str, bytes | None, str | None]]
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    line: int
+    id: str
+    reason: str | None
+    replaced_by: str | None
+    version: str | None
+
+
+def tombstones(pkg: Package) -> dict[str, Tombstone]:
+    """Retired id -> its tombstone (the first row, if an id is retired twice); empty without a usable table."""
+    cached = pkg.cache.get("tombstones")
+    if cached is not None:
+        return cached
+    out: dict[str, Tombstone] = {}
+    table = pkg.model.tombstone_table()
+    if table is not None and pkg.usable(table.name):
+        for line, rid, reason, repl, version in pkg.sql(
+            f'SELECT _line, id, reason, replaced_by, version FROM "{table.name}" WHERE id IS NOT NULL ORDER BY _line'
+        ):
+            out.setdefault(rid, Tombstone(line, rid, reason, repl, version))
+    pkg.cache["tombstones"] = out
+    return out
+
+
+def replacement(retired: dict[str, Tombstone], rid: str) -> str | None:
+    """The live id that finally replaces ``rid``, following merged-into-merged chains; None if nothing does."""
+    seen = {rid}
+    repl = retired[rid].replaced_by if rid in retired else None
+    while repl in retired and repl not in seen:
+        seen.add(repl)
+        repl = retired[repl].replaced_by
+    return None if repl in seen or repl in retired else repl
+
+
+def source_files(pkg: Package) -> SourceFiles:
+    """source id -> (line, path, bytes or None, why it could not be read)."""
+    cached = pkg.cache.get("source_files")
+    if cached is not None:
+        return cached
+    out: SourceFiles = {}
+    if pkg.usable("sources"):
+        for line, sid, rel in pkg.sql(
+            "SELECT _line, id, path FROM sources WHERE id IS NOT NULL AND path IS NOT NULL ORDER BY _line"
+        ):
+            target, reason = pkg.seed_path(rel)
+            if target is None:
+                out.setdefault(sid, (line, rel, None, reason))
+                continue
+            data = pkg.seed_bytes(rel)
+            if data is not None:
+                reason = None
+            elif target.is_file():
+                reason = (
+                    f"the file is larger than the limit of {limits.MAX_SOURCE_BYTES:,} bytes (docs/limits.md), or cannot be read"
+                )
+            else:
+                why = not_a_file(target)
+                reason = "the file does not exist under seeds/" if why == "does not exist" else why
+            out.setdefault(sid, (line, rel, data, reason))
+    pkg.cache["source_files"] = out
+    return out
