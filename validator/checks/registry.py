@@ -30,6 +30,7 @@ FAMILIES = {
     "LC": "Locations",
     "RL": "Relations",
     "TX": "Text hygiene",
+    "GR": "Grounding: every value a row states is attested by its own quotes",
     "CH": "Change rules (validate --since)",
 }
 
