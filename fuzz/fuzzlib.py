@@ -44,7 +44,7 @@ def import_checks() -> None:
     import validator.reading.edtf_dates  # noqa: F401
     import validator.reading.gazetteer  # noqa: F401
     import validator.reading.textnorm  # noqa: F401
-    from validator.checks.registry import all_checks
+    from validator.checks import all_checks
 
     all_checks()
 

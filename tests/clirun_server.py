@@ -22,8 +22,8 @@ def _warm() -> None:
     from jsonschema import Draft202012Validator
 
     import validator.cli.main  # noqa: F401 - imported for its side effect: the commands and checks
+    from validator.checks import all_checks
     from validator.checks.descriptor import METADATA_SCHEMA
-    from validator.checks.registry import all_checks
     from validator.reading import edtf_dates, gazetteer
 
     all_checks()

@@ -9,7 +9,7 @@ import pytest
 from casepkg import CASES, build_base, build_case, case_dirs, expected, load_case
 
 from validator import validate
-from validator.checks.registry import all_checks
+from validator.checks import all_checks
 
 CASE_DIRS = case_dirs()
 

@@ -13,8 +13,8 @@ from gitrepo import Repo
 
 from validator.changes.diff import load_side
 from validator.changes.gitside import open_side
-from validator.changes.rules import change_problems, validate_since
-from validator.checks.registry import all_change_rules
+from validator.changes.rules import all_change_rules, change_problems
+from validator.changes.since import validate_since
 from validator.cli.main import main
 from validator.reading.package import Package
 
@@ -173,6 +173,19 @@ def test_a_bad_change_is_reported(name: str, repo: Repo) -> None:
 def test_a_good_change_passes(name: str, repo: Repo) -> None:
     PASSING[name](repo)
     assert findings(repo) == set()
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("name", sorted(FAILING))
+def test_since_agrees_with_the_full_run_on_change_rules(name: str, repo: Repo) -> None:
+    """The change rules' verdict is the same whether --since takes the incremental path or the full one."""
+    FAILING[name][0](repo)
+    full = validate_since(repo.root, "HEAD~1", full=True, max_per_group=0, select=["CH"])
+    since = validate_since(repo.root, "HEAD~1", max_per_group=0, select=["CH"])
+    assert [(p.code, p.path, p.line, p.record) for p in since.problems] == [
+        (p.code, p.path, p.line, p.record) for p in full.problems
+    ]
+    assert since.problems
 
 
 def test_every_change_rule_has_a_failing_scenario() -> None:

@@ -47,15 +47,39 @@ def test_json_format_is_stable(tmp_path: Path) -> None:
     assert p == {
         "code": "KY504",
         "name": "foreign-key",
+        "level": "error",
         "severity": "error",
         "path": "data/relations.csv",
         "line": 4,
         "column": 72,
         "field": "object_id",
         "record": "rel-tren-de-aragua-conflict-eln",
+        "value": "ent-unknown",
         "message": "object_id 'ent-unknown' is not an id in entities",
         "hint": "add the row to entities, or fix the id",
     }
+
+
+@pytest.mark.parametrize("setup", ["missing", "not-json", "not-a-directory"])
+def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path) -> None:
+    """A package that cannot be read still gives tools one JSON document, with a report's keys."""
+    target = tmp_path / "pkg"
+    if setup == "not-json":
+        target.mkdir()
+        (target / "datapackage.json").write_text('{"name": "x",\n  "version": ', encoding="utf-8")
+    elif setup == "not-a-directory":
+        target.write_text("x", encoding="utf-8")
+    result = run("validate", "--format", "json", str(target))
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    clean = json.loads(run("validate", "--format", "json", str(ROOT)).stdout)
+    assert set(data) == set(clean)
+    assert data["valid"] is False and data["problems"] == []
+    assert set(data["error"]) == {"message", "hint", "path", "line", "column"}
+    assert "cannot run" in result.stderr
+    if setup == "not-json":
+        assert (data["error"]["path"], data["error"]["line"]) == ("datapackage.json", 2)
+    assert clean["error"] is None
 
 
 def test_github_format_annotates(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from validator.errors import EdtfError
 from validator.reading import edtf_dates
-from validator.reading.edtf_dates import EdtfError, _fast, _library, parse
+from validator.reading.edtf_dates import _fast, _library, parse
 
 year = st.integers(0, 2999).map(lambda y: f"{y:04d}")
 month = st.integers(0, 25).map(lambda m: f"{m:02d}")

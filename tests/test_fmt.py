@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from treestate import changed, snapshot
 
 from validator import validate
-from validator.maintenance.fmt import Refused, format_package, format_table
+from validator.errors import Refused
+from validator.maintenance.fmt import format_package, format_table
 from validator.reading import csvread
 from validator.reading.model import load_model
 
@@ -106,7 +107,7 @@ def test_fmt_rewrites_only_what_is_not_canonical(tmp_path: Path) -> None:
         ("CS209", "data/entities.csv:1:1: not formatted: the header is not id,type,name,aliases,description,protected"),
         ("CS210", "data/entities.csv:1:1: not formatted: the header is not"),
         ("CS212", "data/events.csv:1:1: not formatted: the file is empty"),
-        ("KY501", "data/locations.csv:7:1: not formatted: the id 'loc-venezuela' is also on line 6; fix KY501 first"),
+        ("KY501", "data/locations.csv:7:1: not formatted: the id 'loc-venezuela' is also on line 6; give one of the rows a new id first"),
     ],
 )
 def test_fmt_refuses_what_it_cannot_read_without_loss(case: str, where: str, tmp_path: Path) -> None:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from casepkg import build_base, build_case, case_dirs
 
 from benchmarks.generate import generate
-from validator.changes.incremental import NotIncremental, validate_incremental
-from validator.changes.rules import validate_since
+from validator.changes.incremental import validate_incremental
+from validator.changes.since import validate_since
+from validator.checks import all_checks
+from validator.errors import NotIncremental
 
 RANDOM_SCENARIOS = 6
 
@@ -258,7 +262,7 @@ def test_other_changes_take_the_full_path(repo: Path) -> None:
 def test_the_diff_started_early_is_the_one_planned(repo: Path) -> None:
     """The CSV diff started before the model loads is the same command plan_change would run,
     gives the same bytes, and one never collected is stopped."""
-    from validator.changes.gitside import _git
+    from validator.changes.gitside import run_git
     from validator.changes.incremental import _start_diff
 
     git(repo, "checkout", "-q", "--", ".")
@@ -269,10 +273,63 @@ def test_the_diff_started_early_is_the_one_planned(repo: Path) -> None:
         and early.args[0] == "diff"
         and all(p.endswith(".csv") for p in early.args[early.args.index("--") + 1 :])
     )
-    assert early.result().stdout == _git(early.args, repo).stdout != b""
+    assert early.result().stdout == run_git(early.args, repo).stdout != b""
     unused = _start_diff(repo, "HEAD")
     unused.cancel()
     assert unused._proc.poll() is not None  # reaped, not left running
     git(repo, "checkout", "-q", "--", ".")
     assert _start_diff(repo, "HEAD") is None  # nothing changed: nothing started
     assert _start_diff(repo, "no-such-ref") is None  # plan_change reports the bad ref itself
+
+
+# -- every check, through its failing case ---------------------------------------------------------
+
+
+def _commit(root: Path) -> None:
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "t@example.invalid")
+    git(root, "config", "user.name", "t")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+
+
+def _case_as_change(case: Path, tmp_path: Path) -> Path:
+    """A repository whose commit is the valid base package and whose working tree is the case."""
+    base = build_base(tmp_path / "base")
+    _commit(base)
+    head = build_case(case, tmp_path / "head")
+    shutil.move(str(base / ".git"), str(head / ".git"))
+    return head
+
+
+CASE_DIRS = case_dirs()
+
+
+@pytest.mark.git
+@pytest.mark.slow
+def test_since_agrees_with_the_full_run_on_every_check(tmp_path: Path) -> None:
+    """Each check's failing case, as a change to the valid base: ``--since`` reports exactly what
+    the full run reports. Where the case is an edit of rows the incremental path takes it, and
+    every check is reached that way but those whose cases change bytes, files, the descriptor or
+    the schemas, which the incremental path hands to the full one (and is shown to)."""
+    disagree, incremental, handed_over = [], set(), set()
+    for case in CASE_DIRS:
+        repo = _case_as_change(case, tmp_path / case.name)
+        full = validate_since(repo, "HEAD", full=True, max_per_group=0)
+        code = case.name.split("-")[0]
+        try:
+            inc = validate_incremental(repo, "HEAD", max_per_group=0)
+        except NotIncremental:
+            handed_over.add(code)
+            inc = validate_since(repo, "HEAD", max_per_group=0)
+        else:
+            incremental.add(code)
+        if _problems(inc) != _problems(full) or inc.valid != full.valid:
+            disagree.append(f"{case.name}: --since {_problems(inc)} != full {_problems(full)}")
+    assert disagree == []
+    # the change rules' scenarios are compared the same way in test_changes.py
+    codes = {c.code for c in all_checks()}
+    only_full = codes - incremental
+    assert only_full <= handed_over
+    # bytes and files (CS), the descriptor and schemas (DP), a seed changed or added (PV404, PV406)
+    assert {c for c in only_full if c[:2] not in ("CS", "DP")} <= {"PV404", "PV406"}, sorted(only_full)

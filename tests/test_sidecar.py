@@ -14,7 +14,7 @@ import pytest
 from casepkg import CASES, build_case
 
 from validator import validate
-from validator.checks import sidecar
+from validator.checks import all_checks, sidecar
 
 
 def _cli_problems(pkg: Path, env: dict | None = None) -> list[tuple]:
@@ -29,7 +29,16 @@ def _cli_problems(pkg: Path, env: dict | None = None) -> list[tuple]:
     return [(p["code"], p["path"], p["line"], p["column"], p["message"]) for p in json.loads(out.stdout)["problems"]]
 
 
-@pytest.mark.parametrize("case", ["DP101", "DP102", "LC702", "LC707", "PV402", "PV405"])  # one per helper result
+def _one_check_per_work() -> list[str]:
+    """For each shared result a helper can compute, the first check that waits for it."""
+    out: dict[str, str] = {}
+    for info in all_checks():
+        for work in info.work:
+            out.setdefault(work.key, info.code)
+    return sorted(out.values())
+
+
+@pytest.mark.parametrize("case", _one_check_per_work())
 def test_helpers_agree_with_the_main_process(case: str, tmp_path: Path) -> None:
     pkg = build_case(CASES / case, tmp_path / "p")
     in_process = [(p.code, p.path, p.line, p.column, p.message) for p in validate(pkg, max_per_group=0).problems]
@@ -55,9 +64,9 @@ def test_a_helper_that_fails_leaves_the_work_to_the_main_process() -> None:
 _WHICH_HELPERS = """
 import json, sys
 from pathlib import Path
-from validator.checks import sidecar
+from validator.checks import all_checks, sidecar
 sidecar.TABLES_HELPER_MAX_BYTES = int(sys.argv[2])
-helpers = sidecar.start(Path(sys.argv[1]), {"DP101", "DP102", "LC706", "PV402", "PV405"})
+helpers = sidecar.start(Path(sys.argv[1]), all_checks())
 print(json.dumps(sorted(sorted(h.keys) for h in helpers.helpers)))
 helpers.close()
 """

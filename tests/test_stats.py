@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from casepkg import CASES, build_base, build_case
 
+from validator.errors import CannotRun
 from validator.maintenance.stats import package_stats, render_text
-from validator.problems import CannotRun
 
 ROOT = Path(__file__).resolve().parents[1]
 

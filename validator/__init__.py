@@ -18,7 +18,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .checks.runner import Report, validate  # noqa: E402
-from .problems import CannotRun, Problem  # noqa: E402
-from .publish.api import Dataset, InvalidPackage, load  # noqa: E402
+from .errors import CannotRun, InvalidPackage  # noqa: E402
+from .problems import Problem  # noqa: E402
+from .publish.api import Dataset, load  # noqa: E402
 
 __all__ = ["CannotRun", "Dataset", "InvalidPackage", "Problem", "Report", "load", "validate", "__version__"]

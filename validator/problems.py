@@ -13,16 +13,6 @@ from typing import Any, Literal
 Severity = Literal["error", "warning"]
 
 
-class CannotRun(Exception):
-    """The package cannot be read at all (no descriptor, not JSON, not a directory ...)."""
-
-    def __init__(self, message: str, hint: str | None = None, path: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.path = path
-
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the package, at a place an editor can jump to.
@@ -42,6 +32,7 @@ class Problem:
     hint: str | None = None
     severity: Severity = "error"
     name: str = ""
+    value: str | None = None  # the offending cell's text, when the problem is about one cell
     # Where the problem sits inside a multi-line value (for positioning only, not output).
     extra: dict[str, Any] = dc_field(default_factory=dict, compare=False, repr=False)
 
@@ -52,15 +43,19 @@ class Problem:
         return replace(self, line=line, column=column)
 
     def as_dict(self) -> dict[str, Any]:
+        """Everything a tool needs, under stable keys (``level`` and ``severity`` are the same:
+        ``severity`` is kept for tools written before ``level``)."""
         return {
             "code": self.code,
             "name": self.name,
+            "level": self.severity,
             "severity": self.severity,
             "path": self.path,
             "line": self.line,
             "column": self.column,
             "field": self.field,
             "record": self.record,
+            "value": self.value,
             "message": self.message,
             "hint": self.hint,
         }

@@ -214,7 +214,7 @@ def diff_sides(base_spec: str, head_spec: str | None = None, package_dir: str = 
 
 def load_side(side: Side) -> Package:
     """Package.load, with messages that name the side rather than a temporary directory."""
-    from ..problems import CannotRun
+    from ..errors import CannotRun
     from ..reading.package import Package
 
     try:
@@ -377,7 +377,7 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
         con.register("b_raw", _arrow(base, name))
     if h_ok:
         con.register("h_raw", _arrow(head, name))
-    # A duplicated id (KY501) counts once, at its first line.
+    # A duplicated id (a duplicate-id problem) counts once, at its first line.
     first = "SELECT * FROM {} WHERE id IS NOT NULL QUALIFY row_number() OVER (PARTITION BY id ORDER BY _line) = 1"
     if b_ok and h_ok:
         con.execute(f"CREATE OR REPLACE TEMP VIEW b AS {first.format('b_raw')}")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..problems import CannotRun
+from ..errors import CannotRun
 
 WORKING_TREE = "working tree"
 GIT_TIMEOUT = 300  # seconds; a package is small, a hung git should not hang CI
@@ -57,8 +57,8 @@ def open_side(spec: str | None, package_dir: str | Path = ".") -> Iterator[Side]
     if Path(spec).is_dir():
         yield Side(spec, Path(spec))
         return
-    top, prefix = _repository(spec, package_dir)
-    commit = _resolve(spec, top)
+    top, prefix = find_repository(spec, package_dir)
+    commit = resolve_commit(spec, top)
     with tempfile.TemporaryDirectory(prefix="tda-side-") as tmp:
         dest = Path(tmp) / "package"
         dest.mkdir()
@@ -66,7 +66,7 @@ def open_side(spec: str | None, package_dir: str | Path = ".") -> Iterator[Side]
         yield Side(spec, dest, commit)
 
 
-def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, timeout=GIT_TIMEOUT, check=False, env=_git_env()
@@ -95,7 +95,7 @@ class GitRun:
 
     def result(self) -> subprocess.CompletedProcess[bytes]:
         if self._proc is None:
-            return _git(self.args, self._cwd)  # raises CannotRun with the reason
+            return run_git(self.args, self._cwd)  # raises CannotRun with the reason
         try:
             out, err = self._proc.communicate(timeout=GIT_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -118,11 +118,11 @@ def _git_env() -> dict[str, str]:
     return env
 
 
-def _repository(spec: str, package_dir: Path) -> tuple[Path, str]:
+def find_repository(spec: str, package_dir: Path) -> tuple[Path, str]:
     """The repository's top directory and the package directory's path inside it ('' or 'sub/dir/')."""
     if not package_dir.is_dir():
         raise CannotRun(f"{package_dir}: no such directory")
-    top = _git(["rev-parse", "--show-toplevel"], package_dir)
+    top = run_git(["rev-parse", "--show-toplevel"], package_dir)
     if top.returncode != 0:
         said = top.stderr.decode("utf-8", "replace").strip().splitlines()
         raise CannotRun(
@@ -130,14 +130,14 @@ def _repository(spec: str, package_dir: Path) -> tuple[Path, str]:
             + (f" (git: {said[0]})" if said else ""),
             hint="give a directory, or run the command inside the package's git repository",
         )
-    prefix = _git(["rev-parse", "--show-prefix"], package_dir).stdout.decode("utf-8", "surrogateescape").strip()
+    prefix = run_git(["rev-parse", "--show-prefix"], package_dir).stdout.decode("utf-8", "surrogateescape").strip()
     return Path(top.stdout.decode("utf-8", "surrogateescape").strip()), prefix
 
 
-def _resolve(spec: str, top: Path) -> str:
+def resolve_commit(spec: str, top: Path) -> str:
     if not spec or spec.startswith("-"):
         raise CannotRun(f"{spec!r} is not a git ref", hint="give a branch, tag or commit, such as main or origin/main")
-    result = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}"], top)
+    result = run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}"], top)
     if result.returncode != 0:
         raise CannotRun(
             f"{spec!r} is neither a directory nor a commit of the repository in {top}",
@@ -149,7 +149,7 @@ def _resolve(spec: str, top: Path) -> str:
 
 def _materialise(top: Path, commit: str, prefix: str, dest: Path) -> None:
     """Write the files under ``prefix`` at ``commit`` into ``dest``, exactly as stored in git."""
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *([prefix] if prefix else [])], top)
+    listing = run_git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *([prefix] if prefix else [])], top)
     if listing.returncode != 0:
         raise CannotRun(f"git ls-tree {commit[:12]} failed: {listing.stderr.decode('utf-8', 'replace').strip()}")
     entries: list[tuple[str, str, str]] = []  # (mode, object id, path relative to the package)
@@ -164,7 +164,7 @@ def _materialise(top: Path, commit: str, prefix: str, dest: Path) -> None:
         entries.append((mode, oid, path[len(prefix) :]))
     if not entries:
         raise CannotRun(f"commit {commit[:12]} has no files under {prefix or 'the repository root'}")
-    blobs = _git(["cat-file", "--batch"], top, stdin="".join(oid + "\n" for _, oid, _ in entries).encode("ascii"))
+    blobs = run_git(["cat-file", "--batch"], top, stdin="".join(oid + "\n" for _, oid, _ in entries).encode("ascii"))
     if blobs.returncode != 0:
         raise CannotRun(f"git cat-file failed: {blobs.stderr.decode('utf-8', 'replace').strip()}")
     data, pos = blobs.stdout, 0

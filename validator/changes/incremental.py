@@ -29,24 +29,22 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..problems import CannotRun
-from ..reading import csvread
-from ..reading.package import DESCRIPTOR, LoadedTable, Package
-from .gitside import WORKING_TREE, GitRun, _git, _repository, _resolve
-
-if TYPE_CHECKING:
-    from ..checks.runner import Report
-    from ..reading.model import Table
+from ..checks import all_checks, sidecar
+from ..checks.registry import CheckInfo
+from ..checks.runner import Report, build_report, run_checks, select_checks
+from ..errors import CannotRun, NotIncremental
+from ..reading import csvread, limits
+from ..reading.model import Model, Table
+from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
+from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
+from .gitside import WORKING_TREE, GitRun, find_repository, resolve_commit, run_git
+from .rules import all_change_rules, change_problems
 
 PACKAGE_PARTS = ("datapackage.json", "schemas/", "seeds/", "data/")
 BIG_FILE = 4 << 20  # bytes: a larger file is searched through its parsed columns, not byte by byte
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-class NotIncremental(Exception):
-    """The change is not one the incremental path handles: run the full validation."""
 
 
 @dataclass
@@ -74,11 +72,13 @@ def _parse_line(text: bytes, width: int) -> list[str]:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError:
         raise NotIncremental("a line that is not UTF-8") from None
-    if not csvread._RFC_LINE.fullmatch(decoded):
+    if not csvread.RFC_LINE.fullmatch(decoded):
         raise NotIncremental("a line that is not one RFC 4180 record")
     cells = next(csv.reader([decoded], strict=True))
     if len(cells) != width:
         raise NotIncremental("a record with the wrong number of fields")
+    if any(len(cell) > limits.MAX_CELL_CHARS for cell in cells):
+        raise NotIncremental("a cell over the length limit")  # the reader's finding, which only the full path makes
     return cells
 
 
@@ -100,9 +100,8 @@ def parse_hunks(diff: bytes, width: int) -> TableChange:
             continue
         tag, body = raw[:1], raw[1:]
         if tag == b" ":
-            if new == 1:
-                raise NotIncremental("the header line")
-            change.context.append(Row(new, _parse_line(body, width)))
+            if new != 1:  # the header, unchanged, is no row: only the rows beside a change are
+                change.context.append(Row(new, _parse_line(body, width)))
             old += 1
             new += 1
         elif tag == b"-":
@@ -223,24 +222,45 @@ class HeadFile:
 
 @dataclass
 class Plan:
-    """The reduced package: per table, the subject and context rows (by HEAD line)."""
+    """The reduced package: per table, the subject and context rows (by HEAD line), and the
+    checks to run on it."""
 
     subject: dict[str, dict[int, Row]]
     context: dict[str, dict[int, Row]]
-    full_sources: bool = False
+    checks: list[CheckInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the selected checks declared, gathered: the related rows they follow."""
+
+    follows: frozenset[str]
+
+    @classmethod
+    def of(cls, checks: Iterable[CheckInfo]) -> Needs:
+        return cls(frozenset().union(*(c.reads.follows for c in checks)))
+
+    def __contains__(self, follow: str) -> bool:
+        return follow in self.follows
+
+
+def runnable(checks: list[CheckInfo], changes: dict[str, TableChange]) -> list[CheckInfo]:
+    """The checks that can find something new: a check about whole tables runs only when one of
+    them changed (BASE, being valid, had nothing for it to find otherwise)."""
+    return [c for c in checks if not c.reads.whole or any(t in changes for t in c.reads.tables or ())]
 
 
 def _changed_paths(top: Path, prefix: str, commit: str) -> list[tuple[str, str]]:
     """(status, path relative to the package) of every tracked or untracked change in the package."""
     out: list[tuple[str, str]] = []
-    diff = _git(["diff", "--name-status", "-z", "--no-renames", commit, "--", prefix or "."], top)
+    diff = run_git(["diff", "--name-status", "-z", "--no-renames", commit, "--", prefix or "."], top)
     if diff.returncode != 0:
         raise NotIncremental("git diff failed")
     items = diff.stdout.split(b"\0")
     for status, path in zip(items[0::2], items[1::2], strict=False):
         if path:
             out.append((status.decode(), path.decode("utf-8", "surrogateescape")[len(prefix) :]))
-    status = _git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
+    status = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
     for item in status.stdout.split(b"\0"):
         if item.startswith(b"?? "):
             out.append(("??", item[3:].decode("utf-8", "surrogateescape")[len(prefix) :]))
@@ -250,8 +270,8 @@ def _changed_paths(top: Path, prefix: str, commit: str) -> list[tuple[str, str]]
 def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, Any], dict[str, TableChange], dict[str, HeadFile]]:
     """The commit of ``since``, BASE's descriptor, and the row changes per table; NotIncremental
     when the change is more than rows edited in the tables."""
-    top, prefix = _repository(since, root)
-    commit = _resolve(since, top)
+    top, prefix = find_repository(since, root)
+    commit = resolve_commit(since, top)
     head.cache["git"] = (top, prefix)
     changed = _changed_paths(top, prefix, commit)
     tables = {t.path: t for t in head.model.tables.values()}
@@ -261,7 +281,7 @@ def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, A
         if not rel.startswith(PACKAGE_PARTS):
             continue  # not part of the package: docs, code, the changelog
         if rel == DESCRIPTOR:
-            shown = _git(["show", f"{commit}:{prefix}{DESCRIPTOR}"], top)
+            shown = run_git(["show", f"{commit}:{prefix}{DESCRIPTOR}"], top)
             try:
                 base_descriptor = json.loads(shown.stdout)
             except ValueError:
@@ -277,7 +297,7 @@ def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, A
     if csv_changes:
         args = _diff_args(commit, [prefix + rel for rel in csv_changes])
         early = head.cache.pop("early_diff", None)
-        diff = early.result() if early is not None and early.args == args else _git(args, top)
+        diff = early.result() if early is not None and early.args == args else run_git(args, top)
         if diff.returncode != 0:
             raise NotIncremental("git diff failed")
         for rel, part in _split_diff(diff.stdout, prefix).items():
@@ -299,8 +319,8 @@ def _start_diff(root: Path, since: str) -> GitRun | None:
     diff, and runs its own otherwise. None when the repository cannot be read yet (plan_change
     then says why)."""
     try:
-        top, prefix = _repository(since, root)
-        commit = _resolve(since, top)
+        top, prefix = find_repository(since, root)
+        commit = resolve_commit(since, top)
         changed = _changed_paths(top, prefix, commit)
     except (CannotRun, NotIncremental):
         return None
@@ -325,7 +345,13 @@ def _file(files: dict[str, HeadFile], root: Path, table: Table) -> HeadFile:
     return files[table.name]
 
 
-def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files: dict[str, HeadFile]) -> Plan:
+def build_plan(
+    root: Path, head: Package, changes: dict[str, TableChange], files: dict[str, HeadFile], checks: list[CheckInfo]
+) -> Plan:
+    """The rows the ``checks`` must see, from what each declared it reads (``registry.Reads``)."""
+    checks = runnable(checks, changes)
+    needs = Needs.of(checks)
+    whole = {t for c in checks if c.reads.whole for t in c.reads.tables or ()}
     model = head.model
     tables = [t for t in model.tables.values() if not t.tombstones]
     subject: dict[str, dict[int, Row]] = {t: {} for t in model.tables}
@@ -345,8 +371,8 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
         for row in ch.added + ch.context:
             subject[name][row.line] = row
         changed_ids[name] |= {r.id for r in ch.added + ch.removed}
-    plan = Plan(subject, context, full_sources="sources" in changes)
-    if retired is not None:  # small, and every check of it runs: read it whole
+    plan = Plan(subject, context, checks)
+    if retired is not None and "retired" in needs:  # small: read it whole
         f = _file(files, root, retired)
         for i in range(f.rows):
             row = f.line(i + 2)
@@ -356,11 +382,11 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
             hit = find(owner, row.id) if owner else None
             if hit:
                 subject[owner][hit.line] = hit
-    if plan.full_sources:
-        f = _file(files, root, model.tables["sources"])
+    for name in sorted(whole & set(model.tables)):  # a check about a whole table that changed
+        f = _file(files, root, model.tables[name])
         for i in range(f.rows):
             row = f.line(i + 2)
-            subject["sources"][row.line] = row
+            subject[name][row.line] = row
 
     # rows the change can affect
     def refer(target: str, ids: set[str]) -> None:
@@ -374,11 +400,12 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
                     for row in _file(files, root, t).where(fname, ids):
                         subject[t.name][row.line] = row
 
-    for name, ids in changed_ids.items():
-        if ids and name != getattr(retired, "name", None):
-            refer(name, ids)
+    if "references" in needs:
+        for name, ids in changed_ids.items():
+            if ids and name != getattr(retired, "name", None):
+                refer(name, ids)
     # places below a changed place, all the way down
-    if "locations" in model.tables:
+    if "parents" in needs and "locations" in model.tables:
         frontier = set(changed_ids.get("locations", set()))
         seen = set(frontier)
         while frontier:
@@ -390,7 +417,7 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
                     seen.add(row.id)
                     frontier.add(row.id)
     # the other half of a symmetric relation
-    if "relations" in changes:
+    if "twins" in needs and "relations" in changes:
         rel = model.tables["relations"]
         cols = rel.field_names
         f = _file(files, root, rel)
@@ -400,7 +427,7 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
                 if other.cells[cols.index("object_id")] == subj:
                     subject["relations"][other.line] = other
     # a changed id shared with a row of another table (the prefix names where to look)
-    for name, ch in changes.items():
+    for name, ch in changes.items() if "shared-ids" in needs else ():
         for row in ch.added:
             owner = table_of(row.id)
             if owner and owner != name:
@@ -409,7 +436,7 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
                     subject[owner][hit.line] = hit
 
     # what the subject rows need: their citations' record rows, then context
-    if "citations" in model.tables:
+    if "citations" in needs and "citations" in model.tables:
         cit = model.tables["citations"]
         rid_col = cit.field_names.index("record_id")
         for row in list(subject["citations"].values()) + changes.get("citations", TableChange()).removed:
@@ -417,17 +444,18 @@ def build_plan(root: Path, head: Package, changes: dict[str, TableChange], files
             hit = find(owner, row.cells[rid_col]) if owner and owner in model.tables else None
             if hit:
                 subject[owner][hit.line] = hit
-    _complete(root, model, files, subject, context, cited)
+    _complete(root, model, files, subject, context, cited, needs)
     return plan
 
 
 def _complete(
     root: Path,
-    model: Any,
+    model: Model,
     files: dict[str, HeadFile],
     subject: dict[str, dict[int, Row]],
     context: dict[str, dict[int, Row]],
     cited: dict[str, str],
+    needs: Needs,
 ) -> None:
     """Add as context every row a subject row's checks read."""
 
@@ -440,12 +468,14 @@ def _complete(
     cited_tables = set(cited.values())
     cit = model.tables.get("citations")
     # citations of subject rows of cited tables
-    if cit is not None:
+    if cit is not None and "citations" in needs:
         for name in cited_tables:
             ids = {r.id for r in subject[name].values()}
             for row in _file(files, root, cit).where("record_id", ids):
                 add("citations", row)
     # foreign keys (and citations' record rows), then parent chains, until nothing new
+    if not {"references", "parents", "citations"} & needs.follows:
+        return
     queue = [(name, row) for name in model.tables for row in list(subject[name].values()) + list(context[name].values())]
     while queue:
         name, row = queue.pop()
@@ -477,7 +507,7 @@ def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Pa
         ordered = sorted(rows.values(), key=lambda r: r.line)
         parsed.records = [r.cells for r in ordered]
         parsed.lines = [r.line for r in ordered]
-        parsed.chars = csvread._profile_text("".join(",".join(r.cells) for r in ordered))
+        parsed.chars = csvread.profile_text("".join(",".join(r.cells) for r in ordered))
         head.tables[name] = LoadedTable(table, parsed, header_ok=True, column_index={h: i for i, h in enumerate(header)})
     return head
 
@@ -502,19 +532,16 @@ def validate_incremental(
 ) -> Report:
     """The problems of HEAD, assuming BASE is valid, from the change alone; NotIncremental when
     the change is not one this path handles."""
-    from ..checks import sidecar
-    from ..checks.registry import all_checks
-    from ..checks.runner import _selected
-
     root = Path(path)
     if root.is_file():
         root = root.parent
     early = _start_diff(root, since)
-    chosen = {c.code for c in _selected(all_checks(), select, ignore)}
-    # the descriptor's helper needs no table: it runs beside the planning, as in a full run
-    helper = sidecar.start(root, chosen & (sidecar.KEYS["frictionless"] | sidecar.KEYS["metadata"]))
+    chosen = select_checks(all_checks(), select, ignore)
+    # the helper for work that needs no table (the descriptor's) runs beside the planning, as in
+    # a full run; the rest waits for the plan
+    helper = sidecar.start(root, [c for c in chosen if c.work and not any(w.tables for w in c.work)])
     try:
-        return _validate_incremental(root, since, helper, select, ignore, strict, max_per_group, early)
+        return _validate_incremental(root, since, chosen, helper, select, ignore, strict, max_per_group, early)
     finally:
         if helper is not None:
             helper.close()
@@ -525,27 +552,22 @@ def validate_incremental(
 def _validate_incremental(
     root: Path,
     since: str,
-    helper: Any,
+    chosen: list[CheckInfo],
+    helper: ResultSource | None,
     select: Iterable[str] | None,
     ignore: Iterable[str] | None,
     strict: bool,
     max_per_group: int,
     early: GitRun | None = None,
 ) -> Report:
-    from ..checks.registry import all_change_rules, all_checks
-    from ..checks.runner import _selected, build_report, run_checks
-    from .rules import change_problems
-
     head = Package.load(root, tables=set())
     if early is not None:
         head.cache["early_diff"] = early
     commit, base_descriptor, changes, files = plan_change(root, since, head)
-    plan = build_plan(root, head, changes, files)
+    plan = build_plan(root, head, changes, files, chosen)
     reduced = reduced_package(head, plan, files)
-    checks = [c for c in _selected(all_checks(), select, ignore) if plan.full_sources or c.code != "PV406"]
-    reduced.selected = {c.code for c in checks}
     reduced.sidecar = helper
-    problems = run_checks(reduced, checks)
+    problems = run_checks(reduced, plan.checks)
     keep = []
     for p in problems:
         name = next((n for n, t in reduced.tables.items() if t.rel == p.path), None)
@@ -554,7 +576,7 @@ def _validate_incremental(
         keep.append(p)
     base = _base_package(root, commit, base_descriptor, head)
     diff = _diff(since, commit, base_descriptor, head, changes, files)
-    keep += change_problems(base, reduced, diff=diff, rules=_selected(all_change_rules(), select, ignore))
+    keep += change_problems(base, reduced, diff=diff, rules=select_checks(all_change_rules(), select, ignore))
     reduced.sidecar = None  # closed by the caller
     reduced.close()
     report = build_report(reduced, keep, strict=strict, max_per_group=max_per_group)
@@ -574,7 +596,7 @@ def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Pac
     for name, table in head.model.tables.items():
         base.tables[name] = LoadedTable(table, None)
         if table.tombstones:
-            shown = _git(["show", f"{commit}:{prefix}{table.path}"], top)
+            shown = run_git(["show", f"{commit}:{prefix}{table.path}"], top)
             if shown.returncode == 0:
                 parsed = csvread.read_csv(table.path, shown.stdout)
                 base.tables[name] = LoadedTable(
@@ -593,9 +615,7 @@ def _diff(
     head: Package,
     changes: dict[str, TableChange],
     files: dict[str, HeadFile],
-) -> Any:
-    from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
-
+) -> PackageDiff:
     version = head.descriptor.get("version")
     base_version = base_descriptor.get("version")
     diff = PackageDiff(

@@ -2,9 +2,9 @@
 
 ``change_problems(base, head)`` takes two loaded packages and returns the problems of the change
 between them, in the same Problem model as the checks; it does not depend on how (or whether)
-the full validation of HEAD runs. ``validate_since(path, since)`` is ``tda validate --since``:
-the full validation of the package at ``path`` plus the change rules against the git ref (or
-directory) ``since``, in one report.
+the full validation of HEAD runs (``validator.changes.since`` puts the two together for
+``tda validate --since``). A rule is registered here with ``@change_rule``, in the same code
+space as the checks.
 
 The rules (docs/versioning.md explains the policy behind them):
 
@@ -12,31 +12,70 @@ The rules (docs/versioning.md explains the policy behind them):
   tombstone is never removed (CH002); a new tombstone records the version it is retired in (CH008);
 - the version follows the semantic versioning policy for data (CH003, CH004, CH005);
 - CHANGELOG.md has an entry for a new version (CH006);
-- a changed source document is called out (CH007); its citations are re-checked by PV402.
+- a changed source document is called out (CH007); its citations are re-checked by the quote check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..checks.common import at_cell, at_json
-from ..checks.registry import CheckInfo, all_change_rules, change_rule, found
-from ..problems import Problem
+from ..checks.registry import claim, found
+from ..problems import Problem, Severity
 from ..reading.package import DESCRIPTOR
 from ..reading.queries import tombstones
 from .diff import LEVELS, PackageDiff, diff_packages
 from .diffreport import side_label
 
 if TYPE_CHECKING:
-    from ..checks.runner import Report
     from ..reading.package import Package
 
 CHANGELOG = "CHANGELOG.md"
 MAX_CHANGELOG_BYTES = 10 << 20
 RETIRED_PATH = "data/retired.csv"
+
+
+ChangeRuleFunc = Callable[["Change"], Iterator[Problem]]
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    """A rule on a change, registered with ``@change_rule``: ``func(change) -> Iterator[Problem]``."""
+
+    code: str
+    name: str
+    severity: Severity
+    func: ChangeRuleFunc
+    rule: str
+    doc: str
+
+    @property
+    def family(self) -> str:
+        return self.code[:2]
+
+
+CHANGE_RULES: dict[str, ChangeRule] = {}
+
+
+def change_rule(code: str, name: str, severity: Severity = "error") -> Callable[[ChangeRuleFunc], ChangeRuleFunc]:
+    """Register ``func`` as the change rule for ``code`` (family CH)."""
+    if not code.startswith("CH"):
+        raise ValueError(f"change rule {code} must be in the CH family")
+
+    def register(func: ChangeRuleFunc) -> ChangeRuleFunc:
+        rule, doc = claim(code, func)
+        CHANGE_RULES[code] = ChangeRule(code, name, severity, func, rule, doc)
+        return func
+
+    return register
+
+
+def all_change_rules() -> list[ChangeRule]:
+    """Every change rule, by code."""
+    return [CHANGE_RULES[c] for c in sorted(CHANGE_RULES)]
 
 
 @dataclass
@@ -53,7 +92,7 @@ class Change:
 
 
 def change_problems(
-    base: Package, head: Package, *, diff: PackageDiff | None = None, rules: Iterable[CheckInfo] | None = None
+    base: Package, head: Package, *, diff: PackageDiff | None = None, rules: Iterable[ChangeRule] | None = None
 ) -> list[Problem]:
     """The problems of the change from ``base`` to ``head`` (every CH rule, or only ``rules``)."""
     change = Change(base, head, diff or diff_packages(base, head))
@@ -62,43 +101,6 @@ def change_problems(
         for p in info.func(change):
             problems.append(replace(p, code=info.code, name=info.name, severity=info.severity))
     return problems
-
-
-def validate_since(
-    path: str | Path,
-    since: str,
-    *,
-    select: Iterable[str] | None = None,
-    ignore: Iterable[str] | None = None,
-    strict: bool = False,
-    max_per_group: int = 20,
-    full: bool = False,
-) -> Report:
-    """The validation of the package at ``path`` and the change rules against ``since`` (a git ref or directory).
-
-    When ``since`` is a git ref and the change only edits rows of the tables, the incremental
-    path (validator/incremental.py) checks what the change can have broken, assuming BASE is
-    valid; otherwise, or with ``full=True``, every check runs on the whole package."""
-    from ..checks.registry import all_checks
-    from ..checks.runner import _selected, build_report, run_checks
-    from ..reading.package import Package
-    from .diff import load_side
-    from .gitside import WORKING_TREE, Side, open_side
-
-    if not full and not Path(since).is_dir():
-        from .incremental import NotIncremental, validate_incremental
-
-        try:
-            return validate_incremental(path, since, select=select, ignore=ignore, strict=strict, max_per_group=max_per_group)
-        except NotIncremental:
-            pass
-    head = Package.load(path)
-    with open_side(since, head.root) as base_side:
-        base = load_side(base_side)
-        diff = diff_packages(base, head, base_side=base_side, head_side=Side(WORKING_TREE, head.root))
-        problems = run_checks(head, _selected(all_checks(), select, ignore))
-        problems += change_problems(base, head, diff=diff, rules=_selected(all_change_rules(), select, ignore))
-    return build_report(head, problems, strict=strict, max_per_group=max_per_group)
 
 
 # --- ids and tombstones ----------------------------------------------------------------------
@@ -176,7 +178,7 @@ def new_tombstones_name_this_version(change: Change) -> Iterator[Problem]:
 
 
 def _versions(change: Change) -> tuple[Any, Any] | None:
-    """BASE's and HEAD's versions, parsed; None if either is not plain MAJOR.MINOR.PATCH (DP102 reports HEAD's)."""
+    """BASE's and HEAD's versions, parsed; None if either is not plain MAJOR.MINOR.PATCH (the descriptor's metadata check reports HEAD's)."""
     import semver
 
     try:
@@ -325,7 +327,7 @@ def changelog_has_entry(change: Change) -> Iterator[Problem]:
 
 @change_rule("CH007", "source-changed", severity="warning")
 def changed_sources_called_out(change: Change) -> Iterator[Problem]:
-    """A source document whose stored file changed is called out; every citation of it must still match (PV402).
+    """A source document whose stored file changed is called out; every citation of it must still match the new text.
 
     Warns: seeds/insightcrime-tren-de-aragua-profile.txt edited (its SHA-256 differs from BASE's);
     passes: source documents byte-identical to BASE's.
@@ -340,7 +342,7 @@ def changed_sources_called_out(change: Change) -> Iterator[Problem]:
         )
         hint = (
             "a stored source stays byte-identical to what was retrieved: if the publisher changed the document, add the "
-            "new copy as a new source and cite it; PV402 re-checks every quote against the new text"
+            "new copy as a new source and cite it; tda validate re-checks every quote against the new text"
         )
         if s.line is not None and change.head.usable("sources"):
             yield at_cell(change.head, "sources", s.line, "sha256", message, record=s.id, hint=hint)

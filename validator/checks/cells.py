@@ -97,7 +97,7 @@ def patterns(pkg: Package, table: str) -> Iterator[Condition]:
     model = pkg.tables[table].table
     references = {fk.field for fk in model.foreign_keys} | set(model.polymorphic)
     for f in _fields(pkg, table):
-        # ids are KY502's; references are KY504's and KY505's, which report a malformed one too
+        # ids have their own format check; reference checks report a malformed reference too
         if f.pattern and f.kind == "string" and f.name != "id" and f.name not in references:
             yield Condition(
                 f.name,

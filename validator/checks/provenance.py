@@ -11,7 +11,7 @@ from ..problems import Problem
 from ..reading.queries import source_files
 from ..reading.textnorm import normalize
 from .common import at_cell, short
-from .registry import check, found
+from .registry import Work, check, found, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -78,14 +78,11 @@ def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     return work
 
 
-def _start_quotes(pkg: Package) -> None:
-    if pkg.sidecar is not None and pkg.sidecar.has("quotes"):
-        return
-    if pkg.usable("citations") and pkg.usable("sources"):
-        pkg.background("quotes", _quote_work(pkg))
+QUOTES = Work("quotes", missing_quotes, tables=("citations", "sources"), early=_quote_work)
+HEDGED = Work("hedged", lambda pkg: hedged_citations(pkg), tables=("citations",))
 
 
-@check("PV401", "uncited-row")
+@check("PV401", "uncited-row", reads=reads(follows=["citations"]))
 def rows_cited(pkg: Package) -> Iterator[Problem]:
     """Every row of entities, locations, relations, presence, activities, events and event_actors has a citation.
 
@@ -114,7 +111,7 @@ def rows_cited(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("PV402", "quote-not-in-source", prepare=_start_quotes)
+@check("PV402", "quote-not-in-source", reads=reads("citations", "sources", follows=["references"]), work=QUOTES)
 def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     """A citation's quote occurs in its source text (after NFC, whitespace and quote-mark normalisation).
 
@@ -122,7 +119,7 @@ def quotes_in_source(pkg: Package) -> Iterator[Problem]:
     """
     if not (pkg.usable("citations") and pkg.usable("sources")):
         return
-    bad = pkg.result("quotes", _quote_work(pkg))
+    bad = QUOTES.result(pkg)
     if not bad:
         return
     files = source_files(pkg)
@@ -166,7 +163,7 @@ def _closest_passage(pkg: Package, sid: str, quote: str) -> str | None:
     return text[start : start + len(q)]
 
 
-@check("PV403", "source-file-missing")
+@check("PV403", "source-file-missing", reads=reads("sources"))
 def source_files_present(pkg: Package) -> Iterator[Problem]:
     """Every source names a UTF-8 text file that exists under seeds/.
 
@@ -191,7 +188,7 @@ def source_files_present(pkg: Package) -> Iterator[Problem]:
             yield at_cell(pkg, "sources", line, "path", f"{sid}: seeds/{rel} is not UTF-8 text (byte {exc.start})", record=sid)
 
 
-@check("PV404", "checksum-mismatch")
+@check("PV404", "checksum-mismatch", reads=reads("sources"))
 def source_checksums(pkg: Package) -> Iterator[Problem]:
     """A source file's SHA-256 equals the sources.sha256 recorded for it.
 
@@ -218,7 +215,7 @@ def source_checksums(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("PV405", "hedged-but-reported", severity="warning")
+@check("PV405", "hedged-but-reported", severity="warning", reads=reads(follows=["citations"]), work=HEDGED)
 def hedging_kept(pkg: Package) -> Iterator[Problem]:
     """A row marked 'reported' is not supported by a quote that hedges ('allegedly', 'suspected', 'according to' ...).
 
@@ -227,7 +224,7 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 
     if not pkg.usable("citations"):
         return
-    hedged = pkg.result("hedged", lambda: hedged_citations(pkg))
+    hedged = HEDGED.result(pkg)
     if not hedged:
         return
     pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
@@ -280,12 +277,12 @@ def _may_hedge(pkg: Package) -> bool:
     return bool(pc.any(pc.match_substring_regex(quotes, pattern, ignore_case=True)).as_py())
 
 
-@check("PV406", "seed-unlisted", severity="warning")
+@check("PV406", "seed-unlisted", severity="warning", reads=reads("sources", whole=True))
 def seeds_listed(pkg: Package) -> Iterator[Problem]:
     """Every document under seeds/ (but its README) is a row of sources."""
     seeds = pkg.root / "seeds"
     if not seeds.is_dir() or not pkg.seeds_inside() or not pkg.usable("sources"):
-        return  # a seeds/ that links out of the package is DP103's, and is never listed
+        return  # a seeds/ that links out of the package is the path check's, and is never listed
     listed = {rel for _, rel, _, _ in source_files(pkg).values()}
     for path in sorted(seeds.rglob("*")):
         if path.is_file() and path.name.lower() not in ("readme.md", ".gitattributes"):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from .common import at_cell
-from .registry import check
+from .registry import check, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -31,7 +31,7 @@ def _ready(pkg: Package) -> bool:
     return True
 
 
-@check("RL801", "self-relation")
+@check("RL801", "self-relation", reads=reads("relations"))
 def no_self_relations(pkg: Package) -> Iterator[Problem]:
     """A relation links two different entities.
 
@@ -64,7 +64,7 @@ def _role_types(pkg: Package, side: str) -> Iterator[Problem]:
         )
 
 
-@check("RL802", "subject-type")
+@check("RL802", "subject-type", reads=reads("relations", "entities", follows=["references"]))
 def subject_types(pkg: Package) -> Iterator[Problem]:
     """The relation type allows the subject's entity type.
 
@@ -73,7 +73,7 @@ def subject_types(pkg: Package) -> Iterator[Problem]:
     yield from _role_types(pkg, "subject")
 
 
-@check("RL803", "object-type")
+@check("RL803", "object-type", reads=reads("relations", "entities", follows=["references"]))
 def object_types(pkg: Package) -> Iterator[Problem]:
     """The relation type allows the object's entity type.
 
@@ -82,7 +82,7 @@ def object_types(pkg: Package) -> Iterator[Problem]:
     yield from _role_types(pkg, "object")
 
 
-@check("RL804", "symmetric-twice")
+@check("RL804", "symmetric-twice", reads=reads("relations", follows=["twins"]))
 def symmetric_once(pkg: Package) -> Iterator[Problem]:
     """A symmetric relation (allied_with, rival_of ...) is stored once, not in both directions.
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..problems import Problem, Severity
-from .registry import check
+from .common import at_cell
+from .registry import OWN_ROWS, Reads, check
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -46,22 +47,24 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def row_check(code: str, name: str, severity: Severity = "error") -> Callable[[ConditionsFunc], ConditionsFunc]:
-    """Register ``func(pkg, table) -> conditions`` as the row check ``code``."""
+def row_check(
+    code: str, name: str, severity: Severity = "error", *, reads: Reads = OWN_ROWS
+) -> Callable[[ConditionsFunc], ConditionsFunc]:
+    """Register ``func(pkg, table) -> conditions`` as the row check ``code``: a rule decided by a
+    row's own cells (``reads`` says otherwise when the conditions look further)."""
 
     def register(func: ConditionsFunc) -> ConditionsFunc:
         CONDITIONS[code] = func
 
         def run(pkg: Package) -> Iterator[Problem]:
-            from .common import at_cell
-
             for table, cond, line, rid, value in hits(pkg, code):
                 hint = cond.hint(value) if callable(cond.hint) else cond.hint
                 yield at_cell(pkg, table, line, cond.field, cond.message(value), record=rid, hint=hint)
 
         run.__doc__ = func.__doc__
         run.__name__ = func.__name__
-        check(code, name, severity)(run)
+        run.__module__ = func.__module__  # the check lives where its conditions are written
+        check(code, name, severity, reads=reads)(run)
         return func
 
     return register

@@ -6,11 +6,20 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ..problems import Problem
 from ..reading.package import Package
-from .registry import CheckInfo, all_checks
+from . import all_checks, sidecar
+from .registry import CheckInfo, works
+
+Coded = TypeVar("Coded", bound="HasCode")
+
+
+class HasCode(Protocol):
+    @property
+    def code(self) -> str: ...
+
 
 DEFAULT_MAX_PER_GROUP = 20
 
@@ -52,10 +61,22 @@ class Report:
             },
             "problems": [p.as_dict() for p in self.problems],
             "omitted": [{"code": c, "path": p, "count": n} for (c, p), n in sorted(self.omitted.items())],
+            "error": None,  # why the package could not be checked, when it could not (exit 2)
         }
 
 
-def _selected(checks: Iterable[CheckInfo], select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[CheckInfo]:
+def cannot_run_document(root: str, error: dict[str, Any]) -> dict[str, Any]:
+    """What ``tda validate --format json`` prints when the package cannot be checked: the keys of
+    a report, with ``error`` (message, hint, path, line, column) saying why."""
+    document = Report(root=root).as_dict()
+    document["valid"] = False
+    document["error"] = error
+    return document
+
+
+def select_checks(checks: Iterable[Coded], select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Coded]:
+    """The checks (or change rules) whose code starts with one of ``select`` (all when empty) and
+    with none of ``ignore``."""
     sel = [s.upper() for s in select or []]
     ign = [s.upper() for s in ignore or []]
     out = []
@@ -69,8 +90,14 @@ def _selected(checks: Iterable[CheckInfo], select: Iterable[str] | None, ignore:
 
 
 def run_checks(pkg: Package, checks: list[CheckInfo]) -> list[Problem]:
+    """Run ``checks`` on ``pkg``: start their shared work early, run the checks that wait for
+    none first (so the work overlaps them), and stamp each problem with its check's code."""
+    pkg.selected = {c.code for c in checks}
+    for w in works(checks):
+        w.start(pkg)
+    ordered = [c for c in checks if not c.work] + [c for c in checks if c.work]
     problems: list[Problem] = []
-    for info in checks:
+    for info in ordered:
         for p in info.func(pkg):
             problems.append(replace(p, code=info.code, name=info.name, severity=info.severity))
     return problems
@@ -90,32 +117,19 @@ def validate(
     Raises CannotRun when the package cannot be read at all. ``max_per_group`` caps the
     problems shown for one code in one file (0: no cap); the rest are counted in ``omitted``.
     """
-    checks = _selected(all_checks(), select, ignore)
-    selected = {c.code for c in checks}
+    checks = select_checks(all_checks(), select, ignore)
     helper = None
     if package is None:
-        from . import sidecar
-
-        helper = sidecar.start(Path(path), selected)  # forked before anything heavy is loaded
+        helper = sidecar.start(Path(path), checks)  # forked before anything heavy is loaded
     try:
         pkg = package or Package.load(path)
     except BaseException:
         if helper is not None:
             helper.close()
         raise
-    pkg.selected = selected
     pkg.sidecar = helper
-    for info in checks:
-        if info.prepare is not None:
-            info.prepare(pkg)
-    # the checks that wait for background work run last, so the rest overlaps it
-    from .sidecar import KEYS
-
-    waits = set().union(*KEYS.values())
-    ordered = [c for c in checks if c.prepare is None and c.code not in waits]
-    ordered += [c for c in checks if c.prepare is not None or c.code in waits]
     try:
-        problems = run_checks(pkg, ordered)
+        problems = run_checks(pkg, checks)
     finally:
         pkg.close()
     return build_report(pkg, problems, strict=strict, max_per_group=max_per_group)

@@ -1,14 +1,15 @@
 """Work done in a helper process, beside the main one.
 
-Four pieces of the validation need only a few files and spend their time in Python code that
-holds the interpreter lock: frictionless's reading of the descriptor (DP101), the gazetteer
-lookup (LC706, LC707), the search for quotes in their sources (PV402) and the scan for hedging
-words (PV405). Threads would not run them in parallel with the main process's work, so on
-Linux ``validate`` forks a helper before it loads anything heavy; the helper reads the files
-it needs itself (the same bytes, parsed the same way), computes those results and streams
-them back through a pipe, one message per result, while the main process reads and checks
-the tables. Wherever the helper cannot run (no ``fork``) or fails, the main process computes
-the same result itself, so the answer never depends on the helper.
+Some checks wait for a shared result (a ``registry.Work``) that needs only a few files and
+spends its time in Python code that holds the interpreter lock: reading the descriptor with
+frictionless, looking places up in the gazetteer, searching quotes in their sources, scanning
+quotes for hedging words. Threads would not run that in parallel with the main process's work,
+so on Linux ``validate`` forks helpers before it loads anything heavy; a helper reads the files
+its work declares itself (the same bytes, parsed the same way), computes the results and
+streams them back through a pipe, one message per result, while the main process reads and
+checks the tables. Wherever a helper cannot run (no ``fork``) or fails, the main process
+computes the same result itself, so the answer never depends on the helper. Nothing here
+knows a check: what runs where follows from the checks' declarations.
 """
 
 from __future__ import annotations
@@ -20,26 +21,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# key -> the codes that need it
-KEYS = {
-    "frictionless": {"DP101"},
-    "metadata": {"DP102"},
-    "gazetteer": {"LC706", "LC707"},
-    "iso": {"LC702", "LC703", "LC704"},
-    "hedged": {"PV405"},
-    "quotes": {"PV402"},
-}
-TABLES = {
-    "frictionless": set(),
-    "metadata": set(),
-    "gazetteer": {"locations"},
-    "iso": {"locations"},
-    "hedged": {"citations"},
-    "quotes": {"citations", "sources"},
-}
+from .registry import CheckInfo, Work, works
+
 # Two helpers: the descriptor's (importing frictionless and jsonschema is most of its work) and
-# the tables' (the gazetteer, ISO codes, hedging and quotes, which read CSV files).
-HELPERS = (("frictionless", "metadata"), ("iso", "gazetteer", "quotes", "hedged"))  # in the order the checks ask
+# the tables' (the gazetteer, ISO codes, hedging and quotes, which read CSV files). Which work
+# goes where follows from each Work's declared tables: none, the descriptor's helper.
+
+
+def helper_groups(checks: list[CheckInfo]) -> list[list[Work]]:
+    """The shared work of ``checks`` split between the two helpers, each in the order the checks ask."""
+    all_work = works(checks)
+    groups = [[w for w in all_work if not w.tables], [w for w in all_work if w.tables]]
+    return [g for g in groups if g]
 
 
 # Above this many bytes of the tables a helper reads, the main process computes its keys itself:
@@ -133,25 +126,24 @@ class Sidecar:
             pass
 
 
-def start(root: Path, selected: set[str]) -> Helpers | None:
-    """Fork the helpers for the keys the selected checks need; None where that is not possible."""
+def start(root: Path, checks: list[CheckInfo]) -> Helpers | None:
+    """Fork the helpers for the work the checks need; None where that is not possible."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork") or os.environ.get("TDA_NO_SIDECAR"):
         return None
     if any(m in sys.modules for m in ("numpy", "pyarrow", "duckdb")):
         return None  # their thread pools may be running: forking now is not safe
     helpers = []
-    for group in HELPERS:
-        keys = [k for k in group if KEYS[k] & selected]
-        if keys and _table_bytes(root, {t for k in keys for t in TABLES[k]}) > TABLES_HELPER_MAX_BYTES:
+    for group in helper_groups(checks):
+        if _table_bytes(root, {t for w in group for t in w.tables}) > TABLES_HELPER_MAX_BYTES:
             continue  # so big that re-reading the tables costs more than the helper saves
-        if keys:
-            helper = _fork(root, keys)
-            if helper is not None:
-                helpers.append(helper)
+        codes = {c.code for c in checks if any(w in group for w in c.work)}
+        helper = _fork(root, group, codes)
+        if helper is not None:
+            helpers.append(helper)
     return Helpers(helpers) if helpers else None
 
 
-def _fork(root: Path, keys: list[str]) -> Sidecar | None:
+def _fork(root: Path, group: list[Work], codes: set[str]) -> Sidecar | None:
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -163,46 +155,26 @@ def _fork(root: Path, keys: list[str]) -> Sidecar | None:
         os.close(read_fd)
         code = 0
         try:
-            _serve(root, keys, write_fd)
+            _serve(root, group, codes, write_fd)
         except BaseException:  # noqa: BLE001 - the parent computes whatever is missing
             code = 1
         finally:
             os._exit(code)
     os.close(write_fd)
-    return Sidecar(pid, read_fd, keys)
+    return Sidecar(pid, read_fd, [w.key for w in group])
 
 
-def _serve(root: Path, keys: list[str], fd: int) -> None:
+def _serve(root: Path, group: list[Work], codes: set[str], fd: int) -> None:
     from ..reading.package import Package
 
-    tables = set().union(*(TABLES[k] for k in keys))
-    pkg = Package.load(root, tables=tables)
-    pkg.selected = set().union(*(KEYS[k] for k in keys))
+    pkg = Package.load(root, tables={t for w in group for t in w.tables})
+    pkg.selected = codes
     with os.fdopen(fd, "wb") as out:
-        for key in keys:
+        for work in group:
             try:
-                value, ok = compute(pkg, key), True
+                value, ok = work.compute(pkg), True
             except Exception:  # noqa: BLE001
                 value, ok = None, False
-            body = pickle.dumps((key, ok, value), protocol=pickle.HIGHEST_PROTOCOL)
+            body = pickle.dumps((work.key, ok, value), protocol=pickle.HIGHEST_PROTOCOL)
             out.write(struct.pack("<Q", len(body)) + body)
             out.flush()
-
-
-def compute(pkg: Any, key: str) -> Any:
-    """The result ``key`` for a package, as the checks themselves would compute it."""
-    from . import descriptor, locations, provenance
-
-    if key == "frictionless":
-        return descriptor.frictionless_notes(pkg.descriptor)
-    if key == "metadata":
-        return descriptor.metadata_problems(pkg.descriptor)
-    if key == "gazetteer":
-        return locations.lookup_places(pkg)
-    if key == "iso":
-        return locations.iso_lookup(pkg)
-    if key == "hedged":
-        return provenance.hedged_citations(pkg)
-    if key == "quotes":
-        return provenance.missing_quotes(pkg)
-    raise KeyError(key)

@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     for mod in command_modules():
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
         mod.add_arguments(p)
-        p.set_defaults(func=mod.run)
+        p.set_defaults(func=mod.run, failure_document=getattr(mod, "failure_document", None))
     return parser
 
 

@@ -1,7 +1,7 @@
 """The canonical form of the CSV tables, and rewriting a package into it (``tda fmt``).
 
 Canonical is what DATA-MODEL.md asks of a file: UTF-8 without BOM, LF line ends, a final
-newline, rows sorted by id (code-point order, as CS211 compares), text in Unicode NFC, and
+newline, rows sorted by id (code-point order, as the sort check compares), text in Unicode NFC, and
 RFC 4180 quoting as Python's csv writes it with QUOTE_MINIMAL (a cell is quoted only when it
 holds a comma, a double quote or a line break).
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..errors import Refused
 from ..reading import csvread, limits
 from ..reading.model import Table, load_model
 from ..reading.paths import not_a_file, resolve_inside
@@ -35,14 +36,6 @@ Status = Literal["canonical", "changed", "refused"]
 
 # Findings of csvread that canonical form repairs; every other finding means the parse may lose something.
 REPAIRABLE = {"bom", "crlf", "no_final_newline", "blank_line", "cell_too_long"}
-
-
-class Refused(Exception):
-    """The file cannot be formatted without loss; ``str(exc)`` says why, with a line and column if known."""
-
-    def __init__(self, reason: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.line, self.column = reason, line, column
 
 
 @dataclass(frozen=True)
@@ -92,7 +85,9 @@ def format_table(data: bytes, table: Table) -> tuple[bytes, tuple[str, ...]]:
         if key in first_seen:
             first_line, first_raw = first_seen[key]
             nfc_only = "" if raw_key == first_raw else " once in NFC"
-            raise Refused(f"the id {','.join(key)!r} is also on line {first_line}{nfc_only}; fix KY501 first", line, 1)
+            raise Refused(
+                f"the id {','.join(key)!r} is also on line {first_line}{nfc_only}; give one of the rows a new id first", line, 1
+            )
         first_seen[key] = (line, raw_key)
     ordered = sorted(records, key=lambda r: tuple(r[i] for i in key_index))
     out = canonical_bytes(parsed.header, ordered)

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..checks.registry import FAMILIES, all_change_rules, all_checks
+from ..changes.rules import all_change_rules
+from ..checks import all_checks
+from ..checks.registry import FAMILIES, CheckInfo
 from ..reading.model import Model, Table, descriptor_resources, load_model
 from ..reading.package import DESCRIPTOR
 
@@ -175,7 +177,8 @@ def checks_reference() -> str:
         "",
         "`tda validate` runs every check below. Each has a permanent code: a retired code is never",
         "given to another rule. Errors fail validation (exit 1); warnings fail only with `--strict`.",
-        "Run a subset with `--select DT,PV402` or skip some with `--ignore PV405`.",
+        "Run a subset with `--select` (codes or prefixes: `--select DT,PV4`) or skip some with `--ignore`.",
+        "Each check declares what it reads; `tda validate --since` plans what to re-check from that.",
         "",
     ]
     checks = all_checks() + all_change_rules()
@@ -196,6 +199,9 @@ def checks_reference() -> str:
         out.append("")
         for c in members:
             out += [f"### {c.code}", "", f"`{c.name}` ({c.severity}). {c.doc}", ""]
+            if isinstance(c, CheckInfo):
+                helper = f" Waits for: {', '.join(w.key for w in c.work)}." if c.work else ""
+                out += [f"*It {c.reads.describe()}.{helper}*", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..problems import CannotRun
+from ..errors import CannotRun
 from ..reading.package import Package
 
 # Vocabulary columns counted per term, besides claim_status (which gets its own section).

@@ -26,22 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..problems import CannotRun
+from ..errors import CannotRun, InvalidPackage
 from ..reading.model import Field, Model
 
 if TYPE_CHECKING:
-    from ..checks.runner import Report
     from ..reading.package import Package
 
 Record = dict[str, Any]
-
-
-class InvalidPackage(Exception):
-    """The package has errors (``report`` says which); raised where a valid one is required."""
-
-    def __init__(self, report: Report) -> None:
-        super().__init__(f"the package has {report.errors} error(s); run `tda validate` to see them")
-        self.report = report
 
 
 class Cited(NamedTuple):

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..problems import CannotRun
+from ..errors import CannotRun, InvalidPackage
 from ..reading.paths import resolve_inside
-from .api import Dataset, InvalidPackage, dataset_from_package
+from .api import Dataset, dataset_from_package
 from .export import Exporter, Release, exporters, missing_modules
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..problems import CannotRun
+from ..errors import CannotRun
 from ..reading.model import Model
 from .api import Dataset, Record
 

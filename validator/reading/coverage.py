@@ -4,8 +4,8 @@ It lets a second reader check an extraction paragraph by paragraph: a paragraph 
 something but lists no rows is a candidate for a missing fact; a row listed under page furniture
 (donation appeals, teasers) is a quote taken from the wrong place. A paragraph is a run of
 non-blank lines. A quote is placed in every paragraph where it occurs (after the normalisation
-PV402 uses); a quote that spans paragraphs is placed in each paragraph it touches. A quote found
-nowhere is reported as unplaced (``tda validate`` reports it too, as PV402).
+the quote check uses); a quote that spans paragraphs is placed in each paragraph it touches. A quote found
+nowhere is reported as unplaced (``tda validate`` reports it too).
 
 ``source_coverage(pkg)`` returns the structure; ``render_text`` and ``render_markdown`` format
 it (the Markdown form is docs/source-coverage.md, written by ``tda generate``). Nothing here prints.
@@ -165,7 +165,7 @@ def render_text(coverage: list[SourceCoverage]) -> str:
             out.append(f"¶{p.number} line {p.line}{kind}: {p.text}")
             out.append("    " + (", ".join(p.records) if p.records else "-- NO ROWS --"))
         if cov.unplaced:
-            out += ["", "Quotes not found in the source (see PV402):"]
+            out += ["", "Quotes not found in the source (tda validate reports them):"]
             out += [f"    {cid} ({rid})" for cid, rid in cov.unplaced]
         out.append("")
     return "\n".join(out) if out else "no readable source with citations\n"
@@ -204,5 +204,8 @@ def render_markdown(coverage: list[SourceCoverage]) -> str:
             out += ["> " + line for line in p.text.splitlines()]
             out += ["", f"Rows ({len(p.records)}): {_grouped(p.records)}" if p.records else "**No rows.**", ""]
         if cov.unplaced:
-            out += ["Quotes not found in the source (see PV402): " + ", ".join(f"`{c}`" for c, _ in cov.unplaced), ""]
+            out += [
+                "Quotes not found in the source (tda validate reports them): " + ", ".join(f"`{c}`" for c, _ in cov.unplaced),
+                "",
+            ]
     return "\n".join(out).rstrip() + "\n"

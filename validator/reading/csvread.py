@@ -24,7 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,19 @@ class CsvFile:
         if field_index < len(offsets):
             return self.position(offsets[field_index])
         return line, 1
+
+    def cell_value(self, line: int, field_name: str, field_index: int) -> str | None:
+        """The text of one cell of the record starting at ``line`` (None when it is not there)."""
+        if self.arrow is not None:
+            row = line - 2
+            if field_name in self.arrow.column_names and 0 <= row < self.arrow.num_rows:
+                value = self.arrow.column(field_name)[row].as_py()
+                return "" if value is None else str(value)
+            return None
+        i = bisect_left(self.lines, line)
+        if i < len(self.lines) and self.lines[i] == line and field_index < len(self.records[i]):
+            return self.records[i][field_index]
+        return None
 
 
 def cell_offsets(text: str, begin: int) -> list[int]:
@@ -247,7 +260,7 @@ def read_csv(rel: str, data: bytes, source: Any = None, columns: list[str] | Non
         return fast
     out = _read_exact(rel, data)
     if out.text is not None:
-        out.chars = _profile_text(out.text)
+        out.chars = profile_text(out.text)
         # a line break inside a cell is a control character the file's profile cannot show
         # (line breaks end records), so look for it in the cells when the file has more of them
         if out.text.count("\n") > len(out.records) + 1 and any("\n" in c for r in out.records for c in r):
@@ -288,7 +301,7 @@ def _read_exact(rel: str, data: bytes) -> CsvFile:
 def _parse(text: str, out: CsvFile) -> None:
     import io
 
-    # Cells over the limit are read whole and reported (CS213), so the row is not lost.
+    # Cells over the limit are read whole and reported (too-large), so the row is not lost.
     csv.field_size_limit(max(limits.MAX_CSV_BYTES, limits.MAX_CELL_CHARS))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     starts = out.line_starts()
@@ -367,7 +380,7 @@ def _parse(text: str, out: CsvFile) -> None:
 
 # A whole RFC 4180 line (no line breaks inside cells): quoted cells with doubled quotes, or
 # unquoted cells without quotes.
-_RFC_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^,"\n]*)(?:,(?:"(?:[^"]|"")*"|[^,"\n]*))*')
+RFC_LINE = re.compile(r'(?:"(?:[^"]|"")*"|[^,"\n]*)(?:,(?:"(?:[^"]|"")*"|[^,"\n]*))*')
 _CONTROL_BYTES = bytes(b for b in range(0x20) if b != 0x0A) + b"\x7f"
 
 
@@ -516,7 +529,7 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
     for r in sorted(suspects):
         begin = int(starts[r + 1]) + 1  # row r is line r + 2 (r = -1: the header)
         end = int(newlines[r + 1]) if r + 1 < len(newlines) else len(data)
-        if not _RFC_LINE.fullmatch(data[begin:end].decode("utf-8")):
+        if not RFC_LINE.fullmatch(data[begin:end].decode("utf-8")):
             return False
     return True
 
@@ -529,7 +542,7 @@ def _non_ascii(data: bytes) -> frozenset[int]:
 _ASCII = bytes(range(128))
 
 
-def _profile_text(text: str) -> CharProfile:
+def profile_text(text: str) -> CharProfile:
     chars = set(text)
     controls = any(c in chars for c in _CONTROL_BYTES.decode("ascii"))
     return CharProfile(controls, frozenset(ord(c) for c in chars if ord(c) >= 0x80))

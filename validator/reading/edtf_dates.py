@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..errors import EdtfError
 from . import limits
 
 Day = tuple[int, int, int]
@@ -55,10 +56,6 @@ class EdtfValue:
 
 # a calendar date inside any form (a date-time, an interval's side): year, month 01-12, day
 _CALENDAR_DAY = re.compile(r"(?<![\d-])(\d{4})-(0[1-9]|1[0-2])-(\d{2})")
-
-
-class EdtfError(ValueError):
-    pass
 
 
 def _simple_bounds(m: re.Match[str]) -> tuple[Day, Day] | None:

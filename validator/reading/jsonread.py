@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ..problems import CannotRun
+from ..errors import CannotRun
 from . import limits
 
 _TOKEN = re.compile(
@@ -75,13 +75,15 @@ def loads(text: str, rel: str) -> Any:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         if violation is None or exc.pos < violation[0]:
-            raise CannotRun(f"{rel}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", path=rel) from None
+            raise CannotRun(
+                f"{rel}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", path=rel, line=exc.lineno, column=exc.colno
+            ) from None
     except (RecursionError, ValueError):
         if violation is None:  # pragma: no cover - the scan finds whatever makes json.loads fail this way
             raise CannotRun(f"{rel}: the JSON cannot be read", path=rel) from None
     if violation is not None:
         line, col = _position(text, violation[0])
-        raise CannotRun(f"{rel}:{line}:{col}: {violation[1]}", path=rel)
+        raise CannotRun(f"{rel}:{line}:{col}: {violation[1]}", path=rel, line=line, column=col)
     return value
 
 

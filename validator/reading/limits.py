@@ -14,7 +14,7 @@ MAX_SCHEMA_BYTES = 1 << 20  # one table schema; the largest is about 16 KB
 MAX_JSON_DEPTH = 64  # nesting of arrays and objects; a descriptor needs about 8
 MAX_JSON_VALUES = 50_000  # values (objects, arrays, keys, strings, numbers ...) in one JSON file; the descriptor has about 1,500
 
-# CSV tables: over a limit, CS213 (or CS208 for fields).
+# CSV tables: over a limit, the too-large check reports it (field-count for fields).
 MAX_CSV_BYTES = 1 << 30  # 1 GiB per file; checked before the file is read
 MAX_ROWS = 1_000_000  # data rows per table; 1,000,000 uncited rows (100 MB, a problem each) take 11.5 s and 1.1 GB
 MAX_CELL_CHARS = 65_536  # one cell; the longest quote or description is a few hundred

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..problems import CannotRun
+from ..errors import CannotRun
 from . import jsonread, limits
 from .paths import not_a_file, resolve_inside
 
@@ -193,7 +193,7 @@ def table_from_json_schema(schema: dict[str, Any], schema_path: str) -> Table:
     meta = schema.get("x-table") or {}
     name = meta.get("name")
     if not name or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise CannotRun(f"{schema_path}: x-table.name is missing or not a table name")
+        raise CannotRun(f"{schema_path}: x-table.name is missing or not a table name", path=schema_path)
     props = schema.get("properties") or {}
     fields = tuple(_field_from_property(n, p) for n, p in props.items())
     fks = tuple(
@@ -220,17 +220,17 @@ def table_from_json_schema(schema: dict[str, Any], schema_path: str) -> Table:
 def _read_schema_text(path: Path, rel: str, root: Path | None) -> str:
     """The text of one table schema, refusing what the package must not contain."""
     if root is not None and resolve_inside(root, rel)[0] is None:
-        raise CannotRun(f"{rel}: the path leads outside the package through a symbolic link")
+        raise CannotRun(f"{rel}: the path leads outside the package through a symbolic link", path=rel)
     try:
         if not path.is_file():
-            raise CannotRun(f"{rel} {not_a_file(path)}")
+            raise CannotRun(f"{rel} {not_a_file(path)}", path=rel)
         if path.stat().st_size > limits.MAX_SCHEMA_BYTES:
-            raise CannotRun(f"{rel}: larger than {limits.MAX_SCHEMA_BYTES:,} bytes (docs/limits.md)")
+            raise CannotRun(f"{rel}: larger than {limits.MAX_SCHEMA_BYTES:,} bytes (docs/limits.md)", path=rel)
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CannotRun(f"{rel}: byte {exc.start} is not UTF-8") from None
+        raise CannotRun(f"{rel}: byte {exc.start} is not UTF-8", path=rel) from None
     except OSError as exc:
-        raise CannotRun(f"{rel}: cannot read the table schema ({exc.strerror})") from None
+        raise CannotRun(f"{rel}: cannot read the table schema ({exc.strerror})", path=rel) from None
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -335,7 +335,9 @@ def _check_shape(schema: dict[str, Any], rel: str) -> None:
     error = next(iter(sorted(_shape_validator().iter_errors(schema), key=lambda e: [str(p) for p in e.absolute_path])), None)
     if error is not None:
         where = "/" + "/".join(str(p) for p in error.absolute_path)
-        raise CannotRun(f"{rel}: {where}: {error.message}", hint="see the table schemas in schemas/ for the expected form")
+        raise CannotRun(
+            f"{rel}: {where}: {error.message}", hint="see the table schemas in schemas/ for the expected form", path=rel
+        )
 
 
 def _patterns(schema: dict[str, Any], rel: str) -> list[tuple[str, str]]:
@@ -362,7 +364,10 @@ def _check_columns(table: Table) -> None:
     named += [(f, "x-polymorphicKeys") for f in table.polymorphic]
     for column, where in named:
         if column not in table.field_names:
-            raise CannotRun(f"{table.schema_path}: {where} names the column {column!r}, which is not in its properties")
+            raise CannotRun(
+                f"{table.schema_path}: {where} names the column {column!r}, which is not in its properties",
+                path=table.schema_path,
+            )
 
 
 def _check_pattern(pattern: str, where: str) -> None:
@@ -401,7 +406,7 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
         rel = str(path.relative_to(rel_to)) if rel_to else path.name
         schema = jsonread.loads(_read_schema_text(path, rel, rel_to), rel)
         if not isinstance(schema, dict):
-            raise CannotRun(f"{rel}: a table schema must be a JSON object, not {jsonread.kind(schema)}")
+            raise CannotRun(f"{rel}: a table schema must be a JSON object, not {jsonread.kind(schema)}", path=rel)
         _check_shape(schema, rel)
         patterns += _patterns(schema, rel)
         try:
@@ -409,9 +414,9 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
         except CannotRun:
             raise
         except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-            raise CannotRun(f"{rel}: the table schema is malformed ({type(exc).__name__}: {exc})") from None
+            raise CannotRun(f"{rel}: the table schema is malformed ({type(exc).__name__}: {exc})", path=rel) from None
         if table.name in tables:
-            raise CannotRun(f"{rel}: table {table.name!r} is already defined by {tables[table.name].schema_path}")
+            raise CannotRun(f"{rel}: table {table.name!r} is already defined by {tables[table.name].schema_path}", path=rel)
         _check_columns(table)
         tables[table.name] = table
     _check_patterns(patterns)
@@ -425,7 +430,10 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
         for field_name, by_prefix in table.polymorphic.items():
             unknown = sorted(t for t in by_prefix.values() if t not in tables)
             if unknown:
-                raise CannotRun(f"{table.schema_path}: {field_name} refers to tables no schema defines: {', '.join(unknown)}")
+                raise CannotRun(
+                    f"{table.schema_path}: {field_name} refers to tables no schema defines: {', '.join(unknown)}",
+                    path=table.schema_path,
+                )
     order = {n: i for i, n in enumerate(CONTRACT_TABLES)}
     ordered = dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     return Model(ordered)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..problems import CannotRun, Problem
+from ..errors import CannotRun
+from ..problems import Problem
 from . import csvread, jsonread, limits
 from .model import Model, Table, load_model
 from .paths import not_a_file, resolve_inside, unsafe_reason
@@ -74,7 +75,7 @@ class Package:
         self.cache: dict[str, Any] = {}  # results the checks share (parsed dates, source files ...)
         self.selected: set[str] | None = None  # codes of the checks this run (None: all)
         self._executor: Any = None
-        self.sidecar: Any = None  # a sidecar.Sidecar computing some results in a helper process
+        self.sidecar: ResultSource | None = None  # helper processes computing some results (checks.sidecar)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -347,7 +348,12 @@ class Package:
         extra = problem.extra
         if "table" in extra and problem.line is not None and problem.field:
             line, col = self.cell(extra["table"], problem.line, problem.field)
-            return problem.with_position(line, col + extra.get("offset", 0))
+            located = problem.with_position(line, col + extra.get("offset", 0))
+            loaded = self.tables[extra["table"]]
+            if located.value is None and loaded.csv is not None and problem.field in loaded.column_index:
+                value = loaded.csv.cell_value(problem.line, problem.field, loaded.column_index[problem.field])
+                located = replace(located, value=value)
+            return located
         if "pointer" in extra:
             line, col = self.json_position(problem.path, extra["pointer"])
             return problem.with_position(line, col)
@@ -446,6 +452,16 @@ class Package:
     @staticmethod
     def sha256(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
+
+
+class ResultSource(Protocol):
+    """Where results computed elsewhere come from (the helper processes of ``checks.sidecar``)."""
+
+    def has(self, key: str) -> bool: ...
+
+    def get(self, key: str) -> tuple[bool, Any]: ...
+
+    def close(self) -> None: ...
 
 
 def _read_descriptor(root: Path) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Finding which citation quotes do not occur in their source, fast and exactly.
 
-The rule (PV402): after normalisation (``textnorm.normalize``) a quote is a substring of its
+The rule of the quote check: after normalisation (``textnorm.normalize``) a quote is a substring of its
 source's text. Searching each quote through its source scans the source each time; with
 hundreds of thousands of citations that is seconds. Instead, per batch of sources:
 

@@ -68,7 +68,7 @@ def _line_progress(what: str, step: int, steps: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...publish.api import InvalidPackage
+    from ...errors import InvalidPackage
     from ...publish.build import build
     from ..report import render
     from .validate import default_format

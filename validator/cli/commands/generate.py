@@ -22,8 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ...errors import CannotRun
     from ...maintenance.generate import stale_files, write_generated
-    from ...problems import CannotRun
     from ..parser import cli_reference
 
     generated_here = {"docs/cli.md": cli_reference}

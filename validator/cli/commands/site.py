@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...publish.api import InvalidPackage
+    from ...errors import InvalidPackage
     from ...publish.build import build
     from ..report import render
     from .build import progress_display

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 NAME = "validate"
 ORDER = 10
@@ -33,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=_codes,
         default=None,
         metavar="CODES",
-        help="run only these checks: comma-separated codes or prefixes, e.g. DT,PV402",
+        help="run only these checks: comma-separated codes or prefixes, e.g. DT,PV4",
     )
     p.add_argument("--ignore", type=_codes, default=None, metavar="CODES", help="skip these checks (codes or prefixes)")
     p.add_argument(
@@ -61,13 +62,20 @@ def default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
+def failure_document(args: argparse.Namespace, error: dict[str, Any]) -> dict[str, Any]:
+    """``--format json`` when the package cannot be checked: a report's keys, with ``error`` set."""
+    from ...checks.runner import cannot_run_document
+
+    return cannot_run_document(str(args.package), error)
+
+
 def run(args: argparse.Namespace) -> int:
     from ...checks.runner import validate
     from ..report import render
 
     options = {"select": args.select, "ignore": args.ignore, "strict": args.strict, "max_per_group": args.max_per_group}
     if args.since is not None:
-        from ...changes.rules import validate_since
+        from ...changes.since import validate_since
 
         report = validate_since(args.package, args.since, full=args.full, **options)
     else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...problems import CannotRun
+from ...errors import CannotRun
 from ...reading.model import Field, Table
 from ..api import Record
 from .base import Exporter, dump_json

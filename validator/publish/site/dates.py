@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ...reading.edtf_dates import Day, EdtfError, parse
+from ...errors import EdtfError
+from ...reading.edtf_dates import Day, parse
 
 MONTHS = (
     "January",

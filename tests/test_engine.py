@@ -1,0 +1,347 @@
+"""The engine's structure: layers without import cycles, one home per check code, and checks
+that a newcomer adds through the public declaration alone."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from casepkg import build_base
+
+from validator import validate
+from validator.changes.incremental import validate_incremental
+from validator.changes.rules import all_change_rules
+from validator.changes.since import validate_since
+from validator.checks import all_checks
+from validator.checks.common import at_cell
+from validator.checks.registry import CHECKS, FOLLOWS, check, forget, reads
+from validator.problems import Problem
+from validator.reading.package import Package
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "validator"
+LAYERS = ("reading", "checks", "changes", "publish", "maintenance", "cli")
+# what each layer may import, besides itself and the foundation (errors, problems, the package root's __version__)
+ALLOWED = {
+    "reading": set(),
+    "checks": {"reading"},
+    "changes": {"reading", "checks"},
+    "publish": {"reading", "checks"},
+    "maintenance": {"reading", "checks", "changes"},
+    "cli": {"reading", "checks", "changes", "publish", "maintenance"},
+}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip |= {id(n) for n in ast.walk(node)}
+    return skip
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the package's modules it imports, anywhere in its code (inside functions too),
+    but not under ``if TYPE_CHECKING:``."""
+    mods = _modules()
+    graph: dict[str, set[str]] = {}
+    for mod, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+        skip = _type_checking_nodes(tree)
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                for alias in node.names:
+                    full = f"{target}.{alias.name}"
+                    targets.add(full if full in mods else target)
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names}
+        graph[mod] = {t for t in targets if t in mods and t != mod}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _layer(mod: str) -> str | None:
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_layers_import_only_downwards() -> None:
+    wrong = []
+    for mod, targets in import_graph().items():
+        layer = _layer(mod)
+        if layer is None:
+            continue
+        for t in targets:
+            other = _layer(t)
+            if other is not None and other != layer and other not in ALLOWED[layer]:
+                wrong.append(f"{mod} imports {t}")
+    assert wrong == []
+
+
+def test_every_layer_says_what_it_may_import() -> None:
+    for layer in LAYERS:
+        doc = ast.get_docstring(ast.parse((PACKAGE / layer / "__init__.py").read_text(encoding="utf-8")))
+        assert doc and "May import" in doc, layer
+
+
+def test_no_private_name_crosses_a_module_boundary() -> None:
+    wrong = []
+    for mod, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("validator")):
+                wrong += [f"{mod}: {a.name}" for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    assert wrong == []
+
+
+def test_every_exception_lives_in_one_module() -> None:
+    homes = set()
+    for mod, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.Name) and (b.id.endswith(("Error", "Exception")) or b.id in ("CannotRun",)) for b in node.bases
+            ):
+                homes.add(mod)
+    assert homes == {"validator.errors"}
+
+
+def test_a_check_code_is_named_only_where_the_check_is_defined() -> None:
+    """A code appears in no module of the package but the one that defines its check."""
+    home = {info.code: info.func.__module__ for info in all_checks() + all_change_rules()}
+    pattern = re.compile(r"\b(" + "|".join(home) + r")\b")
+    wrong = []
+    for mod, path in _modules().items():
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            wrong += [f"{path.relative_to(ROOT)}:{n}: {m.group(1)}" for m in pattern.finditer(line) if home[m.group(1)] != mod]
+    assert wrong == []
+
+
+def test_every_declaration_is_known() -> None:
+    for info in all_checks():
+        assert info.reads.follows <= set(FOLLOWS), info.code
+        tables = info.reads.tables or ()
+        assert all(t in ("retired",) or t in _real_tables() for t in tables), info.code
+
+
+def _real_tables() -> set[str]:
+    return set(Package.load(ROOT, tables=set()).model.tables)
+
+
+# -- a throwaway check, registered through the public declaration only --------------------------
+
+FORBIDDEN = "Forbidden Name"
+
+
+def _relations_to_forbidden(pkg: Package) -> Iterator[Problem]:
+    """A relation's object is not an entity named 'Forbidden Name' (a test's rule)."""
+    if not (pkg.usable("relations") and pkg.usable("entities")):
+        return
+    for line, rid in pkg.sql(
+        "SELECT r._line, r.id FROM relations r JOIN entities e ON r.object_id = e.id WHERE e.name = ? ORDER BY r._line",
+        [FORBIDDEN],
+    ):
+        yield at_cell(pkg, "relations", line, "object_id", f"{rid} points at a forbidden name", record=rid)
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def committed_base(tmp_path: Path) -> Path:
+    root = build_base(tmp_path / "repo")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    return root
+
+
+def _rename_an_object_entity(root: Path) -> str:
+    """Give the object of the first relation the forbidden name, touching no relation row."""
+    rel = (root / "data/relations.csv").read_text(encoding="utf-8").splitlines()
+    header = rel[0].split(",")
+    target = rel[1].split(",")[header.index("object_id")]
+    ent = (root / "data/entities.csv").read_text(encoding="utf-8").splitlines()
+    eh = ent[0].split(",")
+    for i, line in enumerate(ent[1:], 1):
+        cells = line.split(",")
+        if cells[0] == target:
+            cells[eh.index("name")] = FORBIDDEN
+            ent[i] = ",".join(cells)
+    (root / "data/entities.csv").write_text("\n".join(ent) + "\n", encoding="utf-8")
+    return target
+
+
+def _codes(report) -> list[tuple]:
+    return sorted((p.code, p.path, p.line, p.record) for p in report.problems)
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("follows, incremental_sees_it", [(["references"], True), ([], False)])
+def test_a_new_check_runs_in_a_full_run_and_since(committed_base: Path, follows: list[str], incremental_sees_it: bool) -> None:
+    """A check registered with ``@check`` alone runs in both paths; declared as following
+    references, ``--since`` re-checks the relations of a renamed entity and agrees with the full
+    run. Declared as reading nothing beyond its rows, it is not re-run there: the planner obeys
+    the declaration, which is why a check must declare what it follows."""
+    code = "RL899"
+    check(code, "test-forbidden-object", reads=reads("relations", "entities", follows=follows))(_relations_to_forbidden)
+    try:
+        assert code in CHECKS
+        _rename_an_object_entity(committed_base)
+        full = validate_since(committed_base, "HEAD", full=True, max_per_group=0)
+        assert code in {p.code for p in full.problems}
+        since = validate_incremental(committed_base, "HEAD", max_per_group=0)
+        alone = validate_incremental(committed_base, "HEAD", max_per_group=0, select=[code])
+        if incremental_sees_it:
+            assert _codes(since) == _codes(full)
+            assert [p.code for p in alone.problems] == [code]
+        else:
+            # run alone, nothing else selected follows references: the planner reads what it declared
+            assert alone.problems == []
+    finally:
+        forget(code)
+    assert code not in {c.code for c in all_checks()}
+
+
+@pytest.mark.git
+def test_a_new_check_on_changed_rows_agrees(committed_base: Path) -> None:
+    code = "TX999"
+
+    def no_shouting(pkg: Package) -> Iterator[Problem]:
+        """An entity's description is not written in capitals only (a test's rule)."""
+        for line, rid, text in pkg.sql("SELECT _line, id, description FROM entities WHERE description = upper(description)"):
+            yield at_cell(pkg, "entities", line, "description", f"{rid}: {text}", record=rid)
+
+    check(code, "test-shouting", reads=reads("entities"))(no_shouting)
+    try:
+        path = committed_base / "data/entities.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        cells = lines[1].split(",")
+        cells[header.index("description")] = "LOUD"
+        lines[1] = ",".join(cells)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        full = validate_since(committed_base, "HEAD", full=True, max_per_group=0)
+        since = validate_incremental(committed_base, "HEAD", max_per_group=0)
+        assert code in {p.code for p in full.problems}
+        assert _codes(since) == _codes(full)
+    finally:
+        forget(code)
+
+
+def test_a_declaration_names_known_follows() -> None:
+    with pytest.raises(ValueError, match="unknown follows"):
+        reads("relations", follows=["cousins"])
+
+
+def test_codes_are_claimed_once() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        check("KY501", "again")(_relations_to_forbidden)
+
+
+def test_the_base_is_left_as_built(tmp_path: Path) -> None:
+    """The fixture helpers above copy; they never touch the repository's own package."""
+    before = (ROOT / "data/entities.csv").read_bytes()
+    root = build_base(tmp_path / "p")
+    _rename_an_object_entity(root)
+    assert (ROOT / "data/entities.csv").read_bytes() == before
+    shutil.rmtree(root)
+
+
+def _python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_worked_example_of_a_check_runs(tmp_path: Path) -> None:
+    """docs/developing.md's example check registers, passes the valid base and fails a leader
+    that is not a person: the guide matches the code."""
+    block = _python_blocks(ROOT / "docs/developing.md")[0]
+    code = "RL805"
+    namespace: dict = {"__name__": "validator.checks.relations", "__package__": "validator.checks"}
+    exec(
+        compile(
+            "from collections.abc import Iterator\nfrom validator.problems import Problem\n"
+            "from validator.reading.package import Package\n" + block,
+            "developing.md",
+            "exec",
+        ),
+        namespace,
+    )
+    try:
+        base = build_base(tmp_path / "base")
+        assert code not in {p.code for p in validate(base, select=[code]).problems}
+        path = base / "data/relations.csv"
+        text = path.read_text(encoding="utf-8").replace(
+            "rel-guerrero-leader-of-tren-de-aragua,ent-hector-rustherford-guerrero-flores,leader_of",
+            "rel-guerrero-leader-of-tren-de-aragua,ent-tren-de-aragua,leader_of",
+        )
+        path.write_text(text, encoding="utf-8")
+        assert [p.code for p in validate(base, select=[code]).problems] == [code]
+    finally:
+        forget(code)
