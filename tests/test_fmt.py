@@ -107,7 +107,10 @@ def test_fmt_rewrites_only_what_is_not_canonical(tmp_path: Path) -> None:
         ("CS209", "data/entities.csv:1:1: not formatted: the header is not id,type,name,aliases,description,protected"),
         ("CS210", "data/entities.csv:1:1: not formatted: the header is not"),
         ("CS212", "data/events.csv:1:1: not formatted: the file is empty"),
-        ("KY501", "data/locations.csv:7:1: not formatted: the id 'loc-venezuela' is also on line 6; give one of the rows a new id first"),
+        (
+            "KY501",
+            "data/locations.csv:7:1: not formatted: the id 'loc-venezuela' is also on line 6; give one of the rows a new id first",
+        ),
     ],
 )
 def test_fmt_refuses_what_it_cannot_read_without_loss(case: str, where: str, tmp_path: Path) -> None:
