@@ -60,6 +60,8 @@ def test_fast_and_exact_paths_report_the_same(broken: Path, monkeypatch: pytest.
     assert _problems(broken, True, monkeypatch) == _problems(broken, False, monkeypatch)
 
 
+@pytest.mark.git  # the script commits to a git repository for its --since figures
+@pytest.mark.slow
 def test_benchmark_script_runs(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     result = subprocess.run(
