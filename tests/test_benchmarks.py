@@ -13,6 +13,8 @@ import pytest
 from benchmarks.generate import PLANTED, generate
 from validator import csvread, validate
 
+pytestmark = pytest.mark.slow  # 3,000-row generated packages, each validated on both paths; the script runs for 20 s
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,7 +63,6 @@ def test_fast_and_exact_paths_report_the_same(broken: Path, monkeypatch: pytest.
 
 
 @pytest.mark.git  # the script commits to a git repository for its --since figures
-@pytest.mark.slow
 def test_benchmark_script_runs(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     result = subprocess.run(

@@ -208,6 +208,7 @@ def _state(repo: Repo) -> tuple:
     )
 
 
+@pytest.mark.slow  # five tda runs on a repository
 def test_reading_refs_touches_neither_working_tree_nor_index(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -266,6 +267,7 @@ def test_markdown_cells_are_inert() -> None:
 
 
 @pytest.mark.git
+@pytest.mark.slow  # reads this repository's history: 1 to 10 s
 def test_the_real_repository_diff_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """tda diff HEAD in this repository (a git checkout in development and CI) compares HEAD with the working tree."""
     root = Path(__file__).resolve().parents[1]

@@ -18,6 +18,8 @@ from benchmarks.generate import generate
 from validator.changes import validate_since
 from validator.incremental import NotIncremental, validate_incremental
 
+pytestmark = pytest.mark.slow  # a generated package in git, --since against the full run per scenario: 30 s of CPU
+
 RANDOM_SCENARIOS = 6
 
 

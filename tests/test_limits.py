@@ -56,6 +56,7 @@ def _pad_descriptor(pkg: Path, size: int) -> None:
     path.write_text(text + " " * (size - len(text.encode("utf-8"))), encoding="utf-8")
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_descriptor_size(pkg: Path) -> None:
     _pad_descriptor(pkg, limits.MAX_DESCRIPTOR_BYTES)
     assert validate(pkg).valid
@@ -64,6 +65,7 @@ def test_descriptor_size(pkg: Path) -> None:
         validate(pkg)
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_schema_size(pkg: Path) -> None:
     path = pkg / "schemas" / "events.schema.json"
     text = path.read_text(encoding="utf-8")
@@ -82,6 +84,7 @@ def _nest(pkg: Path, arrays: int) -> None:
     path.write_text(text[:-1] + ', "x-nested": ' + "[" * arrays + "]" * arrays + "}\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_json_depth(tmp_path: Path) -> None:
     at = build_base(tmp_path / "at")
     _nest(at, limits.MAX_JSON_DEPTH - 1)
@@ -109,6 +112,7 @@ def _keywords_to(pkg: Path, total: int) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_json_values(pkg: Path) -> None:
     _keywords_to(pkg, limits.MAX_JSON_VALUES)
     assert validate(pkg, select=["DP"]).valid
@@ -131,6 +135,7 @@ def test_csv_file_size_real_limit_is_checked_before_reading(pkg: Path) -> None:
     assert "1,073,741,825 bytes; the limit is 1,073,741,824" in report.problems[0].message
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_csv_file_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     largest = max((pkg / "data").glob("*.csv"), key=lambda p: p.stat().st_size)
     monkeypatch.setattr(limits, "MAX_CSV_BYTES", largest.stat().st_size)
@@ -140,6 +145,7 @@ def test_csv_file_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _codes(validate(pkg, select=["CS"])) == [("CS213", rel, 1, 1)]
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_rows(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     citations = pkg / "data" / "citations.csv"
     rows = len(citations.read_text(encoding="utf-8").splitlines()) - 1
@@ -152,6 +158,7 @@ def test_rows(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "more than 17 rows" in report.problems[0].message
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_cell(pkg: Path) -> None:
     entities = pkg / "data" / "entities.csv"
     old = "Police officer in Aragua whose murder court records attribute to Guerrero in 2005."
@@ -227,6 +234,7 @@ def test_a_long_parent_chain_does_not_hang(pkg: Path) -> None:
     assert report.by_code == {"LC701": 3000 - (limits.MAX_PARENT_DEPTH - 1)}
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_source_document_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     size = (pkg / "seeds" / "insightcrime-tren-de-aragua-profile.txt").stat().st_size
     monkeypatch.setattr(limits, "MAX_SOURCE_BYTES", size)
