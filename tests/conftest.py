@@ -4,6 +4,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pytest  # noqa: E402
+from requires import MISSING, in_ci  # noqa: E402
 
 
 @pytest.fixture
@@ -12,3 +13,23 @@ def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
     from gitrepo import Repo
 
     return Repo.create(tmp_path / "repo", tmp_path_factory.getbasetemp())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test on a temporary git repository (the `repo` fixture, here or a module's own) needs git.
+    for item in items:
+        if "repo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.git)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked browser or git whose tool is missing is skipped with the reason; in CI it fails (tests/requires.py)."""
+    for marker, missing in MISSING.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = missing()
+        if reason is None:
+            continue
+        if in_ci():
+            pytest.fail(f"[{marker}] {reason}. CI=true: a test that cannot run fails instead of being skipped.", pytrace=False)
+        pytest.skip(f"[{marker}] {reason}")

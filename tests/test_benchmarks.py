@@ -14,6 +14,8 @@ from benchmarks.generate import PLANTED, generate
 from validator import validate
 from validator.reading import csvread
 
+pytestmark = pytest.mark.slow  # 3,000-row generated packages, each validated on both paths; the script runs for 20 s
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,6 +63,7 @@ def test_fast_and_exact_paths_report_the_same(broken: Path, monkeypatch: pytest.
     assert _problems(broken, True, monkeypatch) == _problems(broken, False, monkeypatch)
 
 
+@pytest.mark.git  # the script commits to a git repository for its --since figures
 def test_benchmark_script_runs(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     result = subprocess.run(

@@ -30,6 +30,8 @@ from validator import load, validate
 from validator.cli.main import main
 from validator.publish.build import BuildResult, build
 
+pytestmark = pytest.mark.slow  # builds releases (every format) and reads them with the real consumers
+
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "tda-test-base"  # the base package's name
 NAME = f"{PKG}-0.1.0"

@@ -162,6 +162,7 @@ PASSING = {
 }
 
 
+@pytest.mark.slow  # a commit and the change rules per scenario: 20 scenarios
 @pytest.mark.parametrize("name", sorted(FAILING))
 def test_a_bad_change_is_reported(name: str, repo: Repo) -> None:
     make, expected = FAILING[name]
@@ -169,6 +170,7 @@ def test_a_bad_change_is_reported(name: str, repo: Repo) -> None:
     assert findings(repo) == expected
 
 
+@pytest.mark.slow  # a commit and the change rules per scenario: 20 scenarios
 @pytest.mark.parametrize("name", sorted(PASSING))
 def test_a_good_change_passes(name: str, repo: Repo) -> None:
     PASSING[name](repo)

@@ -37,6 +37,7 @@ def test_problems_exit_1_with_editor_positions(tmp_path: Path) -> None:
     assert result.stdout.rstrip().splitlines()[-1].startswith("invalid: 1 error, 0 warnings in 10 tables")
 
 
+@pytest.mark.slow  # tda in a subprocess, on built cases
 def test_json_format_is_stable(tmp_path: Path) -> None:
     result = run("validate", "--format", "json", str(build_case(CASES / "KY504", tmp_path / "p")))
     assert result.returncode == 1
@@ -82,6 +83,7 @@ def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path) 
     assert clean["error"] is None
 
 
+@pytest.mark.slow  # tda in a subprocess, on built cases
 def test_github_format_annotates(tmp_path: Path) -> None:
     result = run("validate", "--format", "github", str(build_case(CASES / "PV405", tmp_path / "p")))
     assert result.returncode == 0
@@ -94,17 +96,20 @@ def test_github_format_is_the_default_in_actions(tmp_path: Path, monkeypatch: py
     assert capsys.readouterr().out.startswith("::error file=data/relations.csv,line=4,col=72,title=KY504 foreign-key::")
 
 
+@pytest.mark.slow  # tda in a subprocess, on built cases
 def test_markdown_format(tmp_path: Path) -> None:
     result = run("validate", "--format", "markdown", str(build_case(CASES / "KY504", tmp_path / "p")))
     assert "| `data/relations.csv:4:72` | KY504 | object_id 'ent-unknown' is not an id in entities |" in result.stdout
 
 
+@pytest.mark.slow  # tda in a subprocess, on built cases
 def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
     pkg = str(build_case(CASES / "PV406", tmp_path / "p"))
     assert run("validate", pkg).returncode == 0
     assert run("validate", "--strict", pkg).returncode == 1
 
 
+@pytest.mark.slow  # tda in a subprocess, on built cases
 def test_select_and_ignore(tmp_path: Path) -> None:
     pkg = str(build_case(CASES / "DT604", tmp_path / "p"))
     only = json.loads(run("validate", "--format", "json", "--select", "DT604", pkg).stdout)
@@ -140,6 +145,7 @@ def test_missing_directory_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such directory" in result.stderr
 
 
+@pytest.mark.slow  # tda in a subprocess, on built cases
 def test_grouping_caps_a_flood(tmp_path: Path) -> None:
     pkg = build_base(tmp_path / "p")
     lines = (pkg / "data/citations.csv").read_text().splitlines()

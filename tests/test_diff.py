@@ -190,6 +190,7 @@ def test_a_ref_that_does_not_exist_exits_2(repo: Repo, capsys: pytest.CaptureFix
     assert code == 2 and "'--output=x' is not a git ref" in err
 
 
+@pytest.mark.git
 def test_a_ref_outside_a_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pkg = build_base(tmp_path / "p")
     code, _, err = _tda(capsys, "diff", "main", "--package", str(pkg))
@@ -207,6 +208,7 @@ def _state(repo: Repo) -> tuple:
     )
 
 
+@pytest.mark.slow  # five tda runs on a repository
 def test_reading_refs_touches_neither_working_tree_nor_index(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -236,6 +238,7 @@ def test_files_come_out_byte_for_byte(repo: Repo) -> None:
     assert diff_sides("HEAD", None, str(repo.root)).sources == []
 
 
+@pytest.mark.git
 def test_a_package_in_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     top = tmp_path / "repo"
     build_base(top / "package")
@@ -263,6 +266,8 @@ def test_markdown_cells_are_inert() -> None:
     assert md_escape("a|b <img src=x> @maintainer `x`\nnext") == "a\\|b &lt;img src=x&gt; &#64;maintainer &#96;x&#96; next"
 
 
+@pytest.mark.git
+@pytest.mark.slow  # reads this repository's history: 1 to 10 s
 def test_the_real_repository_diff_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """tda diff HEAD in this repository (a git checkout in development and CI) compares HEAD with the working tree."""
     root = Path(__file__).resolve().parents[1]

@@ -37,6 +37,7 @@ def _feb_29_of_a_common_year(v: str) -> bool:
     return any(not calendar.isleap(int(y)) for y in re.findall(r"(\d{4})-02-29", v))
 
 
+@pytest.mark.slow  # 400 generated values: 2 to 5 s
 @settings(max_examples=400, deadline=None)
 @given(value)
 def test_fast_path_agrees_with_the_library(v: str) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from validator.reading import csvread
+
+pytestmark = pytest.mark.slow  # generated files read on both paths
 
 CELLS = ["a", "b c", "x,y", 'q"q', '"', '""', "é", " ", "", 'a""b', '"a"', "n\nl", "z", "ñ\u200b", "-1"]
 

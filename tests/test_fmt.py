@@ -34,6 +34,7 @@ def fmt(*args: str, cwd: Path) -> tuple[int, str]:
 # --- the validator's hints are true ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # tda fmt and validation per case, or generated inputs
 @pytest.mark.parametrize("code", ["CS202", "CS203", "CS205", "CS211", "TX901"])
 def test_fmt_fixes_what_the_hints_say_it_fixes(code: str, tmp_path: Path) -> None:
     pkg = build_case(CASES / code, tmp_path / "pkg")
@@ -76,6 +77,7 @@ def test_check_writes_nothing_and_lists_the_files(tmp_path: Path) -> None:
     assert snapshot(pkg) == before
 
 
+@pytest.mark.slow  # tda fmt and validation per case, or generated inputs
 def test_fmt_rewrites_only_what_is_not_canonical(tmp_path: Path) -> None:
     pkg = build_base(tmp_path / "pkg")
     original = (pkg / "data" / "entities.csv").read_bytes()
@@ -113,6 +115,7 @@ def test_fmt_rewrites_only_what_is_not_canonical(tmp_path: Path) -> None:
         ),
     ],
 )
+@pytest.mark.slow  # tda fmt and validation per case, or generated inputs
 def test_fmt_refuses_what_it_cannot_read_without_loss(case: str, where: str, tmp_path: Path) -> None:
     pkg = build_case(CASES / case, tmp_path / "pkg")
     before = snapshot(pkg)
@@ -135,6 +138,7 @@ def test_fmt_refuses_ids_that_collide_once_in_nfc() -> None:
         format_table(data.encode("utf-8"), ENTITIES)
 
 
+@pytest.mark.slow  # tda fmt and validation per case, or generated inputs
 @pytest.mark.parametrize("kind", ["symlink", "fifo", "directory"])
 def test_fmt_reads_and_writes_only_regular_files(kind: str, tmp_path: Path) -> None:
     pkg = build_base(tmp_path / "pkg")
@@ -195,6 +199,7 @@ def _parse(data: bytes) -> list[list[str]]:
     return parsed.records
 
 
+@pytest.mark.slow  # tda fmt and validation per case, or generated inputs
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(RECORDS, STYLE, st.randoms(use_true_random=False))
 def test_fmt_is_lossless_and_idempotent(records: list[list[str]], style: dict, rnd) -> None:
@@ -211,6 +216,7 @@ def test_fmt_is_lossless_and_idempotent(records: list[list[str]], style: dict, r
     assert once.endswith(b"\n") and not once.startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow  # tda fmt and validation per case, or generated inputs
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(lambda t: t.encode("utf-8"))))
 def test_fmt_of_any_bytes_formats_or_refuses(data: bytes) -> None:

@@ -15,6 +15,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every fuzz target on its seeds
+
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = ROOT / "fuzz"
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from validator import validate
@@ -38,6 +39,7 @@ def test_package_is_valid() -> None:
     assert report.errors == 0, [f"{p.path}:{p.line}:{p.column} {p.code} {p.message}" for p in report.problems]
 
 
+@pytest.mark.slow  # frictionless validate in a subprocess: 1 to 5 s
 def test_frictionless_validates_the_package() -> None:
     exe = Path(sys.executable).with_name("frictionless")
     result = subprocess.run([str(exe), "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True, timeout=300)

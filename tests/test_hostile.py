@@ -26,6 +26,8 @@ from treestate import snapshot
 
 from validator.reading.model import load_model
 
+pytestmark = pytest.mark.slow  # about 200 tests, most of them a subprocess each: 100 s of CPU
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CASES = sorted(p for p in HOSTILE.iterdir() if p.is_dir())
 TIMEOUT = 60.0

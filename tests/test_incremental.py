@@ -22,6 +22,8 @@ from validator.changes.since import validate_since
 from validator.checks import all_checks
 from validator.errors import NotIncremental
 
+pytestmark = pytest.mark.slow  # a generated package in git, --since against the full run per scenario: 30 s of CPU
+
 RANDOM_SCENARIOS = 6
 
 

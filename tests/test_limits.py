@@ -57,6 +57,7 @@ def _pad_descriptor(pkg: Path, size: int) -> None:
     path.write_text(text + " " * (size - len(text.encode("utf-8"))), encoding="utf-8")
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_descriptor_size(pkg: Path) -> None:
     _pad_descriptor(pkg, limits.MAX_DESCRIPTOR_BYTES)
     assert validate(pkg).valid
@@ -65,6 +66,7 @@ def test_descriptor_size(pkg: Path) -> None:
         validate(pkg)
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_schema_size(pkg: Path) -> None:
     path = pkg / "schemas" / "events.schema.json"
     text = path.read_text(encoding="utf-8")
@@ -83,6 +85,7 @@ def _nest(pkg: Path, arrays: int) -> None:
     path.write_text(text[:-1] + ', "x-nested": ' + "[" * arrays + "]" * arrays + "}\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_json_depth(tmp_path: Path) -> None:
     at = build_base(tmp_path / "at")
     _nest(at, limits.MAX_JSON_DEPTH - 1)
@@ -110,6 +113,7 @@ def _keywords_to(pkg: Path, total: int) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_json_values(pkg: Path) -> None:
     _keywords_to(pkg, limits.MAX_JSON_VALUES)
     assert validate(pkg, select=["DP"]).valid
@@ -132,6 +136,7 @@ def test_csv_file_size_real_limit_is_checked_before_reading(pkg: Path) -> None:
     assert "1,073,741,825 bytes; the limit is 1,073,741,824" in report.problems[0].message
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_csv_file_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     largest = max((pkg / "data").glob("*.csv"), key=lambda p: p.stat().st_size)
     monkeypatch.setattr(limits, "MAX_CSV_BYTES", largest.stat().st_size)
@@ -141,6 +146,7 @@ def test_csv_file_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _codes(validate(pkg, select=["CS"])) == [("CS213", rel, 1, 1)]
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_rows(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     citations = pkg / "data" / "citations.csv"
     rows = len(citations.read_text(encoding="utf-8").splitlines()) - 1
@@ -153,6 +159,7 @@ def test_rows(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "more than 17 rows" in report.problems[0].message
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_cell(pkg: Path) -> None:
     entities = pkg / "data" / "entities.csv"
     old = "Police officer in Aragua whose murder court records attribute to Guerrero in 2005."
@@ -228,6 +235,7 @@ def test_a_long_parent_chain_does_not_hang(pkg: Path) -> None:
     assert report.by_code == {"LC701": 3000 - (limits.MAX_PARENT_DEPTH - 1)}
 
 
+@pytest.mark.slow  # an input at its limit, validated
 def test_source_document_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     size = (pkg / "seeds" / "insightcrime-tren-de-aragua-profile.txt").stat().st_size
     monkeypatch.setattr(limits, "MAX_SOURCE_BYTES", size)

@@ -25,6 +25,8 @@ from validator import validate
 FAST = {"deadline": None, "phases": (Phase.explicit, Phase.reuse, Phase.generate), "suppress_health_check": list(HealthCheck)}
 Mutation = Callable[[Path, st.DataObject], str]  # mutates the package, returns the path the problem must point to
 
+pytestmark = pytest.mark.slow  # Hypothesis-generated packages, each validated: 20 s of CPU
+
 TABLES = list(MODEL.tables)
 
 

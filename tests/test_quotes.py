@@ -58,6 +58,7 @@ def cases(draw):
     return qs, srcs, texts
 
 
+@pytest.mark.slow  # 300 generated cases: 5 s
 @settings(max_examples=300, deadline=None)
 @given(cases())
 def test_index_agrees_with_plain_search(case) -> None:

@@ -16,6 +16,8 @@ from casepkg import CASES, build_case
 from validator import validate
 from validator.checks import all_checks, sidecar
 
+pytestmark = pytest.mark.slow  # every helper process against the main one, a CLI run each: 30 s of CPU
+
 
 def _cli_problems(pkg: Path, env: dict | None = None) -> list[tuple]:
     out = subprocess.run(

@@ -56,6 +56,7 @@ def site_files(result: BuildResult) -> list[str]:
 # --- the pages ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # builds the site (the sites fixture): 5 to 10 s
 def test_a_page_per_entity_place_and_source(sites: dict[str, BuildResult]) -> None:
     from validator import load
 
@@ -73,6 +74,7 @@ def test_a_page_per_entity_place_and_source(sites: dict[str, BuildResult]) -> No
     assert "site/index.html" in (result.directory / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # builds the site (the sites fixture): 5 to 10 s
 def test_text_is_escaped(sites: dict[str, BuildResult]) -> None:
     page = (sites["full"].directory / "site/entities/ent-eln.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;group&lt;/b&gt;" in page
@@ -85,6 +87,7 @@ def test_text_is_escaped(sites: dict[str, BuildResult]) -> None:
             ], rel
 
 
+@pytest.mark.slow  # builds the site (the sites fixture): 5 to 10 s
 def test_links_are_relative_and_nothing_is_fetched(sites: dict[str, BuildResult]) -> None:
     for rel in site_files(sites["full"]):
         if not rel.endswith(".html"):
@@ -97,6 +100,7 @@ def test_links_are_relative_and_nothing_is_fetched(sites: dict[str, BuildResult]
         assert "@import" not in html and "url(http" not in html
 
 
+@pytest.mark.slow  # builds the site (the sites fixture): 5 to 10 s
 def test_two_builds_give_the_same_site(
     site_package: Path, sites: dict[str, BuildResult], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -113,6 +117,7 @@ def _folded(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
 
 
+@pytest.mark.slow  # builds the site (the sites fixture): 5 to 10 s
 def test_the_redacted_site_does_not_name_protected_persons(sites: dict[str, BuildResult]) -> None:
     redacted = sites["redacted"]
     assert (redacted.directory / "site/entities/ent-protected-1.html").is_file()
@@ -124,6 +129,7 @@ def test_the_redacted_site_does_not_name_protected_persons(sites: dict[str, Buil
     assert "oswaldo gonzalez" in full and "protected person" in full
 
 
+@pytest.mark.slow  # generated cases; a build attempt
 def test_tda_site_refuses_an_invalid_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pkg = build_case(CASES / "KY501", tmp_path / "pkg")
     code = main(["site", str(pkg), "--out", str(tmp_path / "dist")])
@@ -152,6 +158,7 @@ def text_and_slice(draw: st.DrawFn) -> tuple[str, str]:
     return text, quote
 
 
+@pytest.mark.slow  # generated cases; a build attempt
 @settings(max_examples=300, deadline=None)
 @given(text_and_slice())
 def test_a_quote_is_mapped_back_to_the_original_text(case: tuple[str, str]) -> None:

@@ -9,14 +9,15 @@ the pages without JavaScript, and write screenshots of the overview, network, ma
 to $TDA_SCREENSHOTS (default: a directory under pytest's tmp; the path is printed).
 
 Chromium is Debian's (`apt-get install -y chromium chromium-driver`, which .ci/run does); set
-TDA_CHROMIUM to use another binary. Playwright downloads no browser. When no browser is found
-these tests fail with that message; outside CI, TDA_SKIP_BROWSER=1 skips them instead.
+TDA_CHROMIUM to use another binary. Playwright downloads no browser. Every test here is marked
+`browser`: when no browser is found they are skipped with that reason (pytest -rs shows it), and
+with CI=true they fail instead; TDA_SKIP_BROWSER=1 skips them outside CI even where a browser is
+found (tests/requires.py, applied by conftest.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections import deque
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
+from requires import INSTALL_BROWSER, browser_missing, chromium
 
 from validator import load
 from validator.publish.build import BuildResult, build
@@ -42,26 +44,12 @@ ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 
-
-def _chromium() -> str | None:
-    wanted = os.environ.get("TDA_CHROMIUM")
-    if wanted:
-        return wanted if os.path.exists(wanted) else None
-    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+pytestmark = pytest.mark.browser
 
 
 def _cannot_run(message: str) -> None:
-    if os.environ.get("TDA_SKIP_BROWSER") == "1" and not os.environ.get("CI"):
-        pytest.skip(f"{message} (skipped: TDA_SKIP_BROWSER=1)")
-    pytest.fail(
-        f"{message}. The site's browser tests need Debian's chromium: apt-get install -y chromium chromium-driver "
-        "(.ci/run installs it), or TDA_CHROMIUM=/path/to/chromium. Outside CI, TDA_SKIP_BROWSER=1 skips these tests.",
-        pytrace=False,
-    )
+    """The browser was found (conftest.py skips when it is not) but cannot be used: a failure, with what to do."""
+    pytest.fail(f"{message}. The site's browser tests need {INSTALL_BROWSER}.", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -85,14 +73,9 @@ def playwright_session() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _cannot_run("Playwright for Python is not installed (it is in the test extra: pip install -e '.[test]')")
-    executable = _chromium()
-    if executable is None:
-        wanted = os.environ.get("TDA_CHROMIUM")
-        _cannot_run(
-            f"no chromium at TDA_CHROMIUM={wanted}"
-            if wanted
-            else "no chromium found (looked for /usr/bin/chromium, chromium, chromium-browser)"
-        )
+    executable = chromium()
+    if executable is None:  # conftest.py skips (or in CI fails) before this: see tests/requires.py
+        _cannot_run(browser_missing() or "no chromium found")
     with sync_playwright() as p:
         yield p, executable
 

@@ -84,6 +84,7 @@ def test_uncited_row_is_listed(tmp_path: Path) -> None:
     assert "  data/entities.csv:6: ent-uncited-gang" in render_text(stats)
 
 
+@pytest.mark.slow  # tda stats in a subprocess
 def test_cli_text_exit_0(base: Path) -> None:
     result = run("stats", str(base))
     assert result.returncode == 0, result.stderr
@@ -94,6 +95,7 @@ def test_cli_text_exit_0(base: Path) -> None:
     assert out.rstrip().endswith("Uncited rows: none")
 
 
+@pytest.mark.slow  # tda stats in a subprocess
 def test_cli_json_exit_1_when_a_row_is_uncited(tmp_path: Path) -> None:
     result = run("stats", "--format", "json", str(build_case(CASES / "PV401", tmp_path / "p")))
     assert result.returncode == 1
@@ -103,6 +105,7 @@ def test_cli_json_exit_1_when_a_row_is_uncited(tmp_path: Path) -> None:
     assert data["citations_per_row"]["entities"]["rows_with"]["0"] == 1
 
 
+@pytest.mark.slow  # tda stats in a subprocess
 def test_unreadable_table_exits_2(tmp_path: Path) -> None:
     pkg = build_case(CASES / "CS212", tmp_path / "p")
     with pytest.raises(CannotRun, match="events.csv: the events table cannot be read"):

@@ -26,6 +26,8 @@ from treestate import changed, snapshot
 from validator.cli.commands import command_modules
 from validator.cli.parser import build_parser
 
+pytestmark = pytest.mark.slow  # every command in a subprocess on a copy of the package; build and site for real
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_PARTS = ("datapackage.json", "schemas", "data", "seeds", "docs", "README.md")
 TIMEOUT = 120

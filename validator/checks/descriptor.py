@@ -51,7 +51,7 @@ METADATA_SCHEMA: dict[str, Any] = {
     },
 }
 
-# The smallest vocabularies the contract (DATA-MODEL.md) fixes; packages may add terms.
+# The smallest vocabularies the contract (docs/data-dictionary.md) fixes; packages may add terms.
 CONTRACT_VOCABULARIES: dict[tuple[str, str], set[str]] = {
     ("entities", "type"): {
         "person",
@@ -348,7 +348,7 @@ def contract_kept(pkg: Package) -> Iterator[Problem]:
                 f"the contract table {name!r} has no schema",
                 path="schemas",
                 line=None,
-                hint=f"restore schemas/{name}.schema.json (DATA-MODEL.md fixes this table)",
+                hint=f"restore schemas/{name}.schema.json (every package has this table: docs/data-dictionary.md)",
             )
             continue
         if table.id_prefix != prefix:
@@ -359,7 +359,7 @@ def contract_kept(pkg: Package) -> Iterator[Problem]:
                 table.schema_path,
                 "/properties",
                 f"table {name!r} lacks the fixed column {c!r}",
-                hint="columns may be added, never dropped or renamed (DATA-MODEL.md)",
+                hint="columns may be added, never dropped or renamed (docs/data-dictionary.md)",
             )
     for (name, column), terms in CONTRACT_VOCABULARIES.items():
         tables = [name] if name != "relations" else ["relations", "presence", "activities", "events"]

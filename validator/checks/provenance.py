@@ -16,7 +16,7 @@ from .registry import Work, check, found, reads
 if TYPE_CHECKING:
     from ..reading.package import Package
 
-# Words by which a source hedges a claim (rule 10 of DATA-MODEL.md, and their close kin).
+# Words by which a source hedges a claim (the hedging rule of docs/data-dictionary.md, and their close kin).
 HEDGES = (
     "allegedly",
     "alleged",

@@ -1,6 +1,6 @@
 """The canonical form of the CSV tables, and rewriting a package into it (``tda fmt``).
 
-Canonical is what DATA-MODEL.md asks of a file: UTF-8 without BOM, LF line ends, a final
+Canonical is what docs/data-dictionary.md asks of a file: UTF-8 without BOM, LF line ends, a final
 newline, rows sorted by id (code-point order, as the sort check compares), text in Unicode NFC, and
 RFC 4180 quoting as Python's csv writes it with QUOTE_MINIMAL (a cell is quoted only when it
 holds a comma, a double quote or a line break).

@@ -1,6 +1,6 @@
 """Reading one CSV table: bytes to records, keeping every position an editor shows.
 
-The rules for the files are DATA-MODEL.md's: UTF-8 without BOM, LF line ends, a header row,
+The rules for the files are docs/data-dictionary.md's: UTF-8 without BOM, LF line ends, a header row,
 comma separator, RFC 4180 quoting. What this module finds wrong is recorded as ``Finding``s
 (kind, line, column, detail); the checks in ``checks/files.py`` turn them into problems with
 their codes.

@@ -22,7 +22,7 @@ from .paths import not_a_file, resolve_inside
 # The claim statuses of the contract, from the strongest claim to the weakest.
 CLAIM_STATUSES = ("reported", "attributed", "alleged", "suspected", "uncorroborated", "disputed")
 
-# The tables of the contract (DATA-MODEL.md), in dependency order.
+# The tables of the contract (docs/data-dictionary.md), in dependency order.
 CONTRACT_TABLES = (
     "sources",
     "entities",
@@ -284,7 +284,7 @@ SCHEMA_SHAPE: dict[str, Any] = {
                 },
             },
         },
-        # every row has an id (DATA-MODEL.md); the checks select it from every table
+        # every row has an id (docs/data-dictionary.md); the checks select it from every table
         "properties": {"type": "object", "required": ["id"], "additionalProperties": {"$ref": "#/$defs/column"}},
     },
     "$defs": {
