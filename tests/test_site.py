@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from validator.cli.main import main
 from validator.publish.build import BuildResult, build
+from validator.publish.outlines import WORLD_ATLAS, decode, world_countries
 from validator.publish.site.dates import describe, span
-from validator.publish.site.geo import WORLD_ATLAS, decode, fit, svg_path, world_countries
+from validator.publish.site.geo import fit, svg_path
 from validator.publish.site.passages import SourceText, mark_up, paragraphs_of
 from validator.reading.textnorm import normalize
 
@@ -266,7 +267,7 @@ def test_the_vendored_outlines_are_the_documented_file() -> None:
 def test_topojson_decodes_to_the_right_countries() -> None:
     from validator.publish.site.geo import contains
 
-    by_code = {c.numeric: c for c in world_countries()}
+    by_code = {c.code: c for c in world_countries()}
     venezuela, colombia = by_code["862"], by_code["170"]
     assert venezuela.name == "Venezuela" and colombia.name == "Colombia"
     assert contains(venezuela, -67.59475, 10.24972)  # Maracay

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...reading.model import CLAIM_STATUSES as CLAIM_ORDER
-from .geo import Country, basemap, fit, world_countries
+from ..outlines import Outline, country_numeric, world_countries
+from .geo import basemap, fit
 
 if TYPE_CHECKING:
     from ..api import Record
@@ -51,14 +52,7 @@ class Cluster:
     label_x: float = 0.0
 
 
-def _numeric(alpha2: str) -> str | None:
-    import pycountry
-
-    c = pycountry.countries.get(alpha_2=alpha2.split("-")[0].upper())
-    return str(c.numeric) if c else None
-
-
-def _main_bbox(country: Country) -> tuple[float, float, float, float]:
+def _main_bbox(country: Outline) -> tuple[float, float, float, float]:
     """The bounding box of a country's largest polygon (its mainland, not far islands)."""
 
     def area(ring: list[tuple[float, float]]) -> float:
@@ -92,7 +86,7 @@ def build_map(site: Site) -> dict[str, Any]:
     country_location: dict[str, str] = {}
     for loc in site.t["locations"]:
         if loc.get("type") == "country" and loc.get("iso_code"):
-            num = _numeric(loc["iso_code"])
+            num = country_numeric(loc["iso_code"])
             if num:
                 country_location[num] = loc["id"]
     for p in presence:
@@ -102,13 +96,13 @@ def build_map(site: Site) -> dict[str, Any]:
         if loc.get("latitude") is not None and loc.get("longitude") is not None:
             located.append((p, loc))
         country = site.country_of(loc["id"])
-        num = _numeric(country["iso_code"]) if country and country.get("iso_code") else None
+        num = country_numeric(country["iso_code"]) if country and country.get("iso_code") else None
         if num:
             level = "present" if country and country["id"] == loc["id"] else "within"
             if shade.get(num) != "present":
                 shade[num] = level
             country_rows[num].append(p)
-    by_code = {c.numeric: c for c in world_countries()}
+    by_code = {c.code: c for c in world_countries()}
     boxes = [_main_bbox(by_code[n]) for n in sorted(shade) if n in by_code]
     boxes += [(loc["longitude"], loc["latitude"], loc["longitude"], loc["latitude"]) for _, loc in located]
     if not boxes:
