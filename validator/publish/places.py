@@ -60,17 +60,17 @@ def _note(loc: Record) -> str:
     """Why a place has no geometry, from what its row lacks."""
     kind = str(loc.get("type") or "place").replace("_", " ")
     iso = loc.get("iso_code")
+    if loc.get("geonames_id"):
+        where = f"no coordinates recorded (GeoNames {loc['geonames_id']})"
+    else:
+        where = "no coordinates (the source gives no position; no gazetteer entry)"
     if iso:
         shape = f"no outline for {iso} in the vendored Natural Earth files"
     elif loc.get("type") in OUTLINE_TYPES:
         shape = f"no iso_code to find the {kind}'s outline by"
     else:
-        shape = f"no outline for a {kind} (only countries and first-level subdivisions have one)"
-    if loc.get("geonames_id"):
-        where = f"no coordinates in the data (GeoNames {loc['geonames_id']} knows the place, but no position is recorded)"
-    else:
-        where = "no coordinates in the data: the source gives no position and the gazetteer has no entry for it"
-    return f"{where}; {shape}"
+        shape = f"no outline for a {kind}"
+    return f"{where} and {shape}"
 
 
 def place_of(loc: Record) -> Place:
