@@ -105,15 +105,36 @@ def _vocab_table(f: Any) -> list[str]:
 
 def _relation_table(vocab: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
-        "| type | reading (subject → object) | inverse reading (object → subject) | symmetric | subject types | object types |",
-        "|---|---|---|---|---|---|",
+        "| type | category | reading (subject → object) | inverse reading (object → subject) | symmetric "
+        "| subject types | object types |",
+        "|---|---|---|---|---|---|---|",
     ]
     for term, v in vocab.items():
         sym = "yes" if v.get("symmetric") else "no"
+        category = f"`{v['category']}`" if v.get("category") else ""
         lines.append(
-            f"| `{term}` | {v.get('description', '')} | object *{v.get('inverse', '')}* subject | {sym} | "
+            f"| `{term}` | {category} | {v.get('description', '')} | object *{v.get('inverse', '')}* subject | {sym} | "
             f"{', '.join(v.get('subjectTypes', []))} | {', '.join(v.get('objectTypes', []))} |"
         )
+    return lines
+
+
+def _category_table(model: Model) -> list[str]:
+    categories = model.relation_categories()
+    if not categories:
+        return []
+    types = model.relation_types()
+    lines = [
+        "",
+        "Each type belongs to one category (`x-relationCategories` in the schema); releases carry it as the column "
+        "`category` of relations.",
+        "",
+        "| category | meaning | types |",
+        "|---|---|---|",
+    ]
+    for name, meaning in categories.items():
+        members = ", ".join(f"`{t}`" for t, v in types.items() if v.get("category") == name)
+        lines.append(f"| `{name}` | {meaning} | {members} |")
     return lines
 
 
@@ -147,6 +168,7 @@ def _table_section(table: Table, model: Model) -> list[str]:
             out.append("Read a row as *subject* **type** *object*. Symmetric types are stored once, in either direction.")
             out.append("")
             out += _relation_table(model.relation_types())
+            out += _category_table(model)
         else:
             out += _vocab_table(f)
     out.append("")
