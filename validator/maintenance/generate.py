@@ -93,6 +93,10 @@ Data Package v2) and this page are generated from those files.
   leading and trailing spaces are ignored. Case, accents, dashes and punctuation must match.
 - **Protected persons.** `entities.protected` is `true` for a private person named only as a
   victim or in an allegation about private life. Exports can replace them with a placeholder.
+- **Release columns.** A release built by `tda build` adds columns that are not in these CSV
+  files: `<column>_earliest` and `<column>_latest` for every EDTF column (the first and last day
+  the value can mean, as ISO dates; `~ ? %` do not widen them; an open or unknown end is empty)
+  and `category` on relations (the type's category, below). docs/releases.md defines them.
 """
 
 
