@@ -499,8 +499,8 @@ def timeline(site: Site) -> dict[str, Any]:
     """
     events = []
     for ev in site.t["events"]:
-        lo, hi = record_bounds(ev, "date")
-        events.append((site.date(ev["date"]), ev, D.day_of(lo), D.day_of(hi)))
+        earliest, latest = record_bounds(ev, "date")
+        events.append((site.date(ev["date"]), ev, D.day_of(earliest), D.day_of(latest)))
     bounds = [d for _, _, lo, hi in events for d in (lo, hi) if d]
     for s in site.t["sources"]:  # the axis runs to the newest source: nothing can be known after it
         published = D.day_of(record_bounds(s, "published")[0])
