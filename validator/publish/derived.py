@@ -136,11 +136,15 @@ def release_table(model: Model, table: Table) -> Table:
     return replace(table, fields=table.fields + extra) if extra else table
 
 
-def _values(model: Model, specs: list[tuple[Field, str, str]], record: dict[str, Any]) -> dict[str, Any]:
+def _category_of(model: Model) -> dict[str, str | None]:
+    return {t: model.relation_category(t) for t in model.relation_types()}
+
+
+def _values(categories: dict[str, str | None], specs: list[tuple[Field, str, str]], record: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column, source, what in specs:
         if what == "category":
-            out[column.name] = model.relation_category(record.get(source))
+            out[column.name] = categories.get(record.get(source) or "")
         else:
             lo, hi = bounds(record.get(source))
             out[column.name] = lo if what == "earliest" else hi
@@ -149,14 +153,15 @@ def _values(model: Model, specs: list[tuple[Field, str, str]], record: dict[str,
 
 def derived_values(model: Model, table: Table, record: dict[str, Any]) -> dict[str, Any]:
     """The derived columns of one record (typed as JSON sees them: ISO text or None)."""
-    return _values(model, _specs(model, table), record)
+    return _values(_category_of(model), _specs(model, table), record)
 
 
 def with_derived(model: Model, tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Every record with its derived columns after its own (new dicts; the input is not changed)."""
     out: dict[str, list[dict[str, Any]]] = {}
+    categories = _category_of(model)
     for name, rows in tables.items():
         table = model.tables.get(name)
         specs = _specs(model, table) if table is not None else []
-        out[name] = [{**rec, **_values(model, specs, rec)} for rec in rows] if specs else rows
+        out[name] = [{**rec, **_values(categories, specs, rec)} for rec in rows] if specs else rows
     return out
