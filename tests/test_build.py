@@ -50,6 +50,17 @@ TABLES = [
 PROTECTED_FORMS = ["oswaldo gonzalez", "oswaldo-gonzalez", "oswaldo", "gonzalez"]  # folded: no accents, lower case
 
 
+def derived_columns(schema: dict) -> list[str]:
+    """The release columns that follow a table's own (docs/releases.md, "Derived columns")."""
+    out = [
+        f"{name}_{which}"
+        for name, p in schema["properties"].items()
+        if p.get("format") == "edtf"
+        for which in ("earliest", "latest")
+    ]
+    return out + (["category"] if schema["x-table"]["name"] == "relations" else [])
+
+
 def _add_coordinates(pkg: Path) -> Path:
     path = pkg / "data" / "locations.csv"
     text = path.read_text(encoding="utf-8")
@@ -188,9 +199,11 @@ def test_json_records_validate_against_the_schemas(release: BuildResult) -> None
         records = json.loads((release.directory / f"json/{t}.json").read_text(encoding="utf-8"))
         assert len(records) == len((release.directory / f"data/{t}.csv").read_text(encoding="utf-8").splitlines()) - 1
         validator = Draft202012Validator(schema)
+        derived = derived_columns(schema)
         for rec in records:
-            assert list(rec) == list(schema["properties"])
-            errors = [e.message for e in validator.iter_errors(rec)]
+            assert list(rec) == list(schema["properties"]) + derived
+            own = {k: v for k, v in rec.items() if k not in derived}
+            errors = [e.message for e in validator.iter_errors(own)]
             assert not errors, (t, rec["id"], errors)
     entities = {e["id"]: e for e in json.loads((release.directory / "json/entities.json").read_text(encoding="utf-8"))}
     assert entities["ent-eln"]["aliases"] == ["Ejército de Liberación Nacional", "ELN"]
@@ -198,6 +211,10 @@ def test_json_records_validate_against_the_schemas(release: BuildResult) -> None
     places = {p["id"]: p for p in json.loads((release.directory / "json/locations.json").read_text(encoding="utf-8"))}
     assert places["loc-maracay"]["latitude"] == 10.24972 and places["loc-maracay"]["geonames_id"] == 3632998
     assert places["loc-aragua"]["latitude"] is None and places["loc-venezuela"]["parent_id"] is None
+    relations = {r["id"]: r for r in json.loads((release.directory / "json/relations.json").read_text(encoding="utf-8"))}
+    eln = relations["rel-tren-de-aragua-conflict-eln"]
+    assert (eln["start"], eln["start_earliest"], eln["start_latest"]) == ("2018", "2018-01-01", "2018-12-31")
+    assert eln["end_earliest"] is None and eln["end_latest"] is None and eln["category"] == "hostility"
 
 
 # --- Parquet -----------------------------------------------------------------------------------------
@@ -220,7 +237,11 @@ def test_parquet_has_the_declared_types(release: BuildResult) -> None:
     for t in TABLES:
         schema = json.loads((release.directory / f"schemas/{t}.schema.json").read_text(encoding="utf-8"))
         table = pq.read_table(release.directory / f"parquet/{t}.parquet")
-        assert table.column_names == list(schema["properties"])
+        derived = derived_columns(schema)
+        assert table.column_names == list(schema["properties"]) + derived
+        for name in derived:
+            assert str(table.schema.field(name).type) == ("string" if name == "category" else "date32[day]"), (t, name)
+            assert table.schema.field(name).metadata[b"description"].startswith(b"Derived from"), (t, name)
         for name, prop in schema["properties"].items():
             field = table.schema.field(name)
             assert str(field.type).replace("item", "element") == expected_arrow(prop), (t, name, field.type)
@@ -241,6 +262,11 @@ def test_parquet_has_the_declared_types(release: BuildResult) -> None:
     )
     assert kinds["aliases"] == "VARCHAR[]" and kinds["protected"] == "BOOLEAN"
     assert con.execute(f"SELECT retrieved FROM '{path}/sources.parquet'").fetchone()[0].isoformat() == "2026-11-24"
+    row = con.execute(
+        f"SELECT start_earliest, start_latest, end_latest, category FROM '{path}/relations.parquet' "
+        "WHERE id = 'rel-guerrero-killed-oswaldo-gonzalez' OR id = 'rel-guerrero-killed-protected-1'"
+    ).fetchone()
+    assert [v.isoformat() if v else v for v in row[:3]] == ["2005-01-01", "2005-12-31", None] and row[3] == "violence"
     assert con.execute(f"SELECT aliases FROM '{path}/entities.parquet' WHERE id = 'ent-eln'").fetchone()[0] == [
         "Ejército de Liberación Nacional",
         "ELN",
@@ -277,6 +303,11 @@ def test_sqlite_keys_indexes_and_search(release: BuildResult) -> None:
         "record_locations, record_presence, record_relations FROM citations"
     ):
         assert [v for v in arc_values if v is not None] == [rid] and table
+    bounds = con.execute("SELECT date_earliest, date_latest FROM events WHERE id = 'evt-2023-09-20-tocoron-operation'").fetchone()
+    assert bounds == ("2023-09-20", "2023-09-20")
+    assert con.execute("SELECT category FROM relations WHERE id = 'rel-guerrero-leader-of-tren-de-aragua'").fetchone() == (
+        "hierarchy",
+    )
     aliases = con.execute("SELECT aliases FROM entities WHERE id = 'ent-eln'").fetchone()[0]
     assert json.loads(aliases) == ["Ejército de Liberación Nacional", "ELN"]
     found = con.execute(
@@ -411,7 +442,8 @@ def test_graphml_and_gexf_read_back_in_networkx(release: BuildResult) -> None:
         u, v, d = edges["armed_conflict_with"]
         assert (u, v) == ("ent-tren-de-aragua", "ent-eln")
         assert d["claim_status"] == "reported" and d["start_edtf"] == "2018" and d["symmetric"] is True
-        assert "end_edtf" not in d  # an empty end is an absent attribute
+        assert (d["start_earliest"], d["start_latest"], d["category"]) == ("2018-01-01", "2018-12-31", "hostility")
+        assert "end_edtf" not in d and "end_latest" not in d  # an empty end is an absent attribute
         assert edges["killed"][2]["claim_status"] == "attributed"
     assert graphml.nodes["ent-eln"]["label"] == "National Liberation Army"
     assert gexf.nodes["ent-eln"]["label"] == "National Liberation Army"

@@ -95,6 +95,10 @@ Data Package v2) and this page are generated from those files.
   leading and trailing spaces are ignored. Case, accents, dashes and punctuation must match.
 - **Protected persons.** `entities.protected` is `true` for a private person named only as a
   victim or in an allegation about private life. Exports can replace them with a placeholder.
+- **Release columns.** A release built by `tda build` adds columns that are not in these CSV
+  files: `<column>_earliest` and `<column>_latest` for every EDTF column (the first and last day
+  the value can mean, as ISO dates; `~ ? %` do not widen them; an open or unknown end is empty)
+  and `category` on relations (the type's category, below). docs/releases.md defines them.
 """
 
 
@@ -107,15 +111,36 @@ def _vocab_table(f: Any) -> list[str]:
 
 def _relation_table(vocab: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
-        "| type | reading (subject → object) | inverse reading (object → subject) | symmetric | subject types | object types |",
-        "|---|---|---|---|---|---|",
+        "| type | category | reading (subject → object) | inverse reading (object → subject) | symmetric "
+        "| subject types | object types |",
+        "|---|---|---|---|---|---|---|",
     ]
     for term, v in vocab.items():
         sym = "yes" if v.get("symmetric") else "no"
+        category = f"`{v['category']}`" if v.get("category") else ""
         lines.append(
-            f"| `{term}` | {v.get('description', '')} | object *{v.get('inverse', '')}* subject | {sym} | "
+            f"| `{term}` | {category} | {v.get('description', '')} | object *{v.get('inverse', '')}* subject | {sym} | "
             f"{', '.join(v.get('subjectTypes', []))} | {', '.join(v.get('objectTypes', []))} |"
         )
+    return lines
+
+
+def _category_table(model: Model) -> list[str]:
+    categories = model.relation_categories()
+    if not categories:
+        return []
+    types = model.relation_types()
+    lines = [
+        "",
+        "Each type belongs to one category (`x-relationCategories` in the schema); releases carry it as the column "
+        "`category` of relations.",
+        "",
+        "| category | meaning | types |",
+        "|---|---|---|",
+    ]
+    for name, meaning in categories.items():
+        members = ", ".join(f"`{t}`" for t, v in types.items() if v.get("category") == name)
+        lines.append(f"| `{name}` | {meaning} | {members} |")
     return lines
 
 
@@ -149,6 +174,7 @@ def _table_section(table: Table, model: Model) -> list[str]:
             out.append("Read a row as *subject* **type** *object*. Symmetric types are stored once, in either direction.")
             out.append("")
             out += _relation_table(model.relation_types())
+            out += _category_table(model)
         else:
             out += _vocab_table(f)
     out.append("")

@@ -16,6 +16,25 @@ a bool, ``latitude`` a float, ``geonames_id`` an int, an empty cell ``None`` (an
         print(rel["subject_id"], rel["type"], rel["object_id"], rel["claim_status"])
     for cited in ds.citations_of(tda["id"]):
         print(cited.source["title"], cited.quote)
+
+**Derived columns.** After its own columns a record carries the release columns of
+``validator/publish/derived.py``: for every EDTF column ``<field>``, ``<field>_earliest`` and
+``<field>_latest`` (ISO dates, the strict bounds: ``2012~`` is 2012-01-01 .. 2012-12-31, an open
+or unknown end is None), and on relations ``category`` (hierarchy, cooperation, hostility ...).
+``bounds(value)`` gives the same pair for any EDTF value; ``ds.during("2018")`` lists the events
+whose date overlaps 2018 (``table=`` and ``field=`` for other tables)::
+
+    ev = ds.get("evt-2015-2017-olp")                  # date "2015/2017"
+    ev["date_earliest"], ev["date_latest"]            # ("2015-01-01", "2017-12-31")
+
+**Following the model.** ``within(place)`` lists the places inside a place, at any depth, and
+``present_at(place, include_within=True)`` the presence rows there and in those places.
+``members_of(group)`` follows leadership chains: leaders, members, members of member groups and
+lieutenants of leaders and members, each as a ``Member`` with the chain of relations that links it
+to the group. ``related_by_category(entity, category)`` gives the entities on the other side of
+the entity's relations of one category; ``allies_of`` is the category ``cooperation`` and
+``adversaries_of`` the category ``hostility`` (a killing is ``violence``, a link with officials
+``state_link``: ask for those by name).
 """
 
 from __future__ import annotations
@@ -28,11 +47,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CannotRun, InvalidPackage
 from ..reading.model import Field, Model
+from .derived import bounds as bounds  # re-exported: the API's bounds helper
+from .derived import overlaps, record_bounds, with_derived
 
 if TYPE_CHECKING:
     from ..reading.package import Package
 
 Record = dict[str, Any]
+
+# The relation types members_of follows, from a member toward the group.
+MEMBERSHIP_TYPES = ("leader_of", "member_of", "lieutenant_of")
 
 
 class Cited(NamedTuple):
@@ -52,6 +76,26 @@ class Involvement(NamedTuple):
     role: str
     event: Record | None
     actor: Record
+
+
+class Member(NamedTuple):
+    """Someone ``members_of`` found: the entity, its role and the relations that tie it to the group.
+
+    ``path`` runs from the entity to the group (``path[0]["subject_id"]`` is the entity,
+    ``path[-1]["object_id"]`` the group); ``role`` is the type of its first relation
+    (``leader_of``, ``member_of`` or ``lieutenant_of``).
+    """
+
+    entity: Record | None
+    role: str
+    path: tuple[Record, ...]
+
+
+class Related(NamedTuple):
+    """The entity on the other side of a relation, with that relation."""
+
+    entity: Record | None
+    relation: Record
 
 
 # --- typing cells -------------------------------------------------------------------------
@@ -196,9 +240,82 @@ class Dataset:
         """Who took part in an event, with their roles."""
         return [Involvement(a["role"], self.get(a["event_id"]), a) for a in self.where("event_actors", "event_id", event_id)]
 
-    def present_at(self, location_id: str) -> list[Record]:
-        """Presence rows at a location (not at the places inside it)."""
-        return self.where("presence", "location_id", location_id)
+    def present_at(self, location_id: str, include_within: bool = False) -> list[Record]:
+        """Presence rows at a location; with ``include_within`` also at every place inside it (by id)."""
+        if not include_within:
+            return self.where("presence", "location_id", location_id)
+        places = [location_id] + [p["id"] for p in self.within(location_id)]
+        return sorted((rec for p in places for rec in self.where("presence", "location_id", p)), key=lambda r: r["id"])
+
+    def within(self, location_id: str) -> list[Record]:
+        """The places inside a location at any depth (by ``parent_id``), nearest first, then by id."""
+        found: list[Record] = []
+        seen = {location_id}
+        level = [location_id]
+        while level:
+            children = sorted(
+                (c for parent in level for c in self.where("locations", "parent_id", parent) if c["id"] not in seen),
+                key=lambda r: r["id"],
+            )
+            seen.update(c["id"] for c in children)
+            found += children
+            level = [c["id"] for c in children]
+        return found
+
+    def members_of(self, group_id: str, transitive: bool = True) -> list[Member]:
+        """Who belongs to a group, through ``leader_of``, ``member_of`` and ``lieutenant_of`` relations.
+
+        Direct: the subjects of ``leader_of`` and ``member_of`` relations to the group. With
+        ``transitive`` (the default) the search goes on from everyone found: members and leaders of
+        member groups (a cell or faction), lieutenants of a leader or member (a lieutenant of the
+        group's leader is two relations from the group). Each entity comes once, with its shortest
+        chain; sorted by entity id. Relations of every claim status count: read them on the path.
+        """
+        found: dict[str, Member] = {}
+        seen = {group_id}
+        level: list[tuple[str, tuple[Record, ...]]] = [(group_id, ())]
+        while level:
+            following: list[tuple[str, tuple[Record, ...]]] = []
+            for node, path in level:
+                for rel in self.where("relations", "object_id", node):
+                    who = rel["subject_id"]
+                    if rel["type"] not in MEMBERSHIP_TYPES or who in seen:
+                        continue
+                    seen.add(who)
+                    chain = (rel, *path)
+                    found[who] = Member(self.get(who), rel["type"], chain)
+                    following.append((who, chain))
+            level = sorted(following, key=lambda x: x[0]) if transitive else []
+        return [found[k] for k in sorted(found)]
+
+    def related_by_category(self, entity_id: str, category: str) -> list[Related]:
+        """The entities linked to this one by a relation of ``category``, either direction; by entity, then relation id."""
+        categories = self.model.relation_categories()
+        if categories and category not in categories:
+            raise ValueError(f"{category!r} is not a relation category; the model has {', '.join(categories)}")
+        out = []
+        for rel in self.relations_of(entity_id):
+            if self.model.relation_category(rel["type"]) != category:
+                continue
+            other = rel["object_id"] if rel["subject_id"] == entity_id else rel["subject_id"]
+            out.append(Related(self.get(other), rel))
+        return sorted(out, key=lambda r: ((r.entity or {}).get("id", ""), r.relation["id"]))
+
+    def allies_of(self, entity_id: str) -> list[Related]:
+        """Entities in a ``cooperation`` relation with this one (allied, pact, cooperated, financed)."""
+        return self.related_by_category(entity_id, "cooperation")
+
+    def adversaries_of(self, entity_id: str) -> list[Related]:
+        """Entities in a ``hostility`` relation with this one (rival, armed conflict, territory, displaced)."""
+        return self.related_by_category(entity_id, "hostility")
+
+    def during(self, period: str, table: str = "events", field: str = "date") -> list[Record]:
+        """Records whose ``field`` overlaps the EDTF ``period`` (``"2018"``, ``"2015/2017"``), by their bounds.
+
+        ``ds.during("2018")`` is what happened in 2018: events dated 2018, ``2018~``, ``2017~/..``,
+        ``2015/2018`` ... Uses ``<field>_earliest``/``<field>_latest``; an empty cell never matches.
+        """
+        return [rec for rec in self.tables.get(table, []) if overlaps(*record_bounds(rec, field), period)]
 
     def citations_of(self, record_id: str) -> list[Cited]:
         """The citations that support a record, each with its source (quote: ``cited.quote``)."""
@@ -231,9 +348,9 @@ class Dataset:
 
 
 def dataset_from_package(pkg: Package) -> Dataset:
-    """The typed records of a loaded package; raises CannotRun when a table cannot be read."""
+    """The typed records of a loaded package, derived columns included; CannotRun when a table cannot be read."""
     tables = {name: _table_records(pkg, name) for name in pkg.tables}
-    return Dataset(pkg.root, pkg.descriptor, pkg.model, tables)
+    return Dataset(pkg.root, pkg.descriptor, pkg.model, with_derived(pkg.model, tables))
 
 
 def load(path: str | Path = ".", *, check: bool = False) -> Dataset:

@@ -256,6 +256,10 @@ def release_readme(release: Release) -> str:
         "| `docs/data-dictionary.md` | every table, column and vocabulary term | |",
         f"| `{CHECKSUMS}` | SHA-256 of every file | `sha256sum -c {CHECKSUMS}` |",
         "",
+        "The JSON, Parquet and SQLite tables add derived columns after the CSV ones: `<column>_earliest` and "
+        "`<column>_latest`, the first and last day each EDTF date can mean (ISO dates; `~ ? %` do not widen them; "
+        "an open or unknown end is empty), and `category` on relations (see `docs/data-dictionary.md`).",
+        "",
         "Every row is traced to a verbatim quote (table `citations`) from a document under `seeds/`, with the "
         "source's hedging kept in `claim_status`. An allegation recorded here is an allegation, not a finding of guilt.",
         "",

@@ -2,7 +2,9 @@
 
 Each JSON Schema describes one record as a JSON consumer sees it. Its ``x-table`` annotation
 carries what JSON Schema cannot say (CSV path, id prefix, primary and foreign keys); its
-``x-enumDescriptions`` and ``x-relationTypes`` annotations document the vocabularies.
+``x-enumDescriptions`` and ``x-relationTypes`` annotations document the vocabularies, and
+``x-relationCategories`` names the categories (hierarchy, cooperation, hostility ...) that each
+relation type's ``category`` refers to.
 From it this module derives the Frictionless Table Schema (Data Package v2) that
 ``datapackage.json`` holds, so the two never drift.
 """
@@ -138,6 +140,18 @@ class Model:
         rel = self.tables.get("relations")
         f = rel.field("type") if rel else None
         return dict(f.annotations.get("x-relationTypes", {})) if f else {}
+
+    def relation_categories(self) -> dict[str, str]:
+        """category -> what it means (``x-relationCategories``), in the schema's order."""
+        rel = self.tables.get("relations")
+        f = rel.field("type") if rel else None
+        return dict(f.annotations.get("x-relationCategories", {})) if f else {}
+
+    def relation_category(self, relation_type: str | None) -> str | None:
+        """The category of a relation type (``x-relationTypes.<type>.category``); None if it has none."""
+        spec = self.relation_types().get(relation_type or "")
+        category = spec.get("category") if spec else None
+        return str(category) if category else None
 
 
 def _strip_anchors(pattern: str) -> str:
@@ -304,6 +318,7 @@ SCHEMA_SHAPE: dict[str, Any] = {
                 "items": {"type": "object", "properties": {"minLength": {"type": "integer", "minimum": 0}}},
                 # one character that cannot be confused with CSV syntax or SQL quoting
                 "x-delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "pattern": "^[^,\"'\\\\\\s]$"},
+                "x-relationCategories": {"type": "object", "additionalProperties": {"type": "string"}},
                 "x-relationTypes": {
                     "type": "object",
                     "additionalProperties": {
@@ -312,6 +327,7 @@ SCHEMA_SHAPE: dict[str, Any] = {
                             "description": {"type": "string"},
                             "inverse": {"type": "string"},
                             "symmetric": {"type": "boolean"},
+                            "category": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                             "subjectTypes": _STRINGS,
                             "objectTypes": _STRINGS,
                         },
@@ -370,6 +386,19 @@ def _check_columns(table: Table) -> None:
             )
 
 
+def _check_categories(table: Table) -> None:
+    """Each relation type's ``category`` is one that ``x-relationCategories`` declares."""
+    for f in table.fields:
+        declared = f.annotations.get("x-relationCategories", {})
+        for term, spec in f.annotations.get("x-relationTypes", {}).items():
+            category = spec.get("category")
+            if category is not None and category not in declared:
+                raise CannotRun(
+                    f"{table.schema_path}: relation type {term!r} has the category {category!r}, "
+                    f"which {f.name}'s x-relationCategories does not declare"
+                )
+
+
 def _check_pattern(pattern: str, where: str) -> None:
     """The checks match patterns in DuckDB (RE2): refuse one RE2 cannot compile (look-arounds, back-references)."""
     error = _re2_error(_strip_anchors(pattern))
@@ -418,6 +447,7 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
         if table.name in tables:
             raise CannotRun(f"{rel}: table {table.name!r} is already defined by {tables[table.name].schema_path}", path=rel)
         _check_columns(table)
+        _check_categories(table)
         tables[table.name] = table
     _check_patterns(patterns)
     for table in tables.values():

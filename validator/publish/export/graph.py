@@ -2,9 +2,11 @@
 
 Nodes are the entities (id = entity id; ``label`` = name; ``entity_type``, ``aliases`` joined
 with ``|``, ``description``, ``protected``). Edges are the relations, directed subject -> object
-(id = relation id; ``label`` and ``relation_type`` = the type; ``start``/``end`` as EDTF text in
-``start_edtf``/``end_edtf``; ``claim_status``; ``description``; ``symmetric`` true for types such
-as allied_with that read both ways). A missing value is an absent attribute.
+(id = relation id; ``label`` and ``relation_type`` = the type; ``category`` = the type's category;
+``start``/``end`` as EDTF text in ``start_edtf``/``end_edtf``, and their bounds as ISO dates in
+``start_earliest``, ``start_latest``, ``end_earliest``, ``end_latest``; ``claim_status``;
+``description``; ``symmetric`` true for types such as allied_with that read both ways). A missing
+value is an absent attribute.
 
 GEXF reserves ``start``/``end`` (dynamic graphs, real dates) and ``type`` (edge direction), hence
 the names. networkx's GEXF writer stamps the day of writing (``lastmodifieddate``); it is pinned
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..derived import bounds
 from .base import Exporter
 
 if TYPE_CHECKING:
@@ -59,8 +62,13 @@ class GraphExporter(Exporter):
                         "id": rel["id"],
                         "label": rel.get("type"),
                         "relation_type": rel.get("type"),
+                        "category": ds.model.relation_category(rel.get("type")),
                         "start_edtf": rel.get("start"),
                         "end_edtf": rel.get("end"),
+                        "start_earliest": bounds(rel.get("start"))[0],
+                        "start_latest": bounds(rel.get("start"))[1],
+                        "end_earliest": bounds(rel.get("end"))[0],
+                        "end_latest": bounds(rel.get("end"))[1],
                         "claim_status": rel.get("claim_status"),
                         "description": rel.get("description"),
                         "symmetric": rel.get("type") in symmetric,

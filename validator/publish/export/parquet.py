@@ -2,7 +2,10 @@
 
 Column types follow the schema: text and EDTF dates ``string``, ``retrieved`` ``date32``,
 integers ``int64``, numbers ``float64``, booleans ``bool``, lists ``list<string>``; required
-columns are non-nullable. Column and table descriptions travel as field and schema metadata.
+columns are non-nullable. After the package's columns come the derived ones
+(``validator/publish/derived.py``): ``<field>_earliest``/``<field>_latest`` as ``date32`` for
+every EDTF column, ``category`` on relations. Column and table descriptions travel as field and
+schema metadata.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ...reading.model import Field, Table
+from ..api import Record
+from ..derived import release_table
 from .base import Exporter
 
 if TYPE_CHECKING:
@@ -56,6 +61,9 @@ def arrow_table(table: Table, records: list[dict[str, Any]]) -> pa.Table:
 class ParquetExporter(Exporter):
     NAME = "parquet"
     TITLE = "Parquet"
+
+    def write(self, table: Table, records: list[Record]) -> None:
+        super().write(release_table(self.release.dataset.model, table), records)
 
     def finalize(self) -> list[str]:
         import pyarrow.parquet as pq

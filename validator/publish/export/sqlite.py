@@ -8,6 +8,9 @@
   NULL otherwise; a CHECK constraint holds exactly one of them set. So ``PRAGMA
   foreign_key_check`` covers citations too, and Datasette links each citation to its row.
 - Lists (``aliases``) are JSON arrays in TEXT; booleans are 0/1; dates are text (EDTF).
+- After the package's columns come the derived ones (``validator/publish/derived.py``):
+  ``<field>_earliest``/``<field>_latest`` (ISO dates in TEXT, NULL for an open or unknown end)
+  for every EDTF column, ``category`` on relations.
 - Full-text search (FTS5, diacritics ignored): a ``<table>_fts`` index over each table's
   names, aliases, titles, descriptions, quotes and notes, in the form Datasette detects.
 - The file is written in one transaction and vacuumed: the same records give the same bytes.
@@ -21,6 +24,7 @@ from typing import Any
 from ...errors import CannotRun
 from ...reading.model import Field, Table
 from ..api import Record
+from ..derived import release_table
 from .base import Exporter, dump_json
 
 SEARCHABLE = ("name", "aliases", "title", "description", "quote", "note")
@@ -95,6 +99,9 @@ def searchable(table: Table) -> list[str]:
 class SQLiteExporter(Exporter):
     NAME = "sqlite"
     TITLE = "SQLite (+ Datasette metadata)"
+
+    def write(self, table: Table, records: list[Record]) -> None:
+        super().write(release_table(self.release.dataset.model, table), records)
 
     def finalize(self) -> list[str]:
         r = self.release

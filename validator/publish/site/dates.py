@@ -5,6 +5,9 @@
 (an interval spans), ``"2018/.."`` is "from 2018 on (open end)". The bounds are those of
 ``validator.reading.edtf_dates`` (the first and last possible day); a value the reading below does not
 know (seasons, unspecified digits such as ``201X``) is shown as written, with its bounds.
+
+The timeline places each event by the record's derived columns ``date_earliest``/``date_latest``
+(``validator/publish/derived.py``), the same bounds a release's tables carry: ``day_of`` reads them.
 """
 
 from __future__ import annotations
@@ -53,14 +56,15 @@ class DateView:
 
     @property
     def iso_lower(self) -> str | None:
-        return _iso(self.lower)
+        return iso(self.lower)
 
     @property
     def iso_upper(self) -> str | None:
-        return _iso(self.upper)
+        return iso(self.upper)
 
 
-def _iso(day: Day | None) -> str | None:
+def iso(day: Day | None) -> str | None:
+    """(y, m, d) as an ISO date; None for None."""
     return f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}" if day else None
 
 
@@ -128,6 +132,14 @@ def describe_or_none(value: str | None) -> DateView | None:
         return describe(value)
     except EdtfError:
         return DateView(value, value, "other", False, False, None, None)
+
+
+def day_of(iso: str | None) -> Day | None:
+    """An ISO date (``2018-12-31``, as the derived bound columns hold it) as (y, m, d); None for None."""
+    if not iso:
+        return None
+    year, month, day = iso.split("-")
+    return int(year), int(month), int(day)
 
 
 def day_number(day: Day) -> int:

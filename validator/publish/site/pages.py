@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from ...reading.model import CLAIM_STATUSES as CLAIM_ORDER
 from ...reading.model import CONTRACT_TABLES
 from ..api import Dataset, Record
+from ..derived import record_bounds
 from ..outlines import DATA as OUTLINES
 from . import dates as D
+from .dates import Day
 from .passages import SourceText, mark_up
 
 if TYPE_CHECKING:
@@ -492,13 +494,20 @@ def render_site(release: Release) -> dict[str, bytes]:
 
 
 def timeline(site: Site) -> dict[str, Any]:
-    """Events in date order, each with its bar on a common axis (percentages of the axis)."""
-    events = [(site.date(e["date"]), e) for e in site.t["events"]]
-    bounds = [d for dv, _ in events if dv for d in (dv.lower, dv.upper) if d]
+    """Events in date order, each with its bar on a common axis (percentages of the axis).
+
+    An event is placed by its derived bounds, ``date_earliest`` .. ``date_latest``: the bar spans
+    them, and a missing one (an open or unknown end) runs to the edge of the axis.
+    """
+    events = []
+    for ev in site.t["events"]:
+        earliest, latest = record_bounds(ev, "date")
+        events.append((site.date(ev["date"]), ev, D.day_of(earliest), D.day_of(latest)))
+    bounds = [d for _, _, lo, hi in events for d in (lo, hi) if d]
     for s in site.t["sources"]:  # the axis runs to the newest source: nothing can be known after it
-        dv = site.date(s.get("published"))
-        if dv and dv.lower:
-            bounds.append(dv.lower)
+        published = D.day_of(record_bounds(s, "published")[0])
+        if published:
+            bounds.append(published)
     if not bounds:
         return {"rows": [], "years": []}
     first_year = min(b[0] for b in bounds)
@@ -509,14 +518,19 @@ def timeline(site: Site) -> dict[str, Any]:
     def pct(day_no: int) -> float:
         return round(100 * (day_no - axis_start) / length, 3)
 
+    def order(row: tuple[D.DateView | None, Record, Day | None, Day | None]) -> tuple[int, Day, str, str]:
+        dv, ev, lo, hi = row  # earliest first; events without a bound last
+        first = lo or hi
+        return (0 if first else 1, first or (0, 0, 0), dv.text if dv else "", ev["id"])
+
     rows = []
-    for dv, ev in sorted(events, key=lambda x: (x[0].sort_key if x[0] else (2, 0, ""), x[1]["id"])):
+    for dv, ev, lo_day, hi_day in sorted(events, key=order):
         bar = None
-        if dv and (dv.lower or dv.upper):
-            lo = D.day_number(dv.lower) if dv.lower else axis_start
-            hi = D.day_number(dv.upper) + 1 if dv.upper else axis_end
+        if lo_day or hi_day:
+            lo = D.day_number(lo_day) if lo_day else axis_start
+            hi = D.day_number(hi_day) + 1 if hi_day else axis_end
             bar = {"left": pct(lo), "width": round(max(pct(hi) - pct(lo), 0.0), 3)}
-        rows.append({"event": ev, "date": dv, "bar": bar})
+        rows.append({"event": ev, "date": dv, "bar": bar, "earliest": D.iso(lo_day) or "", "latest": D.iso(hi_day) or ""})
     # a grid line for every year; a label on every year, every 2nd or every 5th, as room allows
     count = last_year - first_year + 1
     every = 1 if count <= 10 else 2 if count <= 20 else 5 if count <= 50 else 10 if count <= 100 else 50
