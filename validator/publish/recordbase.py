@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,7 +36,11 @@ def unique_items(values: list[str]) -> list[str]:
 def iso_date(value: str) -> str:
     """The check behind ``"format": "date"``: a calendar date written YYYY-MM-DD. The value stays
     a string, as in the JSON form (``Dataset.dataframe`` gives a date column)."""
-    if len(value) != 10 or date.fromisoformat(value).isoformat() != value:
+    try:
+        ok = len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        ok = False
+    if not ok:
         raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
     return value
 
@@ -51,7 +55,7 @@ class Record(BaseModel):
     COLUMNS: ClassVar[Columns] = ()
 
     @classmethod
-    def trusted(cls, data: dict[str, Any]) -> Record:
+    def trusted(cls, data: dict[str, Any]) -> Self:
         """A record from values already typed as the schema says, without validation (as fast as
         building the dict; ``model_validate`` checks every constraint)."""
         return cls.model_construct(**data)
