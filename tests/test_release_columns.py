@@ -105,7 +105,13 @@ def test_records_carry_the_derived_columns(ds: Dataset) -> None:
     assert ev is not None and ev["date"] == "2017~/.."
     assert (ev["date_earliest"], ev["date_latest"]) == ("2017-01-01", None)
     rel = ds.get("rel-tren-de-aragua-conflict-eln")
-    assert rel is not None and list(rel)[-5:] == ["start_earliest", "start_latest", "end_earliest", "end_latest", "category"]
+    assert rel is not None and list(rel.keys())[-5:] == [
+        "start_earliest",
+        "start_latest",
+        "end_earliest",
+        "end_latest",
+        "category",
+    ]
     assert (rel["start"], rel["start_earliest"], rel["start_latest"], rel["category"]) == (
         "2018~",
         "2018-01-01",

@@ -1,9 +1,18 @@
 """The Python API for other tools: ``load(path)`` returns the tables as typed records.
 
-A record is a plain ``dict`` in the schema's column order, typed as a JSON consumer sees it
-(the form ``schemas/<table>.schema.json`` describes): ``aliases`` a list of strings, ``protected``
-a bool, ``latitude`` a float, ``geonames_id`` an int, an empty cell ``None`` (an empty list
-``[]``). Dates stay strings: EDTF (``2018``, ``2012~``, ``2015/2017``) has no native type.
+A record is a pydantic model generated from ``schemas/<table>.schema.json`` (validator/publish/
+records.py: ``Entity``, ``Relation`` ...), its fields in the schema's column order and typed as a
+JSON consumer sees them: ``aliases`` a list of strings, ``protected`` a bool, ``latitude`` a
+float, ``geonames_id`` an int, an empty cell ``None`` (an empty list ``[]``). Dates stay strings:
+EDTF (``2018``, ``2012~``, ``2015/2017``) has no native type. Read a column as an attribute
+(``rec.name``) or, as in earlier versions where records were dicts, as ``rec["name"]`` or
+``rec.get("name")``; ``rec.model_dump()`` is the dict. A table whose columns differ from the
+generated model's (a package of another version) gets ``Row`` records, with the same interface.
+
+``load`` builds the records without running pydantic's validation (the values are typed from
+the CSV cells as the schema says; checking them is ``tda validate``'s job, or ``check=True``'s);
+``Model.model_validate(rec.model_dump())`` checks one record against its schema.
+``ds.dataframe("events")`` gives a table as a pandas DataFrame (``pip install pandas``).
 
 ``load`` reads a package directory or a release built by ``tda build`` (both hold
 ``datapackage.json``, ``schemas/`` and ``data/*.csv``); it does not validate unless asked
@@ -40,20 +49,32 @@ the entity's relations of one category; ``allies_of`` is the category ``cooperat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import CannotRun, InvalidPackage
-from ..reading.model import Field, Model
+from ..reading.model import Field, Model, Table
 from .derived import bounds as bounds  # re-exported: the API's bounds helper
 from .derived import overlaps, record_bounds, with_derived
 
 if TYPE_CHECKING:
-    from ..reading.package import Package
+    import pandas as pd
 
-Record = dict[str, Any]
+    from ..reading.package import Package
+    from .recordbase import Record
+
+
+def __getattr__(name: str) -> Any:
+    # ``Record`` (the base of the typed records) is imported on first use: pydantic and the models
+    # cost about a tenth of a second, which every `tda` command would pay at start-up otherwise.
+    if name == "Record":
+        from .recordbase import Record
+
+        return Record
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The relation types members_of follows, from a member toward the group.
 MEMBERSHIP_TYPES = ("leader_of", "member_of", "lieutenant_of")
@@ -131,8 +152,21 @@ def csv_cell(f: Field, value: Any) -> str:
     return str(value)
 
 
+def record_type(table: Table | None) -> type[Record]:
+    """The model of a table's records: the generated one where the table has the columns it
+    describes (names, kinds, nullability in that order), else ``Row``."""
+    from .recordbase import Row
+    from .records import MODELS
+
+    cls = MODELS.get(table.name) if table is not None else None
+    if cls is not None and table is not None and cls.COLUMNS == tuple((f.name, f.kind, f.required) for f in table.fields):
+        return cls
+    return Row
+
+
 def _table_records(pkg: Package, name: str) -> list[Record]:
     loaded = pkg.tables[name]
+    make = record_type(loaded.table).trusted
     if not loaded.usable or loaded.csv is None:
         raise CannotRun(
             f"{loaded.rel}: the table cannot be read (missing, not UTF-8, or without its header)",
@@ -144,7 +178,7 @@ def _table_records(pkg: Package, name: str) -> list[Record]:
     columns = [table.column(f.name).to_pylist() for f in fields]
     out: list[Record] = []
     for r, line in enumerate(table.column("_line").to_pylist()):
-        rec: Record = {}
+        rec: dict[str, Any] = {}
         for f, col in zip(fields, columns, strict=True):
             raw = col[r] if col[r] is not None else ""
             try:
@@ -155,7 +189,7 @@ def _table_records(pkg: Package, name: str) -> list[Record]:
                     hint="run `tda validate` to see every problem",
                     path=loaded.rel,
                 ) from None
-        out.append(rec)
+        out.append(make(rec))
     return out
 
 
@@ -342,9 +376,32 @@ class Dataset:
                 hits += [(table.name, column, rec) for rec in self.where(table.name, column, record_id)]
         return hits
 
-    def replace_tables(self, tables: dict[str, list[Record]]) -> Dataset:
-        """A copy of this dataset with other records (the indexes are rebuilt on use)."""
-        return Dataset(self.root, self.descriptor, self.model, tables)
+    def replace_tables(self, tables: Mapping[str, Sequence[Record | Mapping[str, Any]]]) -> Dataset:
+        """A copy of this dataset with other records (the indexes are rebuilt on use). A plain
+        mapping becomes its table's record, unvalidated, as in ``load``."""
+        from .recordbase import Record
+
+        def typed(name: str, rows: Sequence[Record | Mapping[str, Any]]) -> list[Record]:
+            kind = record_type(self.model.tables.get(name))
+            own = set(kind.model_fields) if kind.model_config.get("extra") == "forbid" else None
+
+            def make(row: Mapping[str, Any]) -> Record:
+                if own is None:
+                    return kind.trusted(dict(row))
+                rest = {k: v for k, v in row.items() if k not in own}  # derived columns ride along
+                rec = kind.trusted({k: v for k, v in row.items() if k in own})
+                return rec.with_columns(rest) if rest else rec
+
+            return [r if isinstance(r, Record) else make(r) for r in rows]
+
+        return Dataset(self.root, self.descriptor, self.model, {name: typed(name, rows) for name, rows in tables.items()})
+
+    def dataframe(self, table: str) -> pd.DataFrame:
+        """A table as a pandas DataFrame, one column per schema column with its dtype (see
+        ``frames.dataframe``). Needs pandas: ``pip install pandas``."""
+        from .frames import dataframe
+
+        return dataframe(self.model.tables[table], self.tables[table])
 
 
 def dataset_from_package(pkg: Package) -> Dataset:

@@ -156,6 +156,12 @@ def derived_values(model: Model, table: Table, record: dict[str, Any]) -> dict[s
     return _values(_category_of(model), _specs(model, table), record)
 
 
+def _with(rec: Any, values: dict[str, Any]) -> Any:
+    """A typed record keeps its type (the derived columns ride along); a plain dict is extended."""
+    with_columns = getattr(rec, "with_columns", None)
+    return with_columns(values) if with_columns is not None else {**rec, **values}
+
+
 def with_derived(model: Model, tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Every record with its derived columns after its own (new dicts; the input is not changed)."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -163,5 +169,5 @@ def with_derived(model: Model, tables: dict[str, list[dict[str, Any]]]) -> dict[
     for name, rows in tables.items():
         table = model.tables.get(name)
         specs = _specs(model, table) if table is not None else []
-        out[name] = [{**rec, **_values(categories, specs, rec)} for rec in rows] if specs else rows
+        out[name] = [_with(rec, _values(categories, specs, rec)) for rec in rows] if specs else rows
     return out

@@ -32,6 +32,8 @@ from ..errors import CannotRun
 from ..reading.model import Model
 from .api import Dataset, Record
 
+Row = dict[str, Any]  # a record being redacted: a plain dict until the dataset types it again
+
 MIN_FORM_CHARS = 3
 PLACEHOLDER_DESCRIPTION = "A private person this release does not name (protected)."
 _APOSTROPHES = "'\u2019\u2018\u02bc"
@@ -143,10 +145,10 @@ def _key_fields(model: Model, table: str) -> set[str]:
     return {"id", *(fk.field for fk in t.foreign_keys), *t.polymorphic}
 
 
-def _redact_record(model: Model, table: str, rec: Record, redaction: Redaction) -> Record:
+def _redact_record(model: Model, table: str, rec: Record, redaction: Redaction) -> Row:
     keys = _key_fields(model, table)
     fields = {f.name: f for f in model.tables[table].fields}
-    out: Record = {}
+    out: Row = {}
     for name, value in rec.items():
         f = fields.get(name)
         if value is None or f is None:
@@ -173,7 +175,7 @@ def redact(dataset: Dataset, seeds: dict[str, bytes]) -> tuple[Dataset, dict[str
     if not redaction:
         return dataset, dict(seeds), redaction
     by_id = {p.entity_id: p for p in redaction.placeholders}
-    tables: dict[str, list[Record]] = {}
+    tables: dict[str, list[Row]] = {}
     for name, rows in dataset.tables.items():
         new_rows = []
         for rec in rows:
@@ -197,14 +199,14 @@ def redact(dataset: Dataset, seeds: dict[str, bytes]) -> tuple[Dataset, dict[str
     return dataset.replace_tables(tables), new_seeds, redaction
 
 
-def _rehash_sources(tables: dict[str, list[Record]], seeds: dict[str, bytes]) -> None:
+def _rehash_sources(tables: dict[str, list[Row]], seeds: dict[str, bytes]) -> None:
     for src in tables.get("sources", []):
         data = seeds.get(src.get("path") or "")
         if data is not None:
             src["sha256"] = hashlib.sha256(data).hexdigest()
 
 
-def _check_unique(tables: dict[str, list[Record]]) -> None:
+def _check_unique(tables: dict[str, list[Row]]) -> None:
     seen: dict[str, Any] = {}
     for name, rows in tables.items():
         for rec in rows:

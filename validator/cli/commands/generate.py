@@ -11,7 +11,8 @@ ORDER = 90
 HELP = "regenerate datapackage.json resources and docs from schemas/"
 DESCRIPTION = (
     "Regenerate the files derived from schemas/*.schema.json and the code: datapackage.json resources, "
-    "docs/data-dictionary.md, docs/checks.md, docs/cli.md; and, from the citations and the seeds, "
+    "docs/data-dictionary.md, docs/checks.md, docs/cli.md, the typed records of the Python API "
+    "(validator/publish/records.py, where the package holds the tool's source); and, from the citations and the seeds, "
     "docs/source-coverage.md (run it again after changing data/citations.csv)."
 )
 

@@ -62,9 +62,16 @@ class Release:
         return rel
 
 
+def plain(value: Any) -> Any:
+    """``json.dumps``'s hook for what it cannot write: a typed record as its dict (derived columns included)."""
+    if isinstance(value, Record):
+        return dict(value.items())  # its columns, the derived ones included
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def dump_json(data: Any, indent: int | None = 2) -> str:
     """JSON as every exporter writes it: UTF-8 text, keys in the order given, a final newline."""
-    return json.dumps(data, ensure_ascii=False, indent=indent) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=indent, default=plain) + "\n"
 
 
 class Exporter:
