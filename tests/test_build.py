@@ -101,8 +101,12 @@ def test_release_layout(built: dict) -> None:
         "LICENSE-DATA.md",
         "README.md",
         "SHA256SUMS",
+        "annotations.jsonld",
+        "codebook/columns.csv",
+        "codebook/vocabularies.csv",
         "datapackage.json",
         "docs/data-dictionary.md",
+        f"excel/{PKG}.xlsx",
         f"ftm/{PKG}.ftm.json",
         "geo/locations.geojson",
         f"graph/{PKG}.gexf",
@@ -460,7 +464,7 @@ def _fold(text: str) -> str:
 def _texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
     """Every text a file holds: its raw bytes, and what its format stores compressed or encoded."""
     yield name, data.decode("utf-8", errors="ignore")
-    if name.endswith(".zip"):
+    if name.endswith((".zip", ".xlsx")):  # a workbook is a zip of XML files
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for member in zf.namelist():
                 yield from _texts(f"{name}!{member}", zf.read(member))
@@ -516,7 +520,7 @@ def test_redacted_release_keeps_the_placeholder_consistent(built: dict) -> None:
 def test_cli_builds_and_reports(package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", str(package), "--out", str(tmp_path), "--redact-protected"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (54 files, ")
+    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (58 files, ")
     assert "redacted: 1 protected person(s) replaced by placeholders" in out
     assert err == ""  # not a terminal: no progress display
 
