@@ -62,7 +62,12 @@ def _add_coordinates(pkg: Path) -> Path:
 @pytest.fixture(scope="session")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pkg = _add_coordinates(build_base(tmp_path_factory.mktemp("pkg") / "p"))
-    for rel in ("LICENSE-DATA.md", "docs/data-dictionary.md", "seeds/README.md"):  # files a release carries along
+    for rel in (
+        "LICENSE-DATA.md",
+        "DATA-CHANGELOG.md",
+        "docs/data-dictionary.md",
+        "seeds/README.md",
+    ):  # files a release carries along
         (pkg / rel).parent.mkdir(exist_ok=True)
         (pkg / rel).write_bytes((ROOT / rel).read_bytes())
     return pkg
@@ -98,6 +103,7 @@ def test_release_layout(built: dict) -> None:
     assert built["redacted"].directory.name == f"{NAME}-redacted"
     expected = {
         "CITATION.cff",
+        "DATA-CHANGELOG.md",
         "LICENSE-DATA.md",
         "README.md",
         "SHA256SUMS",
@@ -520,7 +526,7 @@ def test_redacted_release_keeps_the_placeholder_consistent(built: dict) -> None:
 def test_cli_builds_and_reports(package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", str(package), "--out", str(tmp_path), "--redact-protected"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (58 files, ")
+    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (59 files, ")
     assert "redacted: 1 protected person(s) replaced by placeholders" in out
     assert err == ""  # not a terminal: no progress display
 

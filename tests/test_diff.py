@@ -212,8 +212,8 @@ def test_reading_refs_touches_neither_working_tree_nor_index(
 ) -> None:
     _change(repo)
     repo.replace("data/entities.csv", "Leader of Tren de Aragua", "The leader of Tren de Aragua")  # an unstaged edit ...
-    repo.replace("CHANGELOG.md", "# Changelog", "# Change log")
-    repo.git("add", "CHANGELOG.md")  # ... and a staged one
+    repo.replace("DATA-CHANGELOG.md", "# Changelog", "# Change log")
+    repo.git("add", "DATA-CHANGELOG.md")  # ... and a staged one
     (repo.root / "untracked.txt").write_text("left alone\n")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
