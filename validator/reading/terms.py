@@ -41,8 +41,12 @@ NAME_WEIGHT, MEANING_WEIGHT = 2, 1
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:
-    import snowballstemmer
-
+    """Snowball's English stemmer; None when snowballstemmer is missing (a hint is no reason to fail
+    a run: words are then compared as written, which still catches typos and shared prefixes)."""
+    try:
+        import snowballstemmer
+    except ImportError:
+        return None
     return snowballstemmer.stemmer("english")
 
 
@@ -53,7 +57,8 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word))
+    stemmer = _stemmer()
+    return word if stemmer is None else str(stemmer.stemWord(word))
 
 
 def same_word(a: str, b: str) -> bool:
