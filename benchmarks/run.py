@@ -225,7 +225,7 @@ def measure_since(package: Path, rows: int, work: Path, repeat: int) -> dict:
         if repo.exists():
             shutil.rmtree(repo)
         shutil.copytree(package, repo)
-        (repo / "CHANGELOG.md").write_text(CHANGELOG.format(entries=""), encoding="utf-8")
+        (repo / "DATA-CHANGELOG.md").write_text(CHANGELOG.format(entries=""), encoding="utf-8")
         _git(repo, "init", "-q")
         _git(repo, "add", "-A")
         _git(repo, "commit", "-qm", "base")
@@ -245,7 +245,7 @@ def measure_since(package: Path, rows: int, work: Path, repeat: int) -> dict:
         major, minor, patch = (int(x) for x in version.split("."))
         bumped = f"{major}.{minor}.{patch + 1}"
         descriptor.write_text(text.replace(f'"version": "{version}"', f'"version": "{bumped}"', 1), encoding="utf-8")
-        (repo / "CHANGELOG.md").write_text(
+        (repo / "DATA-CHANGELOG.md").write_text(
             CHANGELOG.format(entries=f"## [{bumped}] - 2026-11-24\n\n### Fixed\n\n- Ten descriptions and notes reworded.\n\n"),
             encoding="utf-8",
         )

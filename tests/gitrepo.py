@@ -1,7 +1,7 @@
 """Temporary git repositories holding the base test package, for tests on real history.
 
 ``Repo.create(path)`` commits a copy of the shared valid base (tests/cases/_base, see
-casepkg.py) plus a Keep a Changelog CHANGELOG.md; a test then edits files with the helpers
+casepkg.py) plus a Keep a Changelog DATA-CHANGELOG.md (the data's) and CHANGELOG.md (the tools'); a test then edits files with the helpers
 below and commits again, so the change rules and ``tda diff`` read real commits.
 """
 
@@ -18,7 +18,7 @@ from casepkg import build_base
 CHANGELOG = """\
 # Changelog
 
-All notable changes to the data package, following Keep a Changelog.
+All notable changes to the data of the package, following Keep a Changelog.
 
 ## [Unreleased]
 
@@ -26,6 +26,13 @@ All notable changes to the data package, following Keep a Changelog.
 
 ### Added
 - The first slice of the profile.
+"""
+
+TOOLS_CHANGELOG = """\
+# Changelog of the tools
+
+## [Unreleased]
+
 """
 
 _TEMPLATE: dict[str, Path] = {}
@@ -40,7 +47,8 @@ class Repo:
         """A fresh repository with one commit (the base package); built once, then copied."""
         if "repo" not in _TEMPLATE:
             repo = cls(build_base(template_dir / "template"))
-            (repo.root / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+            (repo.root / "DATA-CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+            (repo.root / "CHANGELOG.md").write_text(TOOLS_CHANGELOG, encoding="utf-8")
             repo.git("init", "-q", "-b", "main")
             repo.git("config", "user.name", "Test Contributor")
             repo.git("config", "user.email", "contributor@example.org")
@@ -97,10 +105,10 @@ class Repo:
         text = re.sub(r'"version": "[^"]*"', f'"version": "{version}"', self.read("datapackage.json"), count=1)
         self.write("datapackage.json", text)
 
-    def add_changelog(self, version: str, *lines: str) -> None:
+    def add_changelog(self, version: str, *lines: str, path: str = "DATA-CHANGELOG.md") -> None:
         items = "".join(f"- {line}\n" for line in lines)
         section = f"## [{version}] - 2026-12-01\n\n" + (f"### Changed\n{items}\n" if items else "")
-        self.replace("CHANGELOG.md", "## [Unreleased]\n\n", f"## [Unreleased]\n\n{section}")
+        self.replace(path, "## [Unreleased]\n\n", f"## [Unreleased]\n\n{section}")
 
     def release(self, version: str, note: str = "What changed.") -> None:
         """Set the version and add its changelog section."""

@@ -75,7 +75,12 @@ def _add_coordinates(pkg: Path) -> Path:
 @pytest.fixture(scope="session")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pkg = _add_coordinates(build_base(tmp_path_factory.mktemp("pkg") / "p"))
-    for rel in ("LICENSE-DATA.md", "docs/data-dictionary.md", "seeds/README.md"):  # files a release carries along
+    for rel in (
+        "LICENSE-DATA.md",
+        "DATA-CHANGELOG.md",
+        "docs/data-dictionary.md",
+        "seeds/README.md",
+    ):  # files a release carries along
         (pkg / rel).parent.mkdir(exist_ok=True)
         (pkg / rel).write_bytes((ROOT / rel).read_bytes())
     return pkg
@@ -111,11 +116,16 @@ def test_release_layout(built: dict) -> None:
     assert built["redacted"].directory.name == f"{NAME}-redacted"
     expected = {
         "CITATION.cff",
+        "DATA-CHANGELOG.md",
         "LICENSE-DATA.md",
         "README.md",
         "SHA256SUMS",
+        "annotations.jsonld",
+        "codebook/columns.csv",
+        "codebook/vocabularies.csv",
         "datapackage.json",
         "docs/data-dictionary.md",
+        f"excel/{PKG}.xlsx",
         f"ftm/{PKG}.ftm.json",
         "geo/locations.geojson",
         f"graph/{PKG}.gexf",
@@ -511,7 +521,7 @@ def _fold(text: str) -> str:
 def _texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
     """Every text a file holds: its raw bytes, and what its format stores compressed or encoded."""
     yield name, data.decode("utf-8", errors="ignore")
-    if name.endswith(".zip"):
+    if name.endswith((".zip", ".xlsx")):  # a workbook is a zip of XML files
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for member in zf.namelist():
                 yield from _texts(f"{name}!{member}", zf.read(member))
@@ -567,7 +577,7 @@ def test_redacted_release_keeps_the_placeholder_consistent(built: dict) -> None:
 def test_cli_builds_and_reports(package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", str(package), "--out", str(tmp_path), "--redact-protected"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (54 files, ")
+    assert out.startswith(f"built {tmp_path / (NAME + '-redacted')}/ (59 files, ")
     assert "redacted: 1 protected person(s) replaced by placeholders" in out
     assert err == ""  # not a terminal: no progress display
 

@@ -135,11 +135,15 @@ FAILING = {
     "version-bump-larger": (scenario(correct_eln, release("1.0.0")), {("CH005", *VERSION_LINE, None)}),
     "changelog-entry-missing": (
         scenario(add_peru, lambda r: r.set_version("0.2.0")),
-        {("CH006", "CHANGELOG.md", None, None)},
+        {("CH006", "DATA-CHANGELOG.md", None, None)},
+    ),
+    "changelog-entry-only-in-the-tools-changelog": (
+        scenario(add_peru, lambda r: r.set_version("0.2.0"), lambda r: r.add_changelog("0.2.0", "Peru.", path="CHANGELOG.md")),
+        {("CH006", "DATA-CHANGELOG.md", None, None)},
     ),
     "changelog-entry-empty": (
         scenario(add_peru, lambda r: r.set_version("0.2.0"), lambda r: r.add_changelog("0.2.0")),
-        {("CH006", "CHANGELOG.md", 7, None)},
+        {("CH006", "DATA-CHANGELOG.md", 7, None)},
     ),
     "source-changed": (
         scenario(edit_source, release("0.1.1")),

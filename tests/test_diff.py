@@ -46,15 +46,21 @@ def test_text(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "    ~ ent-eln (line 2): description 'Colombian guerrilla group active on the Venezuela-Colombia border.' → "
         "'Colombian guerrilla group that fought the gang on the Venezuela-Colombia border.'\n"
         "  locations (data/locations.csv): 1 added, 0 removed, 0 changed; 5 → 6 rows\n"
-        "    + loc-peru (line 5)\n"
+        "    + loc-peru (line 5): type 'country'; name 'Peru'; iso_code 'PE'\n"
         "  relations (data/relations.csv): 0 added, 1 removed, 0 changed; 3 → 2 rows\n"
-        "    - rel-guerrero-killed-oswaldo-gonzalez (line 2 in base)\n"
+        "    - rel-guerrero-killed-oswaldo-gonzalez (line 2 in base): subject_id 'ent-hector-rustherford-guerrero-flores'; "
+        "type 'killed'; object_id 'ent-oswaldo-gonzalez'; start '2005'; claim_status 'attributed'; description "
+        "'Supreme Court records cited by the source say Guerrero murdered this police off…'\n"
         "  citations (data/citations.csv): 1 added, 1 removed, 0 changed; 17 → 17 rows\n"
-        "    + cit-loc-peru-1 (line 12)\n"
-        "    - cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 15 in base)\n"
+        "    + cit-loc-peru-1 (line 12): record_id 'loc-peru'; source_id 'src-insightcrime-tda-profile'; quote "
+        '"There are currently credible reports about the Tren de Aragua\'s presence in Col…"\n'
+        "    - cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 15 in base): record_id 'rel-guerrero-killed-oswaldo-gonzalez'; "
+        "source_id 'src-insightcrime-tda-profile'; quote \"According to records from Venezuela's Supreme Court of Justice, "
+        'Guerrero starte…"\n'
         "  retired (data/retired.csv): 2 added, 0 removed, 0 changed; 0 → 2 rows\n"
-        "    + cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 2)\n"
-        "    + rel-guerrero-killed-oswaldo-gonzalez (line 3)\n"
+        "    + cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 2): reason 'error'; version '0.2.0'\n"
+        "    + rel-guerrero-killed-oswaldo-gonzalez (line 3): reason 'error'; version '0.2.0'; note 'Misread: the source "
+        "attributes the murder to court records.'\n"
         "summary: 4 rows added, 2 removed, 1 changed in 5 tables\n"
     )
 
@@ -90,7 +96,22 @@ def test_json(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
             },
         }
     ]
-    assert data["tables"]["relations"]["removed"] == [{"id": "rel-guerrero-killed-oswaldo-gonzalez", "line": 2}]
+    assert data["tables"]["relations"]["removed"] == [
+        {
+            "id": "rel-guerrero-killed-oswaldo-gonzalez",
+            "line": 2,
+            "values": {
+                "subject_id": "ent-hector-rustherford-guerrero-flores",
+                "type": "killed",
+                "object_id": "ent-oswaldo-gonzalez",
+                "start": "2005",
+                "end": None,
+                "claim_status": "attributed",
+                "description": "Supreme Court records cited by the source say Guerrero murdered this police officer in 2005.",
+            },
+        }
+    ]
+    assert data["tables"]["locations"]["added"][0]["values"]["iso_code"] == "PE"
     assert data["tables"]["locations"]["rows"] == {"base": 5, "head": 6}
 
 
@@ -117,7 +138,13 @@ def test_markdown(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "Colombian guerrilla group that fought the gang on the Venezuela-Colombia border. |\n\n"
         "</details>\n"
     ) in out
-    assert "| removed | rel-guerrero-killed-oswaldo-gonzalez | 2 | | | |\n" in out
+    assert (
+        "| added | loc-peru | 5 | type |  | country |\n| | |  | name |  | Peru |\n| | |  | iso_code |  | PE |\n\n</details>"
+    ) in out
+    assert (
+        "| removed | rel-guerrero-killed-oswaldo-gonzalez | 2 | subject_id | ent-hector-rustherford-guerrero-flores |  |\n" in out
+    )
+    assert "| | |  | claim_status | attributed |  |\n" in out
     assert out.count("<details>") == 5 and out.count("</details>") == 5
 
 
@@ -214,8 +241,8 @@ def test_reading_refs_touches_neither_working_tree_nor_index(
 ) -> None:
     _change(repo)
     repo.replace("data/entities.csv", "Leader of Tren de Aragua", "The leader of Tren de Aragua")  # an unstaged edit ...
-    repo.replace("CHANGELOG.md", "# Changelog", "# Change log")
-    repo.git("add", "CHANGELOG.md")  # ... and a staged one
+    repo.replace("DATA-CHANGELOG.md", "# Changelog", "# Change log")
+    repo.git("add", "DATA-CHANGELOG.md")  # ... and a staged one
     (repo.root / "untracked.txt").write_text("left alone\n")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -250,7 +277,7 @@ def test_a_package_in_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixtu
     repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,\n")
     repo.commit("Peru")
     code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(top / "package"))
-    assert code == 0 and "    + loc-peru (line 7)\n" in out
+    assert code == 0 and "    + loc-peru (line 7): type 'country'; name 'Peru'; iso_code 'PE'\n" in out
 
 
 def test_exit_code_and_max_rows(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

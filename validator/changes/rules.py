@@ -11,7 +11,8 @@ The rules (docs/versioning.md explains the policy behind them):
 - an id of BASE is still in HEAD or has a tombstone in data/retired.csv (CH001), and a
   tombstone is never removed (CH002); a new tombstone records the version it is retired in (CH008);
 - the version follows the semantic versioning policy for data (CH003, CH004, CH005);
-- CHANGELOG.md has an entry for a new version (CH006);
+- the data changelog, DATA-CHANGELOG.md, has an entry for a new version (CH006; the tools'
+  changes go to CHANGELOG.md, which this rule does not read);
 - a changed source document is called out (CH007); its citations are re-checked by the quote check.
 """
 
@@ -33,7 +34,7 @@ from .diffreport import side_label
 if TYPE_CHECKING:
     from ..reading.package import Package
 
-CHANGELOG = "CHANGELOG.md"
+CHANGELOG = "DATA-CHANGELOG.md"  # the data's changelog (CHANGELOG.md is the tools')
 MAX_CHANGELOG_BYTES = 10 << 20
 RETIRED_PATH = "data/retired.csv"
 
@@ -279,7 +280,7 @@ def version_bump_not_larger(change: Change) -> Iterator[Problem]:
 
 
 def changelog_entry(root: Path, version: str) -> tuple[str | None, int | None]:
-    """Why CHANGELOG.md has no usable entry for ``version`` (None if it has one), and the line of its heading."""
+    """Why DATA-CHANGELOG.md has no usable entry for ``version`` (None if it has one), and the line of its heading."""
     import keepachangelog
 
     path = root / CHANGELOG
@@ -302,10 +303,11 @@ def changelog_entry(root: Path, version: str) -> tuple[str | None, int | None]:
 
 @change_rule("CH006", "changelog-entry-missing")
 def changelog_has_entry(change: Change) -> Iterator[Problem]:
-    """A new version has its section in CHANGELOG.md (Keep a Changelog: '## [0.2.0] - 2026-12-01', then what changed).
+    """A new version of the data has its section in DATA-CHANGELOG.md (Keep a Changelog: '## [0.2.0] - 2026-12-01', then what changed).
 
-    Fails: version ``0.2.0`` with CHANGELOG.md's newest section still ``## [0.1.0]``; passes: a
-    ``## [0.2.0]`` section with an ``### Added`` list.
+    Fails: version ``0.2.0`` with DATA-CHANGELOG.md's newest section still ``## [0.1.0]`` (a section in
+    CHANGELOG.md, the tools' changelog, does not count); passes: a ``## [0.2.0]`` section with an
+    ``### Added`` list in DATA-CHANGELOG.md.
     """
     before, after = change.diff.base.get("version"), change.diff.head.get("version")
     if not after or after == before:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -70,7 +69,9 @@ def typed_values(pkg: Package, table: str) -> Iterator[Condition]:
 def vocabulary(pkg: Package, table: str) -> Iterator[Condition]:
     """A vocabulary column holds one of its documented terms.
 
-    Fails: ``claim_status`` = ``confirmed``; passes: ``reported``.
+    Fails: ``claim_status`` = ``confirmed``; passes: ``reported``. The hint suggests a term by
+    meaning (a word shared with the term's name or documented meaning, validator/reading/terms.py):
+    ``ally_of`` gets ``allied_with``, never ``rival_of``.
     """
     for f in _fields(pkg, table):
         if f.enum:
@@ -78,13 +79,15 @@ def vocabulary(pkg: Package, table: str) -> Iterator[Condition]:
                 f.name,
                 f"NOT list_contains({sql_list(f.enum)}, {ident(f.name)})",
                 lambda v, n=f.name: f"{n} {short(v)} is not a term of the vocabulary",
-                lambda v, terms=f.enum: _vocab_hint(v, terms),
+                lambda v, field=f: vocab_hint(v, field),
             )
 
 
-def _vocab_hint(value: str, terms: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value.lower().strip(), terms, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(terms)}"
+def vocab_hint(value: str, f: Field) -> str:
+    from ..reading.terms import suggest
+
+    close = suggest(value, f)
+    hint = f"did you mean {close!r}?" if close else f"use one of: {', '.join(f.enum or ())}"
     return hint + " (terms: docs/data-dictionary.md)"
 
 

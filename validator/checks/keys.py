@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
     from ..reading.package import Package
 
 ID_BODY = r"[a-z0-9]+(-[a-z0-9]+)*"
+# A broken reference's hint names the closest existing id (a typo's likely target), within bounds:
+# at most SUGGEST_MAX_IDS candidate ids of the target table, and SUGGEST_MAX_PROBLEMS suggestions
+# per check and table; past them the hint stays the plain one.
+SUGGEST_MAX_IDS = 200_000
+SUGGEST_MAX_PROBLEMS = 200
+SUGGEST_CUTOFF = 0.75  # difflib's ratio: at least this similar to be offered
 
 
 @check("KY501", "duplicate-id", reads=OWN_ROWS)
@@ -122,9 +129,11 @@ def foreign_keys(pkg: Package) -> Iterator[Problem]:
                 f'SELECT t._line, t.id, t.{col} FROM "{name}" t ANTI JOIN {pkg.ids_sql(fk.resource)} r ON t.{col} = r.id '
                 f"WHERE t.{col} IS NOT NULL ORDER BY t._line"
             )
+            closest = ClosestIds(pkg, fk.resource)
             for line, rid, value in rows:
                 gone = retired_hint(pkg, value)
                 what = f"a retired id, no longer in {fk.resource}" if gone else f"not an id in {fk.resource}"
+                near = None if gone else closest(value)
                 yield at_cell(
                     pkg,
                     name,
@@ -132,8 +141,30 @@ def foreign_keys(pkg: Package) -> Iterator[Problem]:
                     fk.field,
                     f"{fk.field} {value!r} is {what}{_malformed(f.pattern if f else None, value)}",
                     record=rid,
-                    hint=gone or f"add the row to {fk.resource}, or fix the id",
+                    hint=gone
+                    or (f"did you mean {near!r}? Otherwise " if near else "") + f"add the row to {fk.resource}, or fix the id",
                 )
+
+
+class ClosestIds:
+    """The existing id of one table closest to a broken reference (difflib), bounded in work."""
+
+    def __init__(self, pkg: Package, table: str) -> None:
+        self.pkg, self.table = pkg, table
+        self.ids: list[str] | None = None
+        self.asked = 0
+
+    def __call__(self, value: str) -> str | None:
+        self.asked += 1
+        if self.asked > SUGGEST_MAX_PROBLEMS:
+            return None
+        if self.ids is None:
+            source = self.pkg.ids_sql(self.table)
+            (count,) = self.pkg.sql(f"SELECT count(*) FROM {source}")[0]
+            rows = self.pkg.sql(f"SELECT id FROM {source} WHERE id IS NOT NULL") if count <= SUGGEST_MAX_IDS else []
+            self.ids = [r[0] for r in rows]
+        close = difflib.get_close_matches(value, self.ids, n=1, cutoff=SUGGEST_CUTOFF)
+        return close[0] if close else None
 
 
 def cited_ids_sql(pkg: Package, by_prefix: dict[str, str]) -> str:

@@ -236,6 +236,13 @@ def release_readme(release: Release) -> str:
         "|---|---|---|",
         "| `datapackage.json`, `data/*.csv`, `schemas/`, `seeds/` | the Frictionless Data Package: CSV tables, "
         "one JSON Schema per table, the source documents | `frictionless validate datapackage.json`, pandas, R, any spreadsheet |",
+        f"| `excel/{name}.xlsx` | one workbook: a README sheet, one sheet per table, the codebook and the vocabularies | "
+        "Excel, LibreOffice, pandas (`read_excel`); use it rather than opening the CSV files in Excel, which may "
+        "garble accented names |",
+        "| `codebook/columns.csv`, `codebook/vocabularies.csv` | every column (type, required, description, constraints) "
+        "and every vocabulary term with its meaning | any CSV reader; also tables `codebook_*` in the SQLite database |",
+        "| `annotations.jsonld` | every citation as a W3C Web Annotation: the quote's place in its source "
+        "(TextQuoteSelector, TextPositionSelector into `seeds/`) and the row it supports | annotation tools, any JSON-LD reader |",
         "| `json/<table>.json` | one array of typed records per table | any JSON reader; each record validates against "
         "`schemas/<table>.schema.json` |",
         "| `parquet/<table>.parquet` | typed columns | pandas, pyarrow, DuckDB, R (arrow) |",
@@ -254,6 +261,7 @@ def release_readme(release: Release) -> str:
             else []
         ),
         "| `docs/data-dictionary.md` | every table, column and vocabulary term | |",
+        *(["| `DATA-CHANGELOG.md` | what changed in the data, version by version | |"] if "DATA-CHANGELOG.md" in r.files else []),
         f"| `{CHECKSUMS}` | SHA-256 of every file | `sha256sum -c {CHECKSUMS}` |",
         "",
         "The JSON, Parquet and SQLite tables add derived columns after the CSV ones: `<column>_earliest` and "

@@ -9,8 +9,8 @@ NAME = "diff"
 ORDER = 15
 HELP = "show what changed between two versions of the package"
 DESCRIPTION = (
-    "Compare two versions of the package, each a git ref (branch, tag, commit) or a directory: rows added, removed "
-    "and changed per table (by id, field by field), schema changes, source documents added, removed or changed, "
+    "Compare two versions of the package, each a git ref (branch, tag, commit) or a directory: rows added (with "
+    "their values), removed (with the values they had) and changed per table (by id, field by field), schema changes, source documents added, removed or changed, "
     "and the version bump the changes need (docs/versioning.md). A git ref is read from git's objects into a "
     "temporary directory: the working tree and the index are never touched."
 )

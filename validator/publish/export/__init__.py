@@ -18,7 +18,9 @@ __all__ = ["Exporter", "Release", "dump_json", "exporters", "missing_modules"]
 
 def exporters() -> list[type[Exporter]]:
     """The release formats, in the order a build writes them."""
+    from .annotations import AnnotationsExporter
     from .citation import CitationExporter
+    from .codebook import CodebookExporter
     from .datapackage import DataPackageExporter
     from .ftm import FtMExporter
     from .geo import GeoJSONExporter
@@ -26,12 +28,16 @@ def exporters() -> list[type[Exporter]]:
     from .jsonfiles import JSONExporter
     from .parquet import ParquetExporter
     from .sqlite import SQLiteExporter
+    from .xlsx import XlsxExporter
 
     return [
         DataPackageExporter,
         JSONExporter,
         ParquetExporter,
         SQLiteExporter,
+        XlsxExporter,
+        CodebookExporter,
+        AnnotationsExporter,
         GeoJSONExporter,
         GraphExporter,
         FtMExporter,

@@ -1,4 +1,5 @@
-"""The Frictionless Data Package itself: datapackage.json, data/*.csv, schemas/, seeds/, the data dictionary.
+"""The Frictionless Data Package itself: datapackage.json, data/*.csv, schemas/, seeds/, the data dictionary
+and the data's changelog (DATA-CHANGELOG.md).
 
 This is what makes a release self-contained: ``tda validate`` and ``frictionless validate`` pass
 on it as they do on the repository. Unredacted, every file is copied byte for byte; redacted,
@@ -17,7 +18,7 @@ from ..api import Record, csv_cell
 from .base import Exporter, dump_json
 
 # Files of the package that travel with every release, when present.
-EXTRA_FILES = ("LICENSE-DATA.md", "docs/data-dictionary.md")
+EXTRA_FILES = ("LICENSE-DATA.md", "DATA-CHANGELOG.md", "docs/data-dictionary.md")
 
 
 def csv_text(table: Table, records: list[Record]) -> str:

@@ -13,6 +13,9 @@
   for every EDTF column, ``category`` on relations.
 - Full-text search (FTS5, diacritics ignored): a ``<table>_fts`` index over each table's
   names, aliases, titles, descriptions, quotes and notes, in the form Datasette detects.
+- The codebook (``codebook.py``) as two more tables: ``codebook_columns`` (every column, its
+  type, whether it is required, its description and constraints) and ``codebook_vocabularies``
+  (every vocabulary term and its meaning), all TEXT as in ``codebook/*.csv``.
 - The file is written in one transaction and vacuumed: the same records give the same bytes.
 """
 
@@ -26,10 +29,17 @@ from ...reading.model import Field, Table
 from ..api import Record
 from ..derived import release_table
 from .base import Exporter, dump_json
+from .codebook import COLUMNS_HEADER, VOCABULARIES_HEADER, Row, column_rows, vocabulary_rows
 
 SEARCHABLE = ("name", "aliases", "title", "description", "quote", "note")
 LABEL_COLUMNS = ("name", "title")
 TOKENIZER = "unicode61 remove_diacritics 2"
+CODEBOOK_TABLES = {
+    "codebook_columns": "The codebook: every column of every table, its type, whether it is required, its description "
+    "and its constraints (codebook/columns.csv).",
+    "codebook_vocabularies": "The codebook: every term of every vocabulary column and what it means; for relation types "
+    "also the category, the inverse reading and whether the type reads both ways (codebook/vocabularies.csv).",
+}
 
 
 def q(name: str) -> str:
@@ -134,6 +144,7 @@ class SQLiteExporter(Exporter):
                         f"content=[{table.name}], tokenize='{TOKENIZER}')"
                     )
                     con.execute(f"INSERT INTO {q(fts)} ({q(fts)}) VALUES ('rebuild')")
+            self._write_codebook(con)
             broken = con.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise CannotRun(f"SQLite foreign key check failed: {broken[:5]}", hint="run `tda validate` on the package")
@@ -141,6 +152,22 @@ class SQLiteExporter(Exporter):
             con.execute("VACUUM")
         finally:
             con.close()
+
+    def codebook(self) -> dict[str, tuple[tuple[str, ...], list[Row]]]:
+        model = self.release.dataset.model
+        clash = sorted(set(CODEBOOK_TABLES) & set(model.tables))
+        if clash:
+            raise CannotRun(f"the package has a table named {clash[0]}, which the SQLite release uses for the codebook")
+        return {
+            "codebook_columns": (COLUMNS_HEADER, column_rows(model)),
+            "codebook_vocabularies": (VOCABULARIES_HEADER, vocabulary_rows(model)),
+        }
+
+    def _write_codebook(self, con: Any) -> None:
+        for name, (header, rows) in self.codebook().items():
+            cols = ",\n".join(f"  {q(c)} TEXT NOT NULL" for c in header)
+            con.execute(f"CREATE TABLE {q(name)} (\n{cols}\n)")
+            con.executemany(f"INSERT INTO {q(name)} VALUES ({', '.join('?' * len(header))})", rows)
 
     def datasette_metadata(self) -> dict[str, Any]:
         """metadata.json for ``datasette serve -m``: titles, licence, source, table and column descriptions."""
@@ -173,5 +200,7 @@ class SQLiteExporter(Exporter):
             if facets:
                 meta["facets"] = facets
             tables[table.name] = meta
+        for name, description in CODEBOOK_TABLES.items():
+            tables[name] = {"description": description, "facets": ["table"]}
         out["databases"] = {self.release.name: {"tables": tables}}
         return out

@@ -1,18 +1,10 @@
 """Where each quote sits in its source text, and the source text with those passages marked.
 
-A quote matches its source after ``textnorm.normalize`` (NFC, typographic quote marks made
-straight, white space runs made one space, ends trimmed), so it is found in the *normalised*
-text and its offsets are mapped back to the *original* text, which is what a source page shows.
-
-``SourceText`` builds the normalised text token by token (a token is a run of non-space
-characters): ``normalize(text) == " ".join(fold(NFC(token)))`` because NFC never composes across
-white space and never turns a visible character into white space. Within a token whose NFC form
-has the same length as the token (any text already in NFC, as the seeds are) each normalised
-character maps to one original character; otherwise the token is cut into clusters (a starter
-and the combining marks after it) normalised one by one, and where even that does not line up
-(a rare composition spanning starters) every character of the token maps to the whole token.
-The mapped range therefore always covers the quoted characters, and never starts or ends in
-white space.
+A quote is placed in its source by ``validator.reading.textspans.SourceText`` (found in the
+normalised text, its offsets mapped back to the original text, which is what a source page
+shows): the same (start, end) that the release's Web Annotations (``annotations.jsonld``) give
+as their TextPositionSelector. Each passage's ``<mark>`` carries that range as
+``data-char="start,end"`` (RFC 5147's character positions), so the two can be held together.
 
 ``mark_up`` turns the text and the located passages into paragraphs of HTML: each passage is a
 ``<mark>`` (nested where passages nest; a passage that crosses another's end or a paragraph
@@ -22,73 +14,13 @@ break is cut into pieces, the first carrying the anchor), followed by a numbered
 from __future__ import annotations
 
 import heapq
-import unicodedata
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from ...reading.textnorm import fold_quote_marks, normalize
+from ...reading.textspans import SourceText
 
-
-@dataclass
-class SourceText:
-    """A source's text with its normalised form and the map between their offsets."""
-
-    text: str
-    normalized: str = ""
-    starts: list[int] = field(default_factory=list)  # original offset where normalised char i starts
-    ends: list[int] = field(default_factory=list)  # original offset just after normalised char i
-
-    def __post_init__(self) -> None:
-        pieces: list[str] = []
-        i, n = 0, len(self.text)
-        while i < n:
-            if self.text[i].isspace():
-                i += 1
-                continue
-            j = i
-            while j < n and not self.text[j].isspace():
-                j += 1
-            if pieces:
-                pieces.append(" ")
-                self.starts.append(i)  # the joining space maps to the start of the next token
-                self.ends.append(i)
-            pieces.append(self._token(i, j))
-            i = j
-        self.normalized = "".join(pieces)
-
-    def _token(self, i: int, j: int) -> str:
-        token = self.text[i:j]
-        norm = fold_quote_marks(unicodedata.normalize("NFC", token))
-        if len(norm) == len(token):
-            self.starts.extend(range(i, j))
-            self.ends.extend(range(i + 1, j + 1))
-            return norm
-        clusters: list[tuple[int, int]] = []
-        for k in range(i, j):
-            if clusters and unicodedata.combining(self.text[k]):
-                clusters[-1] = (clusters[-1][0], k + 1)
-            else:
-                clusters.append((k, k + 1))
-        parts = [fold_quote_marks(unicodedata.normalize("NFC", self.text[a:b])) for a, b in clusters]
-        if "".join(parts) == norm:
-            for (a, b), part in zip(clusters, parts, strict=True):
-                self.starts.extend([a] * len(part))
-                self.ends.extend([b] * len(part))
-        else:
-            self.starts.extend([i] * len(norm))
-            self.ends.extend([j] * len(norm))
-        return norm
-
-    def locate(self, quote: str) -> tuple[int, int] | None:
-        """The original-text range (start, end) of the first place the quote occurs, or None."""
-        q = normalize(quote)
-        if not q:
-            return None
-        at = self.normalized.find(q)
-        if at < 0:
-            return None
-        return self.starts[at], self.ends[at + len(q) - 1]
+__all__ = ["Paragraph", "Passage", "SourceText", "mark_up", "paragraphs_of"]
 
 
 # --- marking passages up ------------------------------------------------------------------------
@@ -200,7 +132,8 @@ def _render(text: str, node: _Node, notes_href: str) -> Markup:
     extra = "".join(f'<span class="anchor" id="{escape(c)}"></span>' for c in p.citations if c != p.anchor)
     note = escape(f"{notes_href}{p.number}")
     return Markup(
-        f'<mark class="cited" id="{escape(p.anchor)}" data-passage="{escape(p.anchor)}">{extra}{inner}</mark>'
+        f'<mark class="cited" id="{escape(p.anchor)}" data-passage="{escape(p.anchor)}" data-char="{p.start},{p.end}">'
+        f"{extra}{inner}</mark>"
         f'<sup class="note-ref"><a href="{note}" id="ref-{p.number}" aria-label="note {p.number}: what this passage supports">'
         f"{p.number}</a></sup>"
     )
