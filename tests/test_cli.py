@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from casepkg import CASES, build_base, build_case
 
+import validator
 from validator.cli.main import main
 from validator.cli.parser import build_parser
 
@@ -197,3 +198,12 @@ def test_a_missing_module_of_tda_itself_is_a_bug(capsys, monkeypatch) -> None:
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("tda: internal error: ModuleNotFoundError") and "this is a bug in tda" in err
+
+
+def test_version_names_the_tools_and_the_data(tmp_path: Path) -> None:
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    shown = run("--version").stdout.splitlines()
+    assert shown[0] == f"tda {validator.__version__} (tools)"
+    assert shown[1].startswith(f"data: {descriptor['name']} {descriptor['version']} (")
+    elsewhere = run("--version", cwd=tmp_path).stdout.splitlines()
+    assert elsewhere[1] == f"data: no readable datapackage.json in {tmp_path}"

@@ -345,3 +345,24 @@ def test_the_worked_example_of_a_check_runs(tmp_path: Path) -> None:
         assert [p.code for p in validate(base, select=[code]).problems] == [code]
     finally:
         forget(code)
+
+
+def test_an_import_inside_a_function_says_why() -> None:
+    """Imports sit at the top of a module; one inside a function is there for start-up time (a
+    heavy or optional library, a command's work) and its comment says so."""
+    silent = []
+    for path in _modules().values():
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        tree = ast.parse(text)
+        skip = _type_checking_nodes(tree)
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in skip:
+                    own = lines[node.lineno - 1 : node.end_lineno]
+                    said = any("#" in line for line in own) or lines[node.lineno - 2].strip().startswith("#")
+                    if not said:
+                        silent.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert silent == []

@@ -15,7 +15,7 @@ Public API::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"  # the tools' version (CHANGELOG.md); the data has its own (datapackage.json)
 
 from .checks.runner import Report, validate  # noqa: E402
 from .errors import CannotRun, InvalidPackage  # noqa: E402

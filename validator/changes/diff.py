@@ -17,7 +17,10 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import CannotRun
 from ..reading.model import Field, Table
+from ..reading.package import Package
+from .gitside import open_side
 
 if TYPE_CHECKING:
     import duckdb
@@ -208,7 +211,6 @@ class PackageDiff:
 
 def diff_sides(base_spec: str, head_spec: str | None = None, package_dir: str = ".") -> PackageDiff:
     """Read BASE and HEAD (each a directory or a git ref; HEAD None: the working tree) and compare them."""
-    from .gitside import open_side
 
     with open_side(base_spec, package_dir) as base_side, open_side(head_spec, package_dir) as head_side:
         base = load_side(base_side)
@@ -218,8 +220,6 @@ def diff_sides(base_spec: str, head_spec: str | None = None, package_dir: str = 
 
 def load_side(side: Side) -> Package:
     """Package.load, with messages that name the side rather than a temporary directory."""
-    from ..errors import CannotRun
-    from ..reading.package import Package
 
     try:
         return Package.load(side.root)
@@ -346,7 +346,7 @@ def _json(value: Any) -> str:
 
 
 def table_diffs(base: Package, head: Package) -> list[TableDiff]:
-    import duckdb
+    import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
     con = duckdb.connect(":memory:")
     out: list[TableDiff] = []

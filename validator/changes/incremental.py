@@ -143,10 +143,10 @@ class HeadFile:
 
     def _line_no(self, offset: int) -> int:
         if self._newlines is None:
-            import numpy as np
+            import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
             self._newlines = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
-        import numpy as np
+        import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
         return int(np.searchsorted(self._newlines, offset)) + 1
 
@@ -184,8 +184,8 @@ class HeadFile:
         col = self.table.field_names.index(column)
         if len(self.data) < BIG_FILE:
             return self._where_scan(col, values)
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+        import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=pa.array(sorted(values), pa.string())))
         return [self.line(i + 2) for i in hits.to_pylist()]
@@ -206,8 +206,8 @@ class HeadFile:
 
     def _column(self, name: str) -> Any:
         if name not in self._columns:
-            import pyarrow as pa
-            import pyarrow.csv as pacsv
+            import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+            import pyarrow.csv as pacsv  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
             header = next(csv.reader([self.data[: self.first].decode("utf-8")]))
             table = pacsv.read_csv(

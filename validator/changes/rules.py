@@ -180,7 +180,7 @@ def new_tombstones_name_this_version(change: Change) -> Iterator[Problem]:
 
 def _versions(change: Change) -> tuple[Any, Any] | None:
     """BASE's and HEAD's versions, parsed; None if either is not plain MAJOR.MINOR.PATCH (the descriptor's metadata check reports HEAD's)."""
-    import semver
+    import semver  # semver loads on first use: every tda command would pay its start-up time otherwise
 
     try:
         return semver.Version.parse(change.diff.base["version"]), semver.Version.parse(change.diff.head["version"])
@@ -281,7 +281,7 @@ def version_bump_not_larger(change: Change) -> Iterator[Problem]:
 
 def changelog_entry(root: Path, version: str) -> tuple[str | None, int | None]:
     """Why DATA-CHANGELOG.md has no usable entry for ``version`` (None if it has one), and the line of its heading."""
-    import keepachangelog
+    import keepachangelog  # keepachangelog loads on first use: every tda command would pay its start-up time otherwise
 
     path = root / CHANGELOG
     if not path.is_file():

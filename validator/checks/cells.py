@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..reading.terms import suggest
 from .common import non_ascii, short
 from .rowchecks import Condition, ident, row_check, sql_list, sql_str
 
@@ -84,7 +85,6 @@ def vocabulary(pkg: Package, table: str) -> Iterator[Condition]:
 
 
 def vocab_hint(value: str, f: Field) -> str:
-    from ..reading.terms import suggest
 
     close = suggest(value, f)
     hint = f"did you mean {close!r}?" if close else f"use one of: {', '.join(f.enum or ())}"

@@ -11,7 +11,7 @@ from ..problems import Problem
 from ..reading.model import CONTRACT_COLUMNS, descriptor_resources
 from ..reading.package import DESCRIPTOR
 from ..reading.paths import not_a_file, resolve_inside, unsafe_reason
-from .common import at_json
+from .common import at_cell, at_json
 from .registry import Work, check, found, reads
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _pointer(path: Any) -> str:
 
 
 def frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
-    import frictionless
+    import frictionless  # frictionless loads on first use: every tda command would pay its start-up time otherwise
 
     try:
         report = frictionless.Package.validate_descriptor(descriptor)
@@ -180,7 +180,9 @@ def descriptor_metadata(pkg: Package) -> Iterator[Problem]:
 
 def metadata_problems(descriptor: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     """(JSON pointer, message, hint) for each way the descriptor falls short of METADATA_SCHEMA."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import (
+        Draft202012Validator,  # jsonschema loads on first use: every tda command would pay its start-up time otherwise
+    )
 
     out = []
     for err in sorted(
@@ -242,8 +244,6 @@ def paths_stay_inside(pkg: Package) -> Iterator[Problem]:
             schema_path, pointer, f"table path: {reason}", hint="x-table.path must be data/<table>.csv inside the package"
         )
     if pkg.usable("sources"):
-        from .common import at_cell
-
         for line, sid, rel in pkg.sql("SELECT _line, id, path FROM sources WHERE path IS NOT NULL ORDER BY _line"):
             reason = unsafe_reason(rel)
             if reason is None:

@@ -151,7 +151,7 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
 def iso_lookup(pkg: Package) -> dict[str, tuple[str, bool] | None]:
     """Every iso_code of the package, looked up in pycountry: ("country", True), ("subdivision",
     whether it is first-level), or None for a code ISO 3166 does not have."""
-    import pycountry
+    import pycountry  # pycountry loads on first use: every tda command would pay its start-up time otherwise
 
     out: dict[str, tuple[str, bool] | None] = {}
     for code in sorted({loc.iso for loc in _locations(pkg).values() if loc.iso}):

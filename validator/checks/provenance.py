@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..reading.queries import source_files
+from ..reading.quotes import missing
 from ..reading.textnorm import normalize
 from .common import at_cell, short
 from .registry import Work, check, found, reads
@@ -67,7 +68,6 @@ def missing_quotes(pkg: Package) -> list[int]:
 
 def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     """The quote search as a closure over data read on this thread (the database is not shared)."""
-    from ..reading.quotes import missing
 
     files = source_files(pkg)
     quotes, sources = _quote_columns(pkg)
@@ -270,7 +270,7 @@ def _may_hedge(pkg: Package) -> bool:
     if pkg.tables["citations"].csv.arrow is None:  # type: ignore[union-attr]
         text = "\n".join(q for q in pkg.column("citations", "quote") if q).lower()
         return any(word in text for word in firsts)
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     quotes = pkg.arrow("citations").column("quote")
     pattern = "|".join(re.escape(word) for word in firsts)

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..reading.package import Package
 from .registry import CheckInfo, Work, works
 
 # Two helpers: the descriptor's (importing frictionless and jsonschema is most of its work) and
@@ -165,7 +166,6 @@ def _fork(root: Path, group: list[Work], codes: set[str]) -> Sidecar | None:
 
 
 def _serve(root: Path, group: list[Work], codes: set[str], fd: int) -> None:
-    from ..reading.package import Package
 
     pkg = Package.load(root, tables={t for w in group for t in w.tables})
     pkg.selected = codes

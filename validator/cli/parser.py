@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .commands import command_modules
+
+
+def version_text(root: Path) -> str:
+    """``tda --version``: the tools' version, and the version of the data package at ``root``."""
+    line = f"tda {__version__} (tools)"
+    try:
+        descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"{line}\ndata: no readable datapackage.json in {root}"
+    if not isinstance(descriptor, dict):
+        return f"{line}\ndata: {root / 'datapackage.json'} is not a data package descriptor"
+    return f"{line}\ndata: {descriptor.get('name', '?')} {descriptor.get('version', '?')} ({root / 'datapackage.json'})"
+
+
+class VersionAction(argparse.Action):
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:  # noqa: A002 - argparse's name
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None
+    ) -> None:
+        sys.stdout.write(version_text(Path.cwd()) + "\n")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate and publish the Tren de Aragua data package.",
         epilog="Exit codes: 0 clean, 1 problems found, 2 cannot run.",
     )
-    parser.add_argument("--version", action="version", version=f"tda {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, help="show the tools' version and the data's (of the package in the current directory)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in command_modules():
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))

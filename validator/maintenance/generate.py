@@ -10,6 +10,8 @@ is stale.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,9 @@ from typing import Any
 from ..changes.rules import all_change_rules
 from ..checks import all_checks
 from ..checks.registry import FAMILIES, CheckInfo
+from ..reading.coverage import render_markdown, source_coverage
 from ..reading.model import Model, Table, descriptor_resources, load_model
-from ..reading.package import DESCRIPTOR
+from ..reading.package import DESCRIPTOR, Package
 from . import pymodels
 
 # Package-level keys, in the order datapackage.json keeps them; resources come last.
@@ -234,8 +237,6 @@ def checks_reference() -> str:
 
 def source_coverage_doc(root: Path) -> str:
     """docs/source-coverage.md: each paragraph of each source with the rows that quote it."""
-    from ..reading.coverage import render_markdown, source_coverage
-    from ..reading.package import Package
 
     return render_markdown(source_coverage(Package.load(root)))
 
@@ -270,8 +271,6 @@ def stale_files(root: Path, also: Generators | None = None) -> list[str]:
 
 def write_generated(root: Path, also: Generators | None = None) -> list[str]:
     """Write every stale generated file (atomically); return the ones written."""
-    import os
-    import tempfile
 
     written = []
     for rel, content in generated_files(root, also).items():

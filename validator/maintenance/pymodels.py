@@ -80,7 +80,7 @@ def _docstring(text: str) -> str:
 
 
 def _reserved() -> set[str]:
-    from pydantic import BaseModel
+    from pydantic import BaseModel  # pydantic loads on first use: every tda command would pay its start-up time otherwise
 
     return set(dir(BaseModel)) | RECORD_METHODS
 

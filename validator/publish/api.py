@@ -54,10 +54,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..checks.runner import validate
 from ..errors import CannotRun, InvalidPackage
 from ..reading.model import Field, Model, Table
+from ..reading.package import Package
 from .derived import bounds as bounds  # re-exported: the API's bounds helper
 from .derived import overlaps, record_bounds, with_derived
+from .frames import dataframe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,7 +73,7 @@ def __getattr__(name: str) -> Any:
     # ``Record`` (the base of the typed records) is imported on first use: pydantic and the models
     # cost about a tenth of a second, which every `tda` command would pay at start-up otherwise.
     if name == "Record":
-        from .recordbase import Record
+        from .recordbase import Record  # pydantic loads on first use, not when tda starts
 
         return Record
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -155,8 +158,8 @@ def csv_cell(f: Field, value: Any) -> str:
 def record_type(table: Table | None) -> type[Record]:
     """The model of a table's records: the generated one where the table has the columns it
     describes (names, kinds, nullability in that order), else ``Row``."""
-    from .recordbase import Row
-    from .records import MODELS
+    from .recordbase import Row  # pydantic loads on first use, not when tda starts
+    from .records import MODELS  # pydantic loads on first use, not when tda starts
 
     cls = MODELS.get(table.name) if table is not None else None
     if cls is not None and table is not None and cls.COLUMNS == tuple((f.name, f.kind, f.required) for f in table.fields):
@@ -379,7 +382,7 @@ class Dataset:
     def replace_tables(self, tables: Mapping[str, Sequence[Record | Mapping[str, Any]]]) -> Dataset:
         """A copy of this dataset with other records (the indexes are rebuilt on use). A plain
         mapping becomes its table's record, unvalidated, as in ``load``."""
-        from .recordbase import Record
+        from .recordbase import Record  # pydantic loads on first use, not when tda starts
 
         def typed(name: str, rows: Sequence[Record | Mapping[str, Any]]) -> list[Record]:
             kind = record_type(self.model.tables.get(name))
@@ -399,7 +402,6 @@ class Dataset:
     def dataframe(self, table: str) -> pd.DataFrame:
         """A table as a pandas DataFrame, one column per schema column with its dtype (see
         ``frames.dataframe``). Needs pandas: ``pip install pandas``."""
-        from .frames import dataframe
 
         return dataframe(self.model.tables[table], self.tables[table])
 
@@ -416,12 +418,9 @@ def load(path: str | Path = ".", *, check: bool = False) -> Dataset:
     With ``check=True`` the validator runs first and ``InvalidPackage`` (carrying the report)
     is raised when it finds errors. Raises CannotRun when the package cannot be read.
     """
-    from ..reading.package import Package
 
     pkg = Package.load(path)
     if check:
-        from ..checks.runner import validate
-
         report = validate(pkg.root, package=pkg, max_per_group=0)
         if not report.valid:
             raise InvalidPackage(report)

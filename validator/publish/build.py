@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..checks.runner import validate
 from ..errors import CannotRun, InvalidPackage
+from ..reading.package import Package
 from ..reading.paths import resolve_inside
 from .api import Dataset, dataset_from_package
 from .export import Exporter, Release, exporters, missing_modules
@@ -96,13 +98,11 @@ def build(
     Raises InvalidPackage when validation finds errors, CannotRun when the package cannot be
     read or the release cannot be written. ``progress`` is called before each step.
     """
-    from ..checks.runner import validate
-    from ..reading.package import Package
 
     formats = exporters()
     extra = "build"
     if site:
-        from .site import SiteExporter
+        from .site import SiteExporter  # the site's dependencies (jinja2, scipy) load only for tda site
 
         formats.append(SiteExporter)
         extra = "site"
@@ -150,7 +150,7 @@ def _records(pkg: Package, redact_protected: bool, step: _Steps) -> tuple[Datase
     seeds = read_seeds(pkg.root)
     protected = sum(1 for e in dataset.tables.get("entities", []) if e.get("protected"))
     if redact_protected:
-        from .redact import redact
+        from .redact import redact  # loaded only when a release is redacted
 
         step("redacting protected persons")
         dataset, seeds, _ = redact(dataset, seeds)

@@ -37,7 +37,7 @@ SIMPLE_DTYPES = {"string": "string", "edtf": "string", "boolean": "boolean", "in
 
 def _pandas() -> Any:
     try:
-        import pandas
+        import pandas  # pandas loads on first use: every tda command would pay its start-up time otherwise
     except ImportError as exc:
         raise ModuleNotFoundError(
             "Dataset.dataframe needs pandas: pip install pandas (or pip install 'tren-de-aragua-data[pandas]')",

@@ -17,6 +17,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .queries import source_files
 from .textnorm import normalize
 
 if TYPE_CHECKING:
@@ -111,7 +112,6 @@ def _place(paragraphs: list[Paragraph], normalised: list[str], quote: str) -> li
 
 def source_coverage(pkg: Package) -> list[SourceCoverage]:
     """Every readable source's paragraphs with the rows quoted in each, in source id order."""
-    from .queries import source_files
 
     if not (pkg.usable("sources") and pkg.usable("citations")):
         return []

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ class CsvFile:
         """Where the ``field_index``-th cell (0-based) of the record starting at ``line`` begins."""
         if self.text is None and self.source is not None:  # fast path, or a subset of a file's rows
             if self.newlines is None:
-                import numpy as np
+                import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
                 self.newlines = np.flatnonzero(np.frombuffer(self._raw(), dtype=np.uint8) == 10)
             text = _line_text(self._raw(), self.newlines, line)
@@ -299,7 +300,6 @@ def _read_exact(rel: str, data: bytes) -> CsvFile:
 
 
 def _parse(text: str, out: CsvFile) -> None:
-    import io
 
     # Cells over the limit are read whole and reported (too-large), so the row is not lost.
     csv.field_size_limit(max(limits.MAX_CSV_BYTES, limits.MAX_CELL_CHARS))
@@ -396,7 +396,7 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
         data = data[len(BOM) :]
     if b"\r" in data or b"\x00" in data or data.startswith(b"\n"):
         return None
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     a = np.frombuffer(data, dtype=np.uint8)
     newlines, quotes, below_space = _scan(a, b'"' in data)
@@ -442,7 +442,7 @@ SCAN_CHUNK = 1 << 24  # bytes compared at once: bounds the temporary arrays to 1
 def _scan(a: Any, has_quotes: bool) -> tuple[Any, Any, int]:
     """Offsets of every LF and every double quote, and the number of bytes below 0x20, in
     chunks so that the temporaries stay small."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     newlines, quotes, below = [], [], 0
     for start in range(0, len(a), SCAN_CHUNK):
@@ -458,7 +458,7 @@ def _scan(a: Any, has_quotes: bool) -> tuple[Any, Any, int]:
 def _quotes_in_place(a: Any, q: Any) -> bool:
     """No double quote between two ordinary characters: in RFC 4180 a quote opens a cell (after
     a comma or line start), closes it (before a comma or line end), or pairs with another."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     if not len(q):
         return True
@@ -470,8 +470,8 @@ def _quotes_in_place(a: Any, q: Any) -> bool:
 
 
 def _arrow_parse(data: bytes, header: list[str], columns: list[str] | None = None) -> Any:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.csv as pacsv  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     try:
         return pacsv.read_csv(
@@ -507,7 +507,7 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
     comma or the line end, after a character other than a comma). So the lines whose opening and
     closing quotes do not pair up in that order, and the lines with two quotes in a row, are
     matched against the RFC 4180 grammar; the others cannot hide a misplaced quote."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     n = len(a)
     prev = np.where(quotes > 0, a[np.maximum(quotes - 1, 0)], 10)

@@ -112,7 +112,7 @@ def _struct_day(st: object) -> Day | None:
 
 
 def _library(value: str) -> EdtfValue:
-    from edtf import parse_edtf
+    from edtf import parse_edtf  # edtf loads on first use: every tda command would pay its start-up time otherwise
 
     try:
         obj = parse_edtf(value)

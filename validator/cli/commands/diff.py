@@ -39,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...changes.diff import diff_sides
-    from ...changes.diffreport import render
+    from ...changes.diff import diff_sides  # a command's imports load when it runs, not when tda starts
+    from ...changes.diffreport import render  # a command's imports load when it runs, not when tda starts
 
     diff = diff_sides(args.base, args.head, package_dir=args.package)
     sys.stdout.write(render(diff, args.format, args.max_rows))

@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...maintenance.fmt import format_package
+    from ...maintenance.fmt import format_package  # a command's imports load when it runs, not when tda starts
 
     results = format_package(args.package, write=not args.check)
     out = sys.stdout

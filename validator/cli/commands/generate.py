@@ -23,9 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...errors import CannotRun
-    from ...maintenance.generate import stale_files, write_generated
-    from ..parser import cli_reference
+    from ...errors import CannotRun  # a command's imports load when it runs, not when tda starts
+    from ...maintenance.generate import stale_files, write_generated  # a command's imports load when it runs, not when tda starts
+    from ..parser import cli_reference  # a command's imports load when it runs, not when tda starts
 
     generated_here = {"docs/cli.md": cli_reference}
     root = Path(args.package)

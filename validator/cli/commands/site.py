@@ -31,11 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...errors import InvalidPackage
-    from ...publish.build import build
-    from ..report import render
-    from .build import progress_display
-    from .validate import default_format
+    from ...errors import InvalidPackage  # a command's imports load when it runs, not when tda starts
+    from ...publish.build import build  # a command's imports load when it runs, not when tda starts
+    from ..report import render  # a command's imports load when it runs, not when tda starts
+    from .build import progress_display  # a command's imports load when it runs, not when tda starts
+    from .validate import default_format  # a command's imports load when it runs, not when tda starts
 
     started = time.perf_counter()
     try:

@@ -30,11 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...reading.package import Package
+    from ...reading.package import Package  # a command's imports load when it runs, not when tda starts
 
     pkg = Package.load(args.package)
     if args.paragraphs:
-        from ...reading.coverage import render_text, source_coverage
+        from ...reading.coverage import render_text, source_coverage  # a command's imports load when it runs, not when tda starts
 
         coverage = source_coverage(pkg)
         if args.format == "json":
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(render_text(coverage))
         return 1 if any(c.unplaced for c in coverage) else 0
 
-    from ...maintenance.stats import collect, render_text
+    from ...maintenance.stats import collect, render_text  # a command's imports load when it runs, not when tda starts
 
     stats = collect(pkg)
     if args.format == "json":

@@ -64,18 +64,18 @@ def default_format() -> str:
 
 def failure_document(args: argparse.Namespace, error: dict[str, Any]) -> dict[str, Any]:
     """``--format json`` when the package cannot be checked: a report's keys, with ``error`` set."""
-    from ...checks.runner import cannot_run_document
+    from ...checks.runner import cannot_run_document  # a command's imports load when it runs, not when tda starts
 
     return cannot_run_document(str(args.package), error)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...checks.runner import validate
-    from ..report import render
+    from ...checks.runner import validate  # a command's imports load when it runs, not when tda starts
+    from ..report import render  # a command's imports load when it runs, not when tda starts
 
     options = {"select": args.select, "ignore": args.ignore, "strict": args.strict, "max_per_group": args.max_per_group}
     if args.since is not None:
-        from ...changes.since import validate_since
+        from ...changes.since import validate_since  # a command's imports load when it runs, not when tda starts
 
         report = validate_since(args.package, args.since, full=args.full, **options)
     else:

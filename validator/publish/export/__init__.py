@@ -18,17 +18,17 @@ __all__ = ["Exporter", "Release", "dump_json", "exporters", "missing_modules"]
 
 def exporters() -> list[type[Exporter]]:
     """The release formats, in the order a build writes them."""
-    from .annotations import AnnotationsExporter
-    from .citation import CitationExporter
-    from .codebook import CodebookExporter
-    from .datapackage import DataPackageExporter
-    from .ftm import FtMExporter
-    from .geo import GeoJSONExporter
-    from .graph import GraphExporter
-    from .jsonfiles import JSONExporter
-    from .parquet import ParquetExporter
-    from .sqlite import SQLiteExporter
-    from .xlsx import XlsxExporter
+    from .annotations import AnnotationsExporter  # the formats load when a build asks for them, not when tda starts
+    from .citation import CitationExporter  # the formats load when a build asks for them, not when tda starts
+    from .codebook import CodebookExporter  # the formats load when a build asks for them, not when tda starts
+    from .datapackage import DataPackageExporter  # the formats load when a build asks for them, not when tda starts
+    from .ftm import FtMExporter  # the formats load when a build asks for them, not when tda starts
+    from .geo import GeoJSONExporter  # the formats load when a build asks for them, not when tda starts
+    from .graph import GraphExporter  # the formats load when a build asks for them, not when tda starts
+    from .jsonfiles import JSONExporter  # the formats load when a build asks for them, not when tda starts
+    from .parquet import ParquetExporter  # the formats load when a build asks for them, not when tda starts
+    from .sqlite import SQLiteExporter  # the formats load when a build asks for them, not when tda starts
+    from .xlsx import XlsxExporter  # the formats load when a build asks for them, not when tda starts
 
     return [
         DataPackageExporter,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,5 @@ class Exporter:
 
 def missing_modules(formats: list[type[Exporter]]) -> list[str]:
     """The modules some exporter needs that are not installed."""
-    from importlib.util import find_spec
 
     return sorted({m for cls in formats for m in cls.REQUIRES if find_spec(m) is None})

@@ -74,7 +74,7 @@ class CitationExporter(Exporter):
         return ref
 
     def finalize(self) -> list[str]:
-        import yaml
+        import yaml  # yaml loads on first use: every tda command would pay its start-up time otherwise
 
         text = yaml.safe_dump(self.citation(), sort_keys=False, allow_unicode=True, width=100)
         return [self.release.write_text("CITATION.cff", text)]

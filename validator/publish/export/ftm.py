@@ -73,7 +73,9 @@ class FtMExporter(Exporter):
     REQUIRES = ("followthemoney",)
 
     def finalize(self) -> list[str]:
-        from followthemoney import model
+        from followthemoney import (
+            model,  # followthemoney loads on first use: every tda command would pay its start-up time otherwise
+        )
 
         self.model = model
         proxies = self.entities() + self.relations() + self.events()

@@ -34,7 +34,7 @@ class GraphExporter(Exporter):
     REQUIRES = ("networkx",)
 
     def graph(self) -> nx.MultiDiGraph:
-        import networkx as nx
+        import networkx as nx  # networkx loads on first use: every tda command would pay its start-up time otherwise
 
         ds = self.release.dataset
         symmetric = {t for t, spec in ds.model.relation_types().items() if spec.get("symmetric")}
@@ -78,8 +78,10 @@ class GraphExporter(Exporter):
         return g
 
     def finalize(self) -> list[str]:
-        import networkx as nx
-        from networkx.readwrite.gexf import GEXFWriter
+        import networkx as nx  # networkx loads on first use: every tda command would pay its start-up time otherwise
+        from networkx.readwrite.gexf import (
+            GEXFWriter,  # networkx loads on first use: every tda command would pay its start-up time otherwise
+        )
 
         g = self.graph()
         r = self.release

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def arrow_type(f: Field) -> pa.DataType:
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     return {
         "integer": pa.int64(),
@@ -35,7 +35,7 @@ def arrow_type(f: Field) -> pa.DataType:
 
 
 def arrow_schema(table: Table) -> pa.Schema:
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     fields = [
         pa.field(f.name, arrow_type(f), nullable=not f.required, metadata={"description": f.description}) for f in table.fields
@@ -51,7 +51,7 @@ def _column(f: Field, values: list[Any]) -> list[Any]:
 
 
 def arrow_table(table: Table, records: list[dict[str, Any]]) -> pa.Table:
-    import pyarrow as pa
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     schema = arrow_schema(table)
     columns = [pa.array(_column(f, [r.get(f.name) for r in records]), type=arrow_type(f)) for f in table.fields]
@@ -66,7 +66,7 @@ class ParquetExporter(Exporter):
         super().write(release_table(self.release.dataset.model, table), records)
 
     def finalize(self) -> list[str]:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         files = []
         for name, (table, records) in self.tables.items():

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from ...errors import CannotRun
@@ -124,7 +125,6 @@ class SQLiteExporter(Exporter):
         return [rel, meta]
 
     def _write_database(self, path: str) -> None:
-        import sqlite3
 
         con = sqlite3.connect(path, isolation_level=None)
         try:

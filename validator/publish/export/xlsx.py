@@ -76,7 +76,7 @@ class XlsxExporter(Exporter):
         return [rel]
 
     def workbook_bytes(self) -> bytes:
-        import xlsxwriter
+        import xlsxwriter  # xlsxwriter loads on first use: every tda command would pay its start-up time otherwise
 
         buf = io.BytesIO()
         wb = xlsxwriter.Workbook(buf, OPTIONS)

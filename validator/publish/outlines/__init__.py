@@ -143,7 +143,7 @@ def subdivisions() -> dict[str, Outline]:
 
 def country_numeric(alpha2: str) -> str | None:
     """The ISO 3166-1 numeric code of a country's (or a subdivision's) alpha-2 code, or None."""
-    import pycountry
+    import pycountry  # pycountry loads on first use: every tda command would pay its start-up time otherwise
 
     c = pycountry.countries.get(alpha_2=alpha2.split("-")[0].upper())
     return str(c.numeric) if c else None

@@ -24,7 +24,7 @@ class SiteExporter(Exporter):
     REQUIRES = ("jinja2", "networkx", "scipy")
 
     def finalize(self) -> list[str]:
-        from .pages import render_site
+        from .pages import render_site  # jinja2 and the site's modules load only for tda site
 
         files = render_site(self.release)
         return [self.release.write_bytes(f"{SITE_DIR}/{rel}", data) for rel, data in files.items()]

@@ -59,7 +59,7 @@ def _layout(entity_ids: list[str], pairs: list[tuple[str, str]]) -> dict[str, tu
     drawing distance) with the crowded middle spread out (``_fisheye``), filling the box; the
     entities without any relation in a row along the bottom (as layout nodes they would be
     pushed to the edges and squeeze everything else)."""
-    import networkx as nx
+    import networkx as nx  # networkx loads on first use: every tda command would pay its start-up time otherwise
 
     linked = sorted({n for pair in pairs for n in pair})
     alone = [n for n in entity_ids if n not in set(linked)]
@@ -88,7 +88,7 @@ def _layout(entity_ids: list[str], pairs: list[tuple[str, str]]) -> dict[str, tu
 def _distances(g: Any) -> dict[str, dict[str, float]]:
     """Shortest-path lengths; entities in separate parts of the graph count as one step further
     apart than the farthest connected pair (networkx would otherwise use 1e6 and push them off)."""
-    import networkx as nx
+    import networkx as nx  # networkx loads on first use: every tda command would pay its start-up time otherwise
 
     lengths = {s: dict(t) for s, t in nx.all_pairs_shortest_path_length(g)}
     far = 1 + max((d for t in lengths.values() for d in t.values()), default=0)

@@ -9,6 +9,7 @@ in passages.py); nothing is fetched when a page is viewed.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from ..derived import record_bounds
 from ..outlines import DATA as OUTLINES
 from . import dates as D
 from .dates import Day
+from .mapview import build_map
+from .network import HEIGHT, WIDTH, layout
 from .passages import SourceText, mark_up
 
 if TYPE_CHECKING:
@@ -433,7 +436,12 @@ class Site:
 
 
 def _environment(site: Site) -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (  # jinja2 loads on first use: every tda command would pay its start-up time otherwise
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
 
     env = Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
@@ -450,7 +458,6 @@ def _environment(site: Site) -> Any:
 
 def fold(text: str) -> str:
     """Lower case without accents: what search compares (site.js folds the query the same way)."""
-    import unicodedata
 
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold()
 
@@ -542,7 +549,6 @@ def timeline(site: Site) -> dict[str, Any]:
 
 
 def network(site: Site) -> dict[str, Any]:
-    from .network import HEIGHT, WIDTH, layout
 
     nodes, edges = layout(site.t["entities"], site.t["relations"], site.symmetric)
     types = sorted({n.type for n in nodes})
@@ -552,7 +558,6 @@ def network(site: Site) -> dict[str, Any]:
 
 
 def presence_map(site: Site) -> dict[str, Any]:
-    from .mapview import build_map
 
     return build_map(site)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from ...reading.coverage import HEADING_MAX_CHARS, SENTENCE_ENDS
 from ...reading.textspans import SourceText
 
 __all__ = ["Paragraph", "Passage", "SourceText", "mark_up", "paragraphs_of"]
@@ -140,7 +141,6 @@ def _render(text: str, node: _Node, notes_href: str) -> Markup:
 
 
 def _is_heading(body: str) -> bool:
-    from ...reading.coverage import HEADING_MAX_CHARS, SENTENCE_ENDS
 
     return "\n" not in body and len(body) <= HEADING_MAX_CHARS and not body.endswith(SENTENCE_ENDS)
 
