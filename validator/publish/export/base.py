@@ -5,10 +5,10 @@ A format module imports this one; ``validator.publish.export`` lists the formats
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -98,4 +98,4 @@ class Exporter:
 def missing_modules(formats: list[type[Exporter]]) -> list[str]:
     """The modules some exporter needs that are not installed."""
 
-    return sorted({m for cls in formats for m in cls.REQUIRES if find_spec(m) is None})
+    return sorted({m for cls in formats for m in cls.REQUIRES if importlib.util.find_spec(m) is None})
