@@ -211,7 +211,7 @@ class HeadFile:
 
             header = next(csv.reader([self.data[: self.first].decode("utf-8")]))
             table = pacsv.read_csv(
-                pa.py_buffer(self.data),
+                pa.py_buffer(self.data),  # type: ignore[arg-type]  # pyarrow-stubs omit the Buffer that read_csv takes
                 convert_options=pacsv.ConvertOptions(
                     include_columns=[name], column_types={h: pa.string() for h in header}, strings_can_be_null=False
                 ),

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..errors import CannotRun
 from ..problems import Problem
@@ -265,11 +265,12 @@ class Package:
         if n < 2:
             return IdOrder(None, [])
         if n < 50_000:  # small: plain Python, without importing pyarrow.compute
-            return self._id_order_small(name, ids.to_pylist(), lines.to_pylist())
+            # _line is never null: the stubs type every arrow cell as nullable
+            return self._id_order_small(name, ids.to_pylist(), cast("list[int]", lines.to_pylist()))
         import pyarrow.compute as pc
 
         before, after = ids.slice(0, n - 1), ids.slice(1)
-        down = pc.indices_nonzero(pc.fill_null(pc.less(after, before), False))
+        down = pc.indices_nonzero(pc.less(after, before).fill_null(False))
         first_unsorted = None
         if len(down):
             i = down[0].as_py() + 1
@@ -279,7 +280,7 @@ class Package:
                 f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
             )
             return IdOrder(first_unsorted, [tuple(r) for r in rows])
-        same = pc.indices_nonzero(pc.fill_null(pc.equal(after, before), False)).to_pylist()
+        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before).fill_null(False)).to_pylist())  # indices: never null
         dups = []
         run_start: dict[int, int] = {}
         for j in same:  # rows j and j + 1 share an id; a run of equal ids points at its first line
@@ -297,16 +298,19 @@ class Package:
 
     def _id_order_small(self, name: str, ids: list[str | None], lines: list[int]) -> IdOrder:
         for i in range(1, len(ids)):
-            if ids[i] is not None and ids[i - 1] is not None and ids[i] < ids[i - 1]:
+            rid, before = ids[i], ids[i - 1]
+            if rid is not None and before is not None and rid < before:
                 rows = self.sql(
                     f"SELECT _line, id, first_line FROM (SELECT _line, id, min(_line) OVER (PARTITION BY id) AS first_line "
                     f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
                 )
-                return IdOrder((lines[i], ids[i], ids[i - 1]), [tuple(r) for r in rows])
-        dups, first = [], 0
+                return IdOrder((lines[i], rid, before), [tuple(r) for r in rows])
+        dups: list[tuple[int, str, int]] = []
+        first = 0
         for i in range(1, len(ids)):
-            if ids[i] is not None and ids[i] == ids[i - 1]:
-                dups.append((lines[i], ids[i], lines[first]))
+            rid = ids[i]
+            if rid is not None and rid == ids[i - 1]:
+                dups.append((lines[i], rid, lines[first]))
             else:
                 first = i
         return IdOrder(None, dups)
