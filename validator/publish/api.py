@@ -180,7 +180,8 @@ def _table_records(pkg: Package, name: str) -> list[Record]:
     for r, line in enumerate(table.column("_line").to_pylist()):
         rec: dict[str, Any] = {}
         for f, col in zip(fields, columns, strict=True):
-            raw = col[r] if col[r] is not None else ""
+            cell = col[r]
+            raw = cell if cell is not None else ""
             try:
                 rec[f.name] = typed_value(f, raw)
             except ValueError as exc:
@@ -333,7 +334,7 @@ class Dataset:
                 continue
             other = rel["object_id"] if rel["subject_id"] == entity_id else rel["subject_id"]
             out.append(Related(self.get(other), rel))
-        return sorted(out, key=lambda r: ((r.entity or {}).get("id", ""), r.relation["id"]))
+        return sorted(out, key=lambda r: (r.entity.get("id", "") if r.entity else "", r.relation["id"]))
 
     def allies_of(self, entity_id: str) -> list[Related]:
         """Entities in a ``cooperation`` relation with this one (allied, pact, cooperated, financed)."""

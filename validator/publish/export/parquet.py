@@ -55,7 +55,7 @@ def _column(f: Field, values: list[Any]) -> list[Any]:
     return values
 
 
-def arrow_table(table: Table, records: list[dict[str, Any]]) -> pa.Table:
+def arrow_table(table: Table, records: list[Record]) -> pa.Table:
     import pyarrow as pa
 
     schema = arrow_schema(table)
