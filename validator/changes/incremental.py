@@ -260,8 +260,8 @@ def _changed_paths(top: Path, prefix: str, commit: str) -> list[tuple[str, str]]
     for status, path in zip(items[0::2], items[1::2], strict=False):
         if path:
             out.append((status.decode(), path.decode("utf-8", "surrogateescape")[len(prefix) :]))
-    status = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
-    for item in status.stdout.split(b"\0"):
+    untracked = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
+    for item in untracked.stdout.split(b"\0"):
         if item.startswith(b"?? "):
             out.append(("??", item[3:].decode("utf-8", "surrogateescape")[len(prefix) :]))
     return out
@@ -380,7 +380,7 @@ def build_plan(
         for row in changes.get(retired.name, TableChange()).added:  # a live row whose id was just retired
             owner = table_of(row.id)
             hit = find(owner, row.id) if owner else None
-            if hit:
+            if owner and hit:
                 subject[owner][hit.line] = hit
     for name in sorted(whole & set(model.tables)):  # a check about a whole table that changed
         f = _file(files, root, model.tables[name])
@@ -442,7 +442,7 @@ def build_plan(
         for row in list(subject["citations"].values()) + changes.get("citations", TableChange()).removed:
             owner = table_of(row.cells[rid_col])
             hit = find(owner, row.cells[rid_col]) if owner and owner in model.tables else None
-            if hit:
+            if owner and hit:
                 subject[owner][hit.line] = hit
     _complete(root, model, files, subject, context, cited, needs)
     return plan
@@ -484,14 +484,14 @@ def _complete(
             value = row.cells[table.field_names.index(fk.field)]
             if value and fk.resource in model.tables:
                 hit = _file(files, root, model.tables[fk.resource]).find(value)
-                if add(fk.resource, hit):
+                if hit is not None and add(fk.resource, hit):
                     queue.append((fk.resource, hit))
         for fname, by_prefix in table.polymorphic.items():
             value = row.cells[table.field_names.index(fname)]
             target = by_prefix.get(value.split("-", 1)[0]) if value else None
             if target in model.tables:
                 hit = _file(files, root, model.tables[target]).find(value)
-                if add(target, hit):
+                if hit is not None and add(target, hit):
                     queue.append((target, hit))
 
 
