@@ -654,7 +654,8 @@ def _diff(
         for sid in sorted(before.keys() | after.keys()):
             b, a = before.get(sid), after.get(sid)
             if a is None:
-                diff.sources.append(SourceChange(sid, "removed", b.cells[pi], None, b.cells[si], None, b.line, ()))  # type: ignore[union-attr]
+                assert b is not None  # sid is a key of one side at least
+                diff.sources.append(SourceChange(sid, "removed", b.cells[pi], None, b.cells[si], None, b.line, ()))
             elif b is None:
                 diff.sources.append(SourceChange(sid, "added", None, a.cells[pi], None, a.cells[si], a.line, ()))
             elif (b.cells[pi], b.cells[si]) != (a.cells[pi], a.cells[si]):
