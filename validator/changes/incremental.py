@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..checks import all_checks, sidecar
 from ..checks.registry import CheckInfo
@@ -41,6 +41,11 @@ from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
 from .gitside import WORKING_TREE, GitRun, find_repository, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pyarrow as pa
 
 PACKAGE_PARTS = ("datapackage.json", "schemas/", "seeds/", "data/")
 BIG_FILE = 4 << 20  # bytes: a larger file is searched through its parsed columns, not byte by byte
@@ -134,29 +139,31 @@ class HeadFile:
         self.width = len(table.fields)
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)
-        self._newlines: Any = None
-        self._columns: dict[str, Any] = {}
+        self._newlines: npt.NDArray[np.intp] | None = None
+        self._columns: dict[str, pa.ChunkedArray] = {}
 
     @property
     def rows(self) -> int:
         return self.data.count(b"\n") - 1 + (0 if self.data.endswith(b"\n") else 1)
 
-    def _line_no(self, offset: int) -> int:
+    def _newline_offsets(self) -> npt.NDArray[np.intp]:
         if self._newlines is None:
             import numpy as np
 
             self._newlines = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        return self._newlines
+
+    def _line_no(self, offset: int) -> int:
         import numpy as np
 
-        return int(np.searchsorted(self._newlines, offset)) + 1
+        return int(np.searchsorted(self._newline_offsets(), offset)) + 1
 
     def _row_at(self, start: int) -> Row:
         end = self.data.find(b"\n", start)
         return Row(self._line_no(start), _parse_line(self.data[start : end if end >= 0 else len(self.data)], self.width))
 
     def line(self, number: int) -> Row:
-        self._line_no(0)
-        start = int(self._newlines[number - 2]) + 1
+        start = int(self._newline_offsets()[number - 2]) + 1
         return self._row_at(start)
 
     def find(self, rid: str) -> Row | None:
@@ -188,7 +195,7 @@ class HeadFile:
         import pyarrow.compute as pc
 
         hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=pa.array(sorted(values), pa.string())))
-        return [self.line(i + 2) for i in hits.to_pylist()]
+        return [self.line(i + 2) for i in cast("list[int]", hits.to_pylist())]  # indices: never null
 
     def _where_scan(self, col: int, values: set[str]) -> list[Row]:
         out: dict[int, Row] = {}
@@ -204,7 +211,7 @@ class HeadFile:
                 pos = self.data.find(needle, pos + 1)
         return [out[k] for k in sorted(out)]
 
-    def _column(self, name: str) -> Any:
+    def _column(self, name: str) -> pa.ChunkedArray:
         if name not in self._columns:
             import pyarrow as pa
             import pyarrow.csv as pacsv

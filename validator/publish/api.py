@@ -121,8 +121,11 @@ class Related(NamedTuple):
 
 # --- typing cells -------------------------------------------------------------------------
 
+# A column's value in a record, as JSON has it: text, number, boolean, a list of text, or None for an empty cell.
+CellValue = str | int | float | bool | list[str] | None
 
-def typed_value(f: Field, cell: str) -> Any:
+
+def typed_value(f: Field, cell: str) -> CellValue:
     """One CSV cell as the JSON value the table's schema describes; ValueError when it cannot be."""
     if f.kind == "list":
         return cell.split(f.delimiter or "|") if cell else []
@@ -209,7 +212,7 @@ class Dataset:
     model: Model
     tables: dict[str, list[Record]]
     _by_id: dict[str, tuple[str, Record]] | None = field(default=None, repr=False)
-    _refs: dict[tuple[str, str], dict[str, list[Record]]] = field(default_factory=dict, repr=False)
+    _refs: dict[tuple[str, str], dict[object, list[Record]]] = field(default_factory=dict, repr=False)
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -241,11 +244,11 @@ class Dataset:
         hit = self._index().get(record_id)
         return hit[0] if hit else None
 
-    def where(self, table: str, column: str, value: Any) -> list[Record]:
+    def where(self, table: str, column: str, value: object) -> list[Record]:
         """Records of ``table`` whose ``column`` equals ``value`` (indexed on first use)."""
         key = (table, column)
         if key not in self._refs:
-            index: dict[Any, list[Record]] = defaultdict(list)
+            index: dict[object, list[Record]] = defaultdict(list)
             for rec in self.tables.get(table, []):
                 index[rec.get(column)].append(rec)
             self._refs[key] = index

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from ..errors import CannotRun
 from ..problems import Problem
@@ -22,10 +22,13 @@ from .model import Model, Table, load_model
 from .paths import not_a_file, resolve_inside, unsafe_reason
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     import duckdb
     import pyarrow
 
 DESCRIPTOR = "datapackage.json"
+T = TypeVar("T")  # the value of a piece of background work
 SMALL_TABLE_ROWS = 5_000  # up to this many rows, a table read by the exact path is inserted into DuckDB directly
 
 
@@ -74,7 +77,7 @@ class Package:
         self._seed_cache: dict[str, bytes | None] = {}
         self.cache: dict[str, Any] = {}  # results the checks share (parsed dates, source files ...)
         self.selected: set[str] | None = None  # codes of the checks this run (None: all)
-        self._executor: Any = None
+        self._executor: ThreadPoolExecutor | None = None
         self.sidecar: ResultSource | None = None  # helper processes computing some results (checks.sidecar)
 
     # -- loading ---------------------------------------------------------------------------
@@ -213,7 +216,7 @@ class Package:
 
     # -- background work -------------------------------------------------------------------
 
-    def background(self, key: str, fn: Callable[[], Any]) -> None:
+    def background(self, key: str, fn: Callable[[], object]) -> None:
         """Start ``fn`` in a worker thread; ``result(key)`` waits for it. Used for work that
         spends its time outside the GIL's contention with the database (imports, JSON parsing)."""
         if key in self.cache:
@@ -224,7 +227,7 @@ class Package:
             self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
         self.cache[key] = self._executor.submit(fn)
 
-    def result(self, key: str, fn: Callable[[], Any]) -> Any:
+    def result(self, key: str, fn: Callable[[], T]) -> T:
         """The value of background work ``key``: from the helper process if it computed it,
         else from a worker thread, else computed now."""
         if key not in self.cache and self.sidecar is not None and self.sidecar.has(key):
