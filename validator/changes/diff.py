@@ -370,7 +370,9 @@ def _arrow(pkg: Package, name: str) -> Any:
 
 def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, name: str) -> TableDiff:
     old, new = base.model.table(name), head.model.table(name)
-    path = (new or old).path  # type: ignore[union-attr]
+    either = new or old
+    assert either is not None  # the names come from the two models
+    path = either.path
     diff = TableDiff(name, path, _row_count(base, name), _row_count(head, name))
     b_ok, h_ok = base.usable(name), head.usable(name)
     if not (b_ok or h_ok):
@@ -388,7 +390,8 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
         con.execute(f"CREATE OR REPLACE TEMP VIEW h AS {first.format('h_raw')}")
         diff.added = _rows_with_values(con, "h", "SELECT * FROM h ANTI JOIN b USING (id)", new)
         diff.removed = _rows_with_values(con, "b", "SELECT * FROM b ANTI JOIN h USING (id)", old)
-        diff.changed = _changed_rows(con, old, new)  # type: ignore[arg-type]
+        assert old is not None and new is not None  # a table read on both sides is a table of both models
+        diff.changed = _changed_rows(con, old, new)
     elif h_ok:
         diff.added = _rows_with_values(con, "h_raw", first.format("h_raw"), new)
         if old is not None:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..checks import all_checks, sidecar
 from ..checks.registry import CheckInfo
@@ -41,6 +41,11 @@ from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
 from .gitside import WORKING_TREE, GitRun, find_repository, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pyarrow as pa
 
 PACKAGE_PARTS = ("datapackage.json", "schemas/", "seeds/", "data/")
 BIG_FILE = 4 << 20  # bytes: a larger file is searched through its parsed columns, not byte by byte
@@ -134,29 +139,31 @@ class HeadFile:
         self.width = len(table.fields)
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)
-        self._newlines: Any = None
-        self._columns: dict[str, Any] = {}
+        self._newlines: npt.NDArray[np.intp] | None = None
+        self._columns: dict[str, pa.ChunkedArray] = {}
 
     @property
     def rows(self) -> int:
         return self.data.count(b"\n") - 1 + (0 if self.data.endswith(b"\n") else 1)
 
-    def _line_no(self, offset: int) -> int:
+    def _newline_offsets(self) -> npt.NDArray[np.intp]:
         if self._newlines is None:
             import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
             self._newlines = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        return self._newlines
+
+    def _line_no(self, offset: int) -> int:
         import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-        return int(np.searchsorted(self._newlines, offset)) + 1
+        return int(np.searchsorted(self._newline_offsets(), offset)) + 1
 
     def _row_at(self, start: int) -> Row:
         end = self.data.find(b"\n", start)
         return Row(self._line_no(start), _parse_line(self.data[start : end if end >= 0 else len(self.data)], self.width))
 
     def line(self, number: int) -> Row:
-        self._line_no(0)
-        start = int(self._newlines[number - 2]) + 1
+        start = int(self._newline_offsets()[number - 2]) + 1
         return self._row_at(start)
 
     def find(self, rid: str) -> Row | None:
@@ -188,7 +195,7 @@ class HeadFile:
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=pa.array(sorted(values), pa.string())))
-        return [self.line(i + 2) for i in hits.to_pylist()]
+        return [self.line(i + 2) for i in cast("list[int]", hits.to_pylist())]  # indices: never null
 
     def _where_scan(self, col: int, values: set[str]) -> list[Row]:
         out: dict[int, Row] = {}
@@ -204,14 +211,14 @@ class HeadFile:
                 pos = self.data.find(needle, pos + 1)
         return [out[k] for k in sorted(out)]
 
-    def _column(self, name: str) -> Any:
+    def _column(self, name: str) -> pa.ChunkedArray:
         if name not in self._columns:
             import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
             import pyarrow.csv as pacsv  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
             header = next(csv.reader([self.data[: self.first].decode("utf-8")]))
             table = pacsv.read_csv(
-                pa.py_buffer(self.data),
+                pa.py_buffer(self.data),  # type: ignore[arg-type]  # pyarrow-stubs omit the Buffer that read_csv takes
                 convert_options=pacsv.ConvertOptions(
                     include_columns=[name], column_types={h: pa.string() for h in header}, strings_can_be_null=False
                 ),
@@ -260,8 +267,8 @@ def _changed_paths(top: Path, prefix: str, commit: str) -> list[tuple[str, str]]
     for status, path in zip(items[0::2], items[1::2], strict=False):
         if path:
             out.append((status.decode(), path.decode("utf-8", "surrogateescape")[len(prefix) :]))
-    status = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
-    for item in status.stdout.split(b"\0"):
+    untracked = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
+    for item in untracked.stdout.split(b"\0"):
         if item.startswith(b"?? "):
             out.append(("??", item[3:].decode("utf-8", "surrogateescape")[len(prefix) :]))
     return out
@@ -380,7 +387,7 @@ def build_plan(
         for row in changes.get(retired.name, TableChange()).added:  # a live row whose id was just retired
             owner = table_of(row.id)
             hit = find(owner, row.id) if owner else None
-            if hit:
+            if owner and hit:
                 subject[owner][hit.line] = hit
     for name in sorted(whole & set(model.tables)):  # a check about a whole table that changed
         f = _file(files, root, model.tables[name])
@@ -442,7 +449,7 @@ def build_plan(
         for row in list(subject["citations"].values()) + changes.get("citations", TableChange()).removed:
             owner = table_of(row.cells[rid_col])
             hit = find(owner, row.cells[rid_col]) if owner and owner in model.tables else None
-            if hit:
+            if owner and hit:
                 subject[owner][hit.line] = hit
     _complete(root, model, files, subject, context, cited, needs)
     return plan
@@ -484,14 +491,14 @@ def _complete(
             value = row.cells[table.field_names.index(fk.field)]
             if value and fk.resource in model.tables:
                 hit = _file(files, root, model.tables[fk.resource]).find(value)
-                if add(fk.resource, hit):
+                if hit is not None and add(fk.resource, hit):
                     queue.append((fk.resource, hit))
         for fname, by_prefix in table.polymorphic.items():
             value = row.cells[table.field_names.index(fname)]
             target = by_prefix.get(value.split("-", 1)[0]) if value else None
             if target in model.tables:
                 hit = _file(files, root, model.tables[target]).find(value)
-                if add(target, hit):
+                if hit is not None and add(target, hit):
                     queue.append((target, hit))
 
 
@@ -654,7 +661,8 @@ def _diff(
         for sid in sorted(before.keys() | after.keys()):
             b, a = before.get(sid), after.get(sid)
             if a is None:
-                diff.sources.append(SourceChange(sid, "removed", b.cells[pi], None, b.cells[si], None, b.line, ()))  # type: ignore[union-attr]
+                assert b is not None  # sid is a key of one side at least
+                diff.sources.append(SourceChange(sid, "removed", b.cells[pi], None, b.cells[si], None, b.line, ()))
             elif b is None:
                 diff.sources.append(SourceChange(sid, "added", None, a.cells[pi], None, a.cells[si], a.line, ()))
             elif (b.cells[pi], b.cells[si]) != (a.cells[pi], a.cells[si]):

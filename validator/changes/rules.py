@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..checks.common import at_cell, at_json
 from ..checks.registry import claim, found
@@ -32,6 +32,8 @@ from .diff import LEVELS, PackageDiff, diff_packages
 from .diffreport import side_label
 
 if TYPE_CHECKING:
+    import semver
+
     from ..reading.package import Package
 
 CHANGELOG = "DATA-CHANGELOG.md"  # the data's changelog (CHANGELOG.md is the tools')
@@ -178,7 +180,7 @@ def new_tombstones_name_this_version(change: Change) -> Iterator[Problem]:
 # --- versions --------------------------------------------------------------------------------
 
 
-def _versions(change: Change) -> tuple[Any, Any] | None:
+def _versions(change: Change) -> tuple[semver.Version, semver.Version] | None:
     """BASE's and HEAD's versions, parsed; None if either is not plain MAJOR.MINOR.PATCH (the descriptor's metadata check reports HEAD's)."""
     import semver  # semver loads on first use: every tda command would pay its start-up time otherwise
 
@@ -188,7 +190,7 @@ def _versions(change: Change) -> tuple[Any, Any] | None:
         return None
 
 
-def bump_kind(before: Any, after: Any) -> str | None:
+def bump_kind(before: semver.Version, after: semver.Version) -> str | None:
     """'major', 'minor' or 'patch' when ``after`` is the next such version of ``before``; None otherwise."""
     if after.prerelease or after.build:
         return None
@@ -208,7 +210,7 @@ def _version_problem(change: Change, message: str, hint: str | None) -> Problem:
     return at_json(DESCRIPTOR, "/version", message, hint=hint)
 
 
-def _set_version_hint(before: Any, level: str) -> str:
+def _set_version_hint(before: semver.Version, level: str) -> str:
     target = before.next_version(level)
     return f"set version to {target} and add a '## [{target}] - YYYY-MM-DD' section to {CHANGELOG} (docs/versioning.md)"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..reading.terms import suggest
@@ -39,7 +40,11 @@ def required_values(pkg: Package, table: str) -> Iterator[Condition]:
     """
     for f in _fields(pkg, table):
         if f.required:
-            yield Condition(f.name, f"{ident(f.name)} IS NULL", lambda v, n=f.name: f"{n} is required but empty")
+            yield Condition(f.name, f"{ident(f.name)} IS NULL", partial(_required_message, f.name))
+
+
+def _required_message(name: str, value: str) -> str:
+    return f"{name} is required but empty"
 
 
 @row_check("SC302", "type-mismatch")
@@ -61,9 +66,13 @@ def typed_values(pkg: Package, table: str) -> Iterator[Condition]:
         yield Condition(
             f.name,
             f"{col} IS NOT NULL AND ({sql})",
-            lambda v, n=f.name, k=f.kind: f"{n} must be a {k}, not {short(v)}",
+            partial(_type_message, f.name, f.kind),
             TYPE_HINTS[f.kind],
         )
+
+
+def _type_message(name: str, kind: str, value: str) -> str:
+    return f"{name} must be a {kind}, not {short(value)}"
 
 
 @row_check("SC303", "not-in-vocabulary")
@@ -79,9 +88,13 @@ def vocabulary(pkg: Package, table: str) -> Iterator[Condition]:
             yield Condition(
                 f.name,
                 f"NOT list_contains({sql_list(f.enum)}, {ident(f.name)})",
-                lambda v, n=f.name: f"{n} {short(v)} is not a term of the vocabulary",
-                lambda v, field=f: vocab_hint(v, field),
+                partial(_vocab_message, f.name),
+                partial(vocab_hint, f=f),
             )
+
+
+def _vocab_message(name: str, value: str) -> str:
+    return f"{name} {short(value)} is not a term of the vocabulary"
 
 
 def vocab_hint(value: str, f: Field) -> str:
@@ -105,8 +118,12 @@ def patterns(pkg: Package, table: str) -> Iterator[Condition]:
             yield Condition(
                 f.name,
                 f"NOT regexp_full_match({ident(f.name)}, {sql_str(f.pattern)})",
-                lambda v, n=f.name, p=f.pattern: f"{n} {short(v)} does not match the pattern {p}{non_ascii(v)}",
+                partial(_pattern_message, f.name, f.pattern),
             )
+
+
+def _pattern_message(name: str, pattern: str, value: str) -> str:
+    return f"{name} {short(value)} does not match the pattern {pattern}{non_ascii(value)}"
 
 
 @row_check("SC305", "out-of-range")
@@ -127,8 +144,12 @@ def ranges(pkg: Package, table: str) -> Iterator[Condition]:
         yield Condition(
             f.name,
             " OR ".join(conds),
-            lambda v, n=f.name, lo=f.minimum, hi=f.maximum: f"{n} {v} is outside [{_num(lo)}, {_num(hi)}]",
+            partial(_range_message, f.name, f.minimum, f.maximum),
         )
+
+
+def _range_message(name: str, minimum: float | None, maximum: float | None, value: str) -> str:
+    return f"{name} {value} is outside [{_num(minimum)}, {_num(maximum)}]"
 
 
 def _num(v: float | None) -> str:
@@ -150,18 +171,22 @@ def list_items(pkg: Package, table: str) -> Iterator[Condition]:
         yield Condition(
             f.name,
             f"list_contains({items}, '')",
-            lambda v, n=f.name: f"{n} {short(v)} has an empty item",
+            partial(_list_message, f.name, "has an empty item"),
             f"remove the doubled or trailing '{f.delimiter}'",
         )
         yield Condition(
             f.name,
             f"len(list_filter({items}, lambda x: x <> trim(x))) > 0",
-            lambda v, n=f.name: f"{n} {short(v)} has an item with leading or trailing spaces",
+            partial(_list_message, f.name, "has an item with leading or trailing spaces"),
             f"no spaces around '{f.delimiter}'",
         )
         yield Condition(
             f.name,
             f"len(list_distinct({items})) < len({items})",
-            lambda v, n=f.name: f"{n} {short(v)} repeats an item",
+            partial(_list_message, f.name, "repeats an item"),
             "list each name once",
         )
+
+
+def _list_message(name: str, problem: str, value: str) -> str:
+    return f"{name} {short(value)} {problem}"

@@ -366,7 +366,7 @@ def contract_kept(pkg: Package) -> Iterator[Problem]:
         for tname in tables:
             table = pkg.model.table(tname)
             f = table.field(column) if table else None
-            if f is None or f.enum is None:
+            if table is None or f is None or f.enum is None:
                 continue
             lost = sorted(terms - set(f.enum))
             if lost:

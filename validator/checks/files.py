@@ -11,10 +11,11 @@ from .common import at_cell
 from .registry import OWN_ROWS, check, found
 
 if TYPE_CHECKING:
+    from ..reading.csvread import Finding
     from ..reading.package import Package
 
 
-def _findings(pkg: Package, kind: str) -> Iterator[tuple[str, object]]:
+def _findings(pkg: Package, kind: str) -> Iterator[tuple[str, Finding]]:
     for loaded in pkg.tables.values():
         if loaded.csv is None:
             continue
@@ -25,8 +26,8 @@ def _findings(pkg: Package, kind: str) -> Iterator[tuple[str, object]]:
 
 def _from_findings(pkg: Package, kind: str, message: str, hint: str | None = None) -> Iterator[Problem]:
     for rel, f in _findings(pkg, kind):
-        detail = f": {f.detail}" if f.detail else ""  # type: ignore[attr-defined]
-        yield found(message + detail, path=rel, line=f.line, column=f.column, hint=hint)  # type: ignore[attr-defined]
+        detail = f": {f.detail}" if f.detail else ""
+        yield found(message + detail, path=rel, line=f.line, column=f.column, hint=hint)
 
 
 @check("CS201", "not-utf8", reads=OWN_ROWS)

@@ -67,8 +67,8 @@ def id_format(pkg: Package, table: str) -> Iterator[Condition]:
     yield Condition(
         "id",
         f"NOT regexp_full_match(id, {sql_str(pattern)})",
-        lambda v, p=prefix: f"id {short(v)} is not of the form {p}-words-joined-by-hyphens{non_ascii(v)}",
-        lambda v, p=prefix, t=table: _id_hint(v, p, t),
+        lambda v: f"id {short(v)} is not of the form {prefix}-words-joined-by-hyphens{non_ascii(v)}",
+        lambda v: _id_hint(v, prefix, table),
     )
 
 

@@ -351,7 +351,7 @@ def geonames_agree(pkg: Package) -> Iterator[Problem]:
                 hint="several places share a name: pick the id in the right country",
             )
             continue
-        if place.latitude is None or loc.lat is None or loc.lon is None:
+        if place.latitude is None or place.longitude is None or loc.lat is None or loc.lon is None:
             continue
         limit = GAZETTEER_KM.get(loc.precision or "point", 10.0)
         km = gazetteer.distance_km(loc.lat, loc.lon, place.latitude, place.longitude)
@@ -380,10 +380,10 @@ def near_enclosing_place(pkg: Package) -> Iterator[Problem]:
             continue
         chain, _ = _chain(locs, loc.parent)
         anc = next((locs[i] for i in chain if i in locs and locs[i].lat is not None and locs[i].lon is not None), None)
-        if anc is None or anc.id == loc.id:
+        if anc is None or anc.id == loc.id or anc.lat is None or anc.lon is None:  # the last two narrow the types only
             continue
         limit = ANCESTOR_KM.get(anc.type or "", ANCESTOR_KM_DEFAULT)
-        km = gazetteer.distance_km(loc.lat, loc.lon, anc.lat, anc.lon)  # type: ignore[arg-type]
+        km = gazetteer.distance_km(loc.lat, loc.lon, anc.lat, anc.lon)
         if km > limit:
             yield at_cell(
                 pkg,

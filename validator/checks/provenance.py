@@ -55,7 +55,8 @@ def _normalised_texts(files: dict[str, tuple[int, str, bytes | None, str | None]
 
 def _quote_columns(pkg: Package) -> tuple[Any, Any]:
     """The quote and source_id columns: pyarrow arrays for a big table, lists for a small one."""
-    if pkg.tables["citations"].csv.arrow is None:  # type: ignore[union-attr]
+    csv = pkg.tables["citations"].csv
+    if csv is None or csv.arrow is None:
         return pkg.column("citations", "quote"), pkg.column("citations", "source_id")
     citations = pkg.arrow("citations")
     return citations.column("quote"), citations.column("source_id")
@@ -267,7 +268,8 @@ def _may_hedge(pkg: Package) -> bool:
     the bytes once per word took 0.74 s) that lets a package without hedged quotes skip the
     per-quote expression. It may say yes too often, never no too often."""
     firsts = sorted({word.split()[0] for word in HEDGES})
-    if pkg.tables["citations"].csv.arrow is None:  # type: ignore[union-attr]
+    csv = pkg.tables["citations"].csv
+    if csv is None or csv.arrow is None:
         text = "\n".join(q for q in pkg.column("citations", "quote") if q).lower()
         return any(word in text for word in firsts)
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise

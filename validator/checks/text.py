@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .common import short
@@ -65,7 +66,7 @@ def nfc(pkg: Package, table: str) -> Iterator[Condition]:
         yield Condition(
             f,
             f"{col} <> nfc_normalize({col})",
-            lambda v, n=f: f"{n} is not in Unicode NFC: {short(v)}",
+            partial(_not_nfc_message, f),
             "run `tda fmt`, which rewrites text in NFC",
         )
 
@@ -82,9 +83,13 @@ def no_invisible(pkg: Package, table: str) -> Iterator[Condition]:
         yield Condition(
             f,
             f"regexp_matches({ident(f)}, '{INVISIBLE}')",
-            lambda v, n=f: _invisible_message(n, v),
+            partial(_invisible_message, f),
             "delete the invisible character (it can hide a different text)",
         )
+
+
+def _not_nfc_message(field: str, value: str) -> str:
+    return f"{field} is not in Unicode NFC: {short(value)}"
 
 
 def _invisible_message(field: str, value: str) -> str:
@@ -100,9 +105,11 @@ def no_padding(pkg: Package, table: str) -> Iterator[Condition]:
     for f in _text_fields(pkg, table):
         col = ident(f)
         sql = f"regexp_matches({col}, '{PADDING}')" if odd else f"starts_with({col}, ' ') OR ends_with({col}, ' ')"
-        yield Condition(
-            f, sql, lambda v, n=f: f"{n} starts or ends with white space: {short(v)}", "remove the spaces around the value"
-        )
+        yield Condition(f, sql, partial(_padded_message, f), "remove the spaces around the value")
+
+
+def _padded_message(field: str, value: str) -> str:
+    return f"{field} starts or ends with white space: {short(value)}"
 
 
 @row_check("TX904", "formula-prefix")
@@ -117,6 +124,10 @@ def no_formula(pkg: Package, table: str) -> Iterator[Condition]:
         yield Condition(
             f,
             sql,
-            lambda v, n=f: f"{n} starts with {v[0]!r}, which a spreadsheet would run as a formula: {short(v)}",
+            partial(_formula_message, f),
             "reword the text so that it starts with a letter or digit",
         )
+
+
+def _formula_message(field: str, value: str) -> str:
+    return f"{field} starts with {value[0]!r}, which a spreadsheet would run as a formula: {short(value)}"

@@ -68,7 +68,7 @@ def cli_reference() -> str:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {a.dest: a.help for a in sub._choices_actions}
     for name, sp in sub.choices.items():
-        out += [f"## tda {name}", "", sp.description or helps.get(name, ""), "", "| argument | meaning |", "|---|---|"]
+        out += [f"## tda {name}", "", sp.description or helps.get(name) or "", "", "| argument | meaning |", "|---|---|"]
         for action in sp._actions:
             if isinstance(action, argparse._HelpAction):
                 continue

@@ -132,9 +132,9 @@ def collect(pkg: Package) -> Stats:
             f'SELECT t._line, t.id, count(c.id) FROM "{name}" t LEFT JOIN citations c ON c.record_id = t.id '
             f"GROUP BY t._line, t.id ORDER BY t._line"
         )
-        counts = [n for _, _, n in rows]
-        stats.citations[name] = _citation_counts(counts)
-        every += counts
+        cited = [n for _, _, n in rows]
+        stats.citations[name] = _citation_counts(cited)
+        every += cited
         path = pkg.tables[name].rel
         stats.uncited += [UncitedRow(name, path, line, rid) for line, rid, n in rows if n == 0]
     stats.citations["all"] = _citation_counts(every)

@@ -124,8 +124,11 @@ class Related(NamedTuple):
 
 # --- typing cells -------------------------------------------------------------------------
 
+# A column's value in a record, as JSON has it: text, number, boolean, a list of text, or None for an empty cell.
+CellValue = str | int | float | bool | list[str] | None
 
-def typed_value(f: Field, cell: str) -> Any:
+
+def typed_value(f: Field, cell: str) -> CellValue:
     """One CSV cell as the JSON value the table's schema describes; ValueError when it cannot be."""
     if f.kind == "list":
         return cell.split(f.delimiter or "|") if cell else []
@@ -183,7 +186,8 @@ def _table_records(pkg: Package, name: str) -> list[Record]:
     for r, line in enumerate(table.column("_line").to_pylist()):
         rec: dict[str, Any] = {}
         for f, col in zip(fields, columns, strict=True):
-            raw = col[r] if col[r] is not None else ""
+            cell = col[r]
+            raw = cell if cell is not None else ""
             try:
                 rec[f.name] = typed_value(f, raw)
             except ValueError as exc:
@@ -211,7 +215,7 @@ class Dataset:
     model: Model
     tables: dict[str, list[Record]]
     _by_id: dict[str, tuple[str, Record]] | None = field(default=None, repr=False)
-    _refs: dict[tuple[str, str], dict[str, list[Record]]] = field(default_factory=dict, repr=False)
+    _refs: dict[tuple[str, str], dict[object, list[Record]]] = field(default_factory=dict, repr=False)
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -243,11 +247,11 @@ class Dataset:
         hit = self._index().get(record_id)
         return hit[0] if hit else None
 
-    def where(self, table: str, column: str, value: Any) -> list[Record]:
+    def where(self, table: str, column: str, value: object) -> list[Record]:
         """Records of ``table`` whose ``column`` equals ``value`` (indexed on first use)."""
         key = (table, column)
         if key not in self._refs:
-            index: dict[Any, list[Record]] = defaultdict(list)
+            index: dict[object, list[Record]] = defaultdict(list)
             for rec in self.tables.get(table, []):
                 index[rec.get(column)].append(rec)
             self._refs[key] = index
@@ -336,7 +340,7 @@ class Dataset:
                 continue
             other = rel["object_id"] if rel["subject_id"] == entity_id else rel["subject_id"]
             out.append(Related(self.get(other), rel))
-        return sorted(out, key=lambda r: ((r.entity or {}).get("id", ""), r.relation["id"]))
+        return sorted(out, key=lambda r: (r.entity.get("id", "") if r.entity else "", r.relation["id"]))
 
     def allies_of(self, entity_id: str) -> list[Related]:
         """Entities in a ``cooperation`` relation with this one (allied, pact, cooperated, financed)."""

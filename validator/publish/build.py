@@ -31,13 +31,15 @@ from .api import Dataset, dataset_from_package
 from .export import Exporter, Release, exporters, missing_modules
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from ..reading.package import Package
 
 # Called as progress(what is being done, step number from 1, number of steps).
 Progress = Callable[[str, int, int], None]
 
 CHECKSUMS = "SHA256SUMS"
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+ZIP_EPOCH: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def build(
             shutil.rmtree(final)
         os.replace(partial, final)
         archive = out_dir / f"{name}.zip"
-        write_zip(final, files, archive, release.created.timetuple()[:6])
+        write_zip(final, files, archive, release.created)
     finally:
         if partial.exists():
             shutil.rmtree(partial)
@@ -198,13 +200,13 @@ def checksums(root: Path, files: list[str]) -> str:
     return "".join(lines)
 
 
-def write_zip(directory: Path, files: list[str], archive: Path, when: tuple[int, ...]) -> None:
+def write_zip(directory: Path, files: list[str], archive: Path, when: date) -> None:
     """One zip of the release (entries under ``<release name>/``), the same bytes for the same files."""
-    stamp = max(tuple(when), ZIP_EPOCH)
+    stamp = max((when.year, when.month, when.day, 0, 0, 0), ZIP_EPOCH)
     partial = archive.with_name(f".{archive.name}.partial")
     with zipfile.ZipFile(partial, "w") as zf:
         for rel in sorted(files):
-            info = zipfile.ZipInfo(f"{directory.name}/{rel}", date_time=stamp)  # type: ignore[arg-type]
+            info = zipfile.ZipInfo(f"{directory.name}/{rel}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so that the permission bits below are read
             info.external_attr = 0o100644 << 16

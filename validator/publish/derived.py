@@ -38,10 +38,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..reading.edtf_dates import Day, EdtfError, fmt_day, parse
 from ..reading.model import Field, Model, Table
+
+if TYPE_CHECKING:
+    from .recordbase import Record, RecordLike
+
+# with_derived keeps the kind of record it is given
+_R = TypeVar("_R", "Record", dict[str, Any])
 
 CATEGORY = "category"
 
@@ -70,7 +76,7 @@ def bounds(value: str | None) -> Bounds:
     return _iso(parsed.lower), _iso(parsed.upper)
 
 
-def record_bounds(record: dict[str, Any], field: str) -> Bounds:
+def record_bounds(record: RecordLike, field: str) -> Bounds:
     """``record``'s ``<field>_earliest`` and ``<field>_latest``, computed from ``field`` when it lacks them."""
     if f"{field}_earliest" in record or f"{field}_latest" in record:
         return record.get(f"{field}_earliest"), record.get(f"{field}_latest")
@@ -140,7 +146,7 @@ def _category_of(model: Model) -> dict[str, str | None]:
     return {t: model.relation_category(t) for t in model.relation_types()}
 
 
-def _values(categories: dict[str, str | None], specs: list[tuple[Field, str, str]], record: dict[str, Any]) -> dict[str, Any]:
+def _values(categories: dict[str, str | None], specs: list[tuple[Field, str, str]], record: RecordLike) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column, source, what in specs:
         if what == "category":
@@ -151,20 +157,21 @@ def _values(categories: dict[str, str | None], specs: list[tuple[Field, str, str
     return out
 
 
-def derived_values(model: Model, table: Table, record: dict[str, Any]) -> dict[str, Any]:
+def derived_values(model: Model, table: Table, record: RecordLike) -> dict[str, Any]:
     """The derived columns of one record (typed as JSON sees them: ISO text or None)."""
     return _values(_category_of(model), _specs(model, table), record)
 
 
-def _with(rec: Any, values: dict[str, Any]) -> Any:
+def _with(rec: _R, values: dict[str, Any]) -> _R:
     """A typed record keeps its type (the derived columns ride along); a plain dict is extended."""
-    with_columns = getattr(rec, "with_columns", None)
-    return with_columns(values) if with_columns is not None else {**rec, **values}
+    if isinstance(rec, dict):
+        return {**rec, **values}
+    return rec.with_columns(values)
 
 
-def with_derived(model: Model, tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Every record with its derived columns after its own (new dicts; the input is not changed)."""
-    out: dict[str, list[dict[str, Any]]] = {}
+def with_derived(model: Model, tables: dict[str, list[_R]]) -> dict[str, list[_R]]:
+    """Every record with its derived columns after its own (new records; the input is not changed)."""
+    out: dict[str, list[_R]] = {}
     categories = _category_of(model)
     for name, rows in tables.items():
         table = model.tables.get(name)

@@ -106,6 +106,11 @@ def _name(ds: Dataset, record_id: str | None) -> str | None:
     return rec.get("name") if rec else None
 
 
+def _entity_type(ds: Dataset, record_id: str) -> str | None:
+    rec = ds.get(record_id)
+    return rec.get("type") if rec else None
+
+
 def _span(rec: Record, start: str = "start", end: str = "end") -> str:
     a, b = rec.get(start), rec.get(end)
     if a and b:
@@ -158,7 +163,7 @@ def properties(place: Place, ds: Dataset) -> dict[str, Any]:
             "id": p["id"],
             "entity_id": p["entity_id"],
             "entity_name": _name(ds, p["entity_id"]),
-            "entity_type": (ds.get(p["entity_id"]) or {}).get("type"),
+            "entity_type": _entity_type(ds, p["entity_id"]),
             "presence_type": p.get("type"),
             "claim_status": p.get("claim_status"),
             "start": p.get("start"),

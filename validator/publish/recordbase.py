@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from datetime import date
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -106,3 +106,7 @@ class Row(Record):
     """A record of a table whose columns the generated models do not describe."""
 
     model_config = ConfigDict(extra="allow", strict=True)
+
+
+# What the helpers that only read a record's columns take: a typed record, or the plain dict it replaces.
+RecordLike: TypeAlias = "Record | Mapping[str, Any]"

@@ -207,7 +207,7 @@ def _rehash_sources(tables: dict[str, list[Row]], seeds: dict[str, bytes]) -> No
 
 
 def _check_unique(tables: dict[str, list[Row]]) -> None:
-    seen: dict[str, Any] = {}
+    seen: dict[str | None, str] = {}
     for name, rows in tables.items():
         for rec in rows:
             rid = rec.get("id")

@@ -475,7 +475,7 @@ def _arrow_parse(data: bytes, header: list[str], columns: list[str] | None = Non
 
     try:
         return pacsv.read_csv(
-            pa.py_buffer(data),
+            pa.py_buffer(data),  # type: ignore[arg-type]  # pyarrow-stubs omit the Buffer that read_csv takes
             read_options=pacsv.ReadOptions(use_threads=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=",",

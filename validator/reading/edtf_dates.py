@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import calendar
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import overload
 
 from ..errors import EdtfError
 from . import limits
@@ -105,10 +107,10 @@ def _fast(value: str) -> EdtfValue | None:
 
 
 def _struct_day(st: object) -> Day | None:
-    try:
-        return (st.tm_year, st.tm_mon, st.tm_mday)  # type: ignore[attr-defined]
-    except AttributeError:
-        return None
+    # the library gives a time.struct_time, or a float (infinity) for an open end
+    if isinstance(st, time.struct_time):
+        return (st.tm_year, st.tm_mon, st.tm_mday)
+    return None
 
 
 def _library(value: str) -> EdtfValue:
@@ -162,6 +164,10 @@ def check(value: str) -> str | None:
 _KEY_BOUND = 9 * 10**18
 
 
+@overload
+def day_key(day: Day) -> int: ...
+@overload
+def day_key(day: None) -> None: ...
 def day_key(day: Day | None) -> int | None:
     """An integer that orders days as the calendar does (also for negative and long years)."""
     if day is None:

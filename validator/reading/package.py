@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from ..errors import CannotRun
 from ..problems import Problem
@@ -23,10 +23,13 @@ from .model import Model, Table, load_model
 from .paths import not_a_file, resolve_inside, unsafe_reason
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     import duckdb
     import pyarrow
 
 DESCRIPTOR = "datapackage.json"
+T = TypeVar("T")  # the value of a piece of background work
 SMALL_TABLE_ROWS = 5_000  # up to this many rows, a table read by the exact path is inserted into DuckDB directly
 
 
@@ -75,7 +78,7 @@ class Package:
         self._seed_cache: dict[str, bytes | None] = {}
         self.cache: dict[str, Any] = {}  # results the checks share (parsed dates, source files ...)
         self.selected: set[str] | None = None  # codes of the checks this run (None: all)
-        self._executor: Any = None
+        self._executor: ThreadPoolExecutor | None = None
         self.sidecar: ResultSource | None = None  # helper processes computing some results (checks.sidecar)
 
     # -- loading ---------------------------------------------------------------------------
@@ -214,7 +217,7 @@ class Package:
 
     # -- background work -------------------------------------------------------------------
 
-    def background(self, key: str, fn: Callable[[], Any]) -> None:
+    def background(self, key: str, fn: Callable[[], object]) -> None:
         """Start ``fn`` in a worker thread; ``result(key)`` waits for it. Used for work that
         spends its time outside the GIL's contention with the database (imports, JSON parsing)."""
         if key in self.cache:
@@ -223,7 +226,7 @@ class Package:
             self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
         self.cache[key] = self._executor.submit(fn)
 
-    def result(self, key: str, fn: Callable[[], Any]) -> Any:
+    def result(self, key: str, fn: Callable[[], T]) -> T:
         """The value of background work ``key``: from the helper process if it computed it,
         else from a worker thread, else computed now."""
         if key not in self.cache and self.sidecar is not None and self.sidecar.has(key):
@@ -264,11 +267,12 @@ class Package:
         if n < 2:
             return IdOrder(None, [])
         if n < 50_000:  # small: plain Python, without importing pyarrow.compute
-            return self._id_order_small(name, ids.to_pylist(), lines.to_pylist())
+            # _line is never null: the stubs type every arrow cell as nullable
+            return self._id_order_small(name, ids.to_pylist(), cast("list[int]", lines.to_pylist()))
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         before, after = ids.slice(0, n - 1), ids.slice(1)
-        down = pc.indices_nonzero(pc.fill_null(pc.less(after, before), False))
+        down = pc.indices_nonzero(pc.less(after, before).fill_null(False))
         first_unsorted = None
         if len(down):
             i = down[0].as_py() + 1
@@ -278,7 +282,7 @@ class Package:
                 f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
             )
             return IdOrder(first_unsorted, [tuple(r) for r in rows])
-        same = pc.indices_nonzero(pc.fill_null(pc.equal(after, before), False)).to_pylist()
+        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before).fill_null(False)).to_pylist())  # indices: never null
         dups = []
         run_start: dict[int, int] = {}
         for j in same:  # rows j and j + 1 share an id; a run of equal ids points at its first line
@@ -296,16 +300,19 @@ class Package:
 
     def _id_order_small(self, name: str, ids: list[str | None], lines: list[int]) -> IdOrder:
         for i in range(1, len(ids)):
-            if ids[i] is not None and ids[i - 1] is not None and ids[i] < ids[i - 1]:
+            rid, before = ids[i], ids[i - 1]
+            if rid is not None and before is not None and rid < before:
                 rows = self.sql(
                     f"SELECT _line, id, first_line FROM (SELECT _line, id, min(_line) OVER (PARTITION BY id) AS first_line "
                     f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
                 )
-                return IdOrder((lines[i], ids[i], ids[i - 1]), [tuple(r) for r in rows])
-        dups, first = [], 0
+                return IdOrder((lines[i], rid, before), [tuple(r) for r in rows])
+        dups: list[tuple[int, str, int]] = []
+        first = 0
         for i in range(1, len(ids)):
-            if ids[i] is not None and ids[i] == ids[i - 1]:
-                dups.append((lines[i], ids[i], lines[first]))
+            rid = ids[i]
+            if rid is not None and rid == ids[i - 1]:
+                dups.append((lines[i], rid, lines[first]))
             else:
                 first = i
         return IdOrder(None, dups)

@@ -34,13 +34,16 @@ def run(args: argparse.Namespace) -> int:
 
     pkg = Package.load(args.package)
     if args.paragraphs:
-        from ...reading.coverage import render_text, source_coverage  # a command's imports load when it runs, not when tda starts
+        from ...reading.coverage import (
+            render_text as render_coverage,  # a command's imports load when it runs, not when tda starts
+        )
+        from ...reading.coverage import source_coverage  # a command's imports load when it runs, not when tda starts
 
         coverage = source_coverage(pkg)
         if args.format == "json":
             sys.stdout.write(json.dumps([c.as_dict() for c in coverage], indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         else:
-            sys.stdout.write(render_text(coverage))
+            sys.stdout.write(render_coverage(coverage))
         return 1 if any(c.unplaced for c in coverage) else 0
 
     from ...maintenance.stats import collect, render_text  # a command's imports load when it runs, not when tda starts

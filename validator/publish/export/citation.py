@@ -7,9 +7,12 @@ sources table: title, publisher, URL, the date it was retrieved).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Exporter
+
+if TYPE_CHECKING:
+    from ..recordbase import Record
 
 # CFF reference types for the sources table's source_type.
 REFERENCE_TYPES = {
@@ -58,7 +61,7 @@ class CitationExporter(Exporter):
         return cff
 
     @staticmethod
-    def reference(src: dict[str, Any]) -> dict[str, Any]:
+    def reference(src: Record) -> dict[str, Any]:
         ref: dict[str, Any] = {
             "type": REFERENCE_TYPES.get(src.get("source_type", ""), "generic"),
             "title": src["title"],

@@ -93,8 +93,8 @@ class FtMExporter(Exporter):
         return proxy
 
     def schema_of(self, entity_id: str) -> str:
-        ent = self.release.dataset.get(entity_id) or {}
-        return ENTITY_SCHEMATA.get(ent.get("type", ""), DEFAULT_ENTITY_SCHEMA)
+        ent = self.release.dataset.get(entity_id)
+        return ENTITY_SCHEMATA.get(ent.get("type", "") if ent else "", DEFAULT_ENTITY_SCHEMA)
 
     def entities(self) -> list[Any]:
         out = []

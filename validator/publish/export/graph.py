@@ -33,12 +33,12 @@ class GraphExporter(Exporter):
     TITLE = "GraphML and GEXF"
     REQUIRES = ("networkx",)
 
-    def graph(self) -> nx.MultiDiGraph:
+    def graph(self) -> nx.MultiDiGraph[str]:
         import networkx as nx  # networkx loads on first use: every tda command would pay its start-up time otherwise
 
         ds = self.release.dataset
         symmetric = {t for t, spec in ds.model.relation_types().items() if spec.get("symmetric")}
-        g = nx.MultiDiGraph(name=ds.descriptor.get("title", ds.name))
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph(name=ds.descriptor.get("title", ds.name))
         for ent in ds.tables.get("entities", []):
             g.add_node(
                 ent["id"],

@@ -25,13 +25,14 @@ if TYPE_CHECKING:
 def arrow_type(f: Field) -> pa.DataType:
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    return {
+    types: dict[str, pa.DataType] = {
         "integer": pa.int64(),
         "number": pa.float64(),
         "boolean": pa.bool_(),
         "date": pa.date32(),
         "list": pa.list_(pa.string()),
-    }.get(f.kind, pa.string())
+    }
+    return types.get(f.kind, pa.string())
 
 
 def arrow_schema(table: Table) -> pa.Schema:
@@ -40,7 +41,11 @@ def arrow_schema(table: Table) -> pa.Schema:
     fields = [
         pa.field(f.name, arrow_type(f), nullable=not f.required, metadata={"description": f.description}) for f in table.fields
     ]
-    meta = {"table": table.name, "description": table.description, "primary_key": ",".join(table.primary_key)}
+    meta: dict[str | bytes, str | bytes] = {
+        "table": table.name,
+        "description": table.description,
+        "primary_key": ",".join(table.primary_key),
+    }
     return pa.schema(fields, metadata=meta)
 
 
@@ -50,7 +55,7 @@ def _column(f: Field, values: list[Any]) -> list[Any]:
     return values
 
 
-def arrow_table(table: Table, records: list[dict[str, Any]]) -> pa.Table:
+def arrow_table(table: Table, records: list[Record]) -> pa.Table:
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     schema = arrow_schema(table)

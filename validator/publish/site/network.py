@@ -66,7 +66,7 @@ def _layout(entity_ids: list[str], pairs: list[tuple[str, str]]) -> dict[str, tu
     bottom = HEIGHT - MARGIN if alone else HEIGHT - MARGIN / 2
     out: dict[str, tuple[float, float]] = {}
     if len(linked) > 1:
-        g = nx.Graph()
+        g: nx.Graph[str] = nx.Graph()
         g.add_nodes_from(linked)
         g.add_edges_from(pairs)
         raw = nx.kamada_kawai_layout(g, dist=_distances(g))
@@ -175,10 +175,10 @@ def layout(entities: list[Record], relations: list[Record], symmetric_types: set
     # relations between the same two entities (either direction), to bend them apart
     groups: dict[tuple[str, str], list[Record]] = {}
     for r in rels:
-        groups.setdefault(tuple(sorted((r["subject_id"], r["object_id"]))), []).append(r)  # type: ignore[arg-type]
+        groups.setdefault(tuple(sorted((r["subject_id"], r["object_id"]))), []).append(r)
     edges: list[Edge] = []
     for r in rels:
-        group = groups[tuple(sorted((r["subject_id"], r["object_id"])))]  # type: ignore[index]
+        group = groups[tuple(sorted((r["subject_id"], r["object_id"])))]
         index = group.index(r)
         bend = (index - (len(group) - 1) / 2) * 38.0
         edges.append(_edge(r, pos, radius, bend, r["type"] in symmetric_types))

@@ -13,7 +13,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ...reading.model import CLAIM_STATUSES as CLAIM_ORDER
 from ...reading.model import CONTRACT_TABLES
@@ -64,6 +64,14 @@ SECTIONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("officials", "Officials and state support", frozenset({"supported", "tolerated", "enabled", "corrupted"})),
     ("origins", "Origins", frozenset({"emerged_from", "founded"})),
 )
+
+
+class Section(TypedDict):
+    """A group of relations on the overview page (the template reads the keys)."""
+
+    key: str
+    title: str
+    rows: list[Record]
 
 
 @dataclass
@@ -293,6 +301,11 @@ class Site:
             (r for r in self.t["relations"] if r["type"] == "leader_of" and r["object_id"] == entity_id), key=lambda r: r["id"]
         )
 
+    def _date_order(self, rec: Record) -> tuple[tuple[int, int, str], str]:
+        """Records by their ``date``, earliest first (undated last), then by id."""
+        day = self.date(rec["date"])
+        return (day.sort_key if day else (1, 0, ""), rec["id"])
+
     def overview(self) -> dict[str, Any]:
         s = self.subject
         if s is None:
@@ -308,7 +321,7 @@ class Site:
         ]
         around = {sid} | leader_ids
         used = {r["id"] for r in leaders} | {r["id"] for r in people}
-        sections = []
+        sections: list[Section] = []
         for key, title, types in SECTIONS:
             rows = [
                 r
@@ -327,9 +340,7 @@ class Site:
             for inv in self.ds.events_of(eid):
                 if inv.event is not None:
                     events[inv.event["id"]] = inv.event
-        key_dates = sorted(
-            events.values(), key=lambda e: (self.date(e["date"]).sort_key if self.date(e["date"]) else (1, 0, ""), e["id"])
-        )
+        key_dates = sorted(events.values(), key=self._date_order)
         return {
             "subject": s,
             "leaders": leaders,
