@@ -295,7 +295,6 @@ def test_sqlite_arcs_are_real_foreign_keys(built: dict, tmp_path: Path) -> None:
         con.execute("UPDATE citations SET record_locations = 'loc-aragua' WHERE id = 'cit-ent-eln-1'")
 
 
-
 def test_sqlite_tombstone_may_have_no_replacement() -> None:
     """retired.replaced_by is optional: empty sets no arc, a replacement sets exactly one."""
     from validator.publish.export.sqlite import create_table_sql, row_values
@@ -316,6 +315,7 @@ def test_sqlite_tombstone_may_have_no_replacement() -> None:
         con.execute("UPDATE retired SET replaced_by_locations = 'loc-x' WHERE id = 'loc-gone'")
     with pytest.raises(sqlite3.IntegrityError):  # a replacement without its arc
         con.execute("UPDATE retired SET replaced_by_entities = NULL WHERE id = 'ent-old'")
+
 
 def _free_port() -> int:
     with socket.socket() as s:
