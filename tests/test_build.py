@@ -338,6 +338,28 @@ def test_sqlite_arcs_are_real_foreign_keys(built: dict, tmp_path: Path) -> None:
         con.execute("UPDATE citations SET record_locations = 'loc-aragua' WHERE id = 'cit-ent-eln-1'")
 
 
+def test_sqlite_tombstone_may_have_no_replacement() -> None:
+    """retired.replaced_by is optional: empty sets no arc, a replacement sets exactly one."""
+    from validator.publish.export.sqlite import create_table_sql, row_values
+    from validator.reading.model import load_model
+
+    retired = load_model(ROOT / "schemas").tables["retired"]
+    con = sqlite3.connect(":memory:")  # foreign keys off: the rows they point to are not loaded here
+    con.execute(create_table_sql(retired))
+    marks = ", ".join("?" * (len(retired.fields) + sum(1 + len(a) for a in retired.polymorphic.values())))
+    insert = f"INSERT INTO retired VALUES ({marks})"
+    nothing = {"id": "loc-gone", "reason": "error", "replaced_by": None, "version": "0.2.0", "note": None}
+    merged = {"id": "ent-old", "reason": "merged", "replaced_by": "ent-new", "version": "0.2.0", "note": None}
+    con.execute(insert, row_values(retired, nothing))
+    con.execute(insert, row_values(retired, merged))
+    rows = con.execute("SELECT id, replaced_by_table, replaced_by_entities, replaced_by_locations FROM retired ORDER BY id")
+    assert rows.fetchall() == [("ent-old", "entities", "ent-new", None), ("loc-gone", None, None, None)]
+    with pytest.raises(sqlite3.IntegrityError):  # an arc set without a replacement
+        con.execute("UPDATE retired SET replaced_by_locations = 'loc-x' WHERE id = 'loc-gone'")
+    with pytest.raises(sqlite3.IntegrityError):  # a replacement without its arc
+        con.execute("UPDATE retired SET replaced_by_entities = NULL WHERE id = 'ent-old'")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

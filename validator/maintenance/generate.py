@@ -97,8 +97,12 @@ Data Package v2) and this page are generated from those files.
   run of white space (ASCII white space and Unicode category Z) becomes one space; typographic
   single quotes (‘ ’ ‚ ‛ ′) count as `'` and typographic double quotes (“ ” „ ‟ ″) as `"`;
   leading and trailing spaces are ignored. Case, accents, dashes and punctuation must match.
-- **Protected persons.** `entities.protected` is `true` for a private person named only as a
-  victim or in an allegation about private life. Exports can replace them with a placeholder.
+- **Protected persons.** `entities.protected` is `true` for a private person and only for one:
+  a person who is not a public official (an elected or appointed office holder; a rank-and-file
+  police officer or soldier is not one), not a public figure (known for their work or public role,
+  such as an actor or model) and not a member or leader of an armed or criminal group, and who is
+  named only as a victim or only in an unproven allegation about their private life (the
+  `protected` column gives the test in full). Exports can replace them with a placeholder.
 - **Release columns.** A release built by `tda build` adds columns that are not in these CSV
   files: `<column>_earliest` and `<column>_latest` for every EDTF column (the first and last day
   the value can mean, as ISO dates; `~ ? %` do not widen them; an open or unknown end is empty)

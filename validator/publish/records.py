@@ -25,6 +25,7 @@ EntityType = Literal[
     "criminal_group",
     "armed_group",
     "state_institution",
+    "public_officials",
     "security_force",
     "political_body",
     "organization",
@@ -274,7 +275,7 @@ class Entity(Record):
         description="A short line in our own words on who or what this is.",
     )
     protected: bool = Field(
-        description="true for a private person named only as a victim or in an allegation about private life; exports can redact them.",
+        description="true for a private person, and only then. A private person is a natural person who is none of: a public official (a holder of an elected or appointed public office, such as a president, minister, governor, legislator or judge; a rank-and-file police officer or soldier is not one by this test), a public figure (someone the source presents as publicly known for their work or public role, such as an actor, model, musician, athlete or journalist), or a member or leader of an armed or criminal group; and who is named in the sources only as a victim, or only in an unproven allegation about their private life. false for everyone else, and for every group, institution or set of people. Exports can replace protected persons with placeholders.",
     )
 
 

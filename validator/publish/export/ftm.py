@@ -7,6 +7,7 @@ One entity per line (``{"id", "schema", "properties"}``), sorted by id; ids are 
 | entity, type person | Person |
 | criminal_group, armed_group, political_body, organization | Organization |
 | state_institution, security_force | PublicBody |
+| public_officials (unnamed officials as a group) | LegalEntity |
 | relation leader_of | Directorship (director -> organization, role "leader") |
 | relation member_of | Membership (member -> organization, role "member") |
 | relation associated_with between two persons | Associate (person, associate, relationship "associate") |
@@ -35,6 +36,7 @@ ENTITY_SCHEMATA = {
     "person": "Person",
     "state_institution": "PublicBody",
     "security_force": "PublicBody",
+    "public_officials": "LegalEntity",
 }
 DEFAULT_ENTITY_SCHEMA = "Organization"
 ROLES = {"leader_of": "leader", "member_of": "member", "associated_with": "associate"}

@@ -7,6 +7,8 @@
   ``record_locations`` ...), each a declared foreign key holding the id when it points there and
   NULL otherwise; a CHECK constraint holds exactly one of them set. So ``PRAGMA
   foreign_key_check`` covers citations too, and Datasette links each citation to its row.
+  ``retired.replaced_by`` gets the same arc (``replaced_by_table``, ``replaced_by_entities`` ...),
+  but may be empty: then none of its arc columns is set.
 - Lists (``aliases``) are JSON arrays in TEXT; booleans are 0/1; dates are text (EDTF).
 - After the package's columns come the derived ones (``validator/publish/derived.py``):
   ``<field>_earliest``/``<field>_latest`` (ISO dates in TEXT, NULL for an open or unknown end)
@@ -82,8 +84,9 @@ def create_table_sql(table: Table) -> str:
         cols.append(f"  {q(base + '_table')} TEXT")
         cols += [f"  {q(col)} TEXT" for _, _, _, col in arcs]
         constraints += [f"  FOREIGN KEY ({q(col)}) REFERENCES {q(target)}({q('id')})" for _, _, target, col in arcs]
-        one_set = " + ".join(f"({q(col)} IS NOT NULL)" for _, _, _, col in arcs)
-        constraints.append(f"  CHECK ({one_set} = 1)")
+        arcs_set = " + ".join(f"({q(col)} IS NOT NULL)" for _, _, _, col in arcs)
+        # One arc for a reference, none for an empty one (a tombstone that nothing replaces).
+        constraints.append(f"  CHECK ({arcs_set} = ({q(fname)} IS NOT NULL))")
     return f"CREATE TABLE {q(table.name)} (\n" + ",\n".join(cols + constraints) + "\n)"
 
 
