@@ -397,17 +397,18 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
 def resolutions_valid(pkg: Package) -> Iterator[Problem]:
     """A resolution in ``citations.refers`` names words of its quote and one of its row's own parties.
 
-    For an entity or a location the row itself counts as its party.
+    For an entity or a location the row itself counts as its party; for an event, also its actors;
+    for an event actor, also its event's place.
     Passes: "he=ent-hector-rustherford-guerrero-flores" on a quote with "he" cited by a relation
     whose subject is Guerrero. Fails: the id of an entity the row does not refer to, or words
     the quote does not contain.
     """
     if not _ready(pkg):
         return
+    _marks_ready(pkg)
     rows = pkg.sql(
         "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
-        "(r.target = r.record_id AND (r.record_id LIKE 'ent-%' OR r.record_id LIKE 'loc-%')) "
-        "OR EXISTS (SELECT 1 FROM _gr_parties p WHERE p.id = r.record_id AND p.party = r.target) AS party "
+        "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
         "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE NOT r.found OR NOT party ORDER BY c._line, r.pair"
     )
     for line, cid, _pair, words_, target, found_, _party in rows:
