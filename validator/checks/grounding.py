@@ -69,6 +69,7 @@ def _ready(pkg: Package) -> bool:
     _gr_names(id, tok): every name and alias of entities and locations in word form
     _gr_parties(tbl, _line, id, field, party): the entities and places each row refers to
     _gr_refs(cid, record_id, pair, words, target, found): the resolutions of citations.refers
+    _gr_known(id): the ids of entities and locations (a reference to another id is KY504's)
     """
     if "gr_ready" in pkg.cache:
         return pkg.cache["gr_ready"]
@@ -93,6 +94,11 @@ def _ready(pkg: Package) -> bool:
         names.append(f"SELECT id, {words_sql('name')} AS tok FROM locations WHERE name IS NOT NULL")
     body = " UNION ALL ".join(names) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tok WHERE false"
     pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT * FROM ({body}) WHERE tok <> '  '")
+    known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_known AS "
+        + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
+    )
     parties = []
     rows = []
     for name in pkg.model.cited_tables().values():
@@ -307,7 +313,7 @@ def dates_attested(pkg: Package) -> Iterator[Problem]:
         "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side"
     )
     for tbl, line, rid, field, value, side, year, months, days in rows:
-        want = [year.strip()] + ([months[0].strip().capitalize()] if months else []) + ([days[0].strip()] if days else [])
+        want = [year.strip()] + ([max(months, key=len).strip().capitalize()] if months else []) + ([days[0].strip()] if days else [])
         yield at_cell(
             pkg,
             tbl,
@@ -377,7 +383,7 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
         return
     rows = pkg.sql(
         f"WITH ok AS ({_identified_sql()}) SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
-        "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) "
+        "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
         "AND NOT EXISTS (SELECT 1 FROM ok WHERE ok.id = p.id AND ok.party = p.party) ORDER BY p.tbl, p._line, p.field"
     )
     for tbl, line, rid, field, party in rows:
@@ -388,8 +394,9 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
             field,
             f"{rid}: {field} {party} is not identified in the row's quotes (by name, alias or refers)",
             record=rid,
-            hint=f"quote a passage that names {party}, or, if the quote calls it 'he', 'the gang' ..., "
-            f"record that in the citation's refers: 'the gang={party}'",
+            hint=f"quote a passage that names {party}, or, if the quote calls it "
+            + (f"'he', 'the gang' ..., record that in the citation's refers: 'the gang={party}'" if party.startswith("ent-")
+               else f"'there', 'the prison' ..., record that in the citation's refers: 'the prison={party}'"),
         )
 
 
@@ -409,7 +416,8 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
     rows = pkg.sql(
         "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
         "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
-        "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE NOT r.found OR NOT party ORDER BY c._line, r.pair"
+        "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT party) "
+        "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) ORDER BY c._line, r.pair"
     )
     for line, cid, _pair, words_, target, found_, _party in rows:
         if not found_:
