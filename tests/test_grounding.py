@@ -54,7 +54,9 @@ def _set(table: str, rid: str, **values: str) -> Callable[[Path], None]:
 def _twice(pkg: Path) -> None:
     """The same relation stated under a second id, with a copy of its citation."""
     rows = _rows(pkg, "relations")
-    row = dict(next(r for r in rows if r["id"] == "rel-guerrero-killed-wilmer-brizuela"), id="rel-guerrero-murdered-wilmer-brizuela")
+    row = dict(
+        next(r for r in rows if r["id"] == "rel-guerrero-killed-wilmer-brizuela"), id="rel-guerrero-murdered-wilmer-brizuela"
+    )
     _write(pkg, "relations", [*rows, row])
     cits = _rows(pkg, "citations")
     cit = next(c for c in cits if c["id"] == "cit-rel-guerrero-killed-wilmer-brizuela-1")
@@ -70,7 +72,10 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "day-shifted": (_set("events", "evt-2023-09-20-tocoron-operation", date="2023-09-21"), "GR103"),
     "name-misspelt": (_set("entities", "ent-kenferson-sevilla-arteaga", name="Kenferson Sevilla Arteago"), "GR101"),
     "alias-invented": (_set("entities", "ent-tren-de-aragua", aliases="Train of Aragua|Los Trenes"), "GR102"),
-    "party-swapped": (_set("relations", "rel-larry-amaury-alvarez-lieutenant-of-guerrero", subject_id="ent-wilmer-brizuela"), "GR105"),
+    "party-swapped": (
+        _set("relations", "rel-larry-amaury-alvarez-lieutenant-of-guerrero", subject_id="ent-wilmer-brizuela"),
+        "GR105",
+    ),
     "presence-moved": (_set("presence", "pre-gallegos-clan-chile-present", location_id="loc-colombia"), "GR105"),
     "activity-swapped": (_set("activities", "act-tren-de-aragua-kidnapping-chile", activity="extortion"), "GR108"),
     "relation-type-flipped": (
@@ -102,9 +107,7 @@ def test_each_corruption_fails_with_its_code(name: str, tmp_path: Path) -> None:
     corrupt(pkg)
     report = validate(pkg, max_per_group=0)
     assert not report.valid, f"{name} left the package valid"
-    assert code in {p.code for p in report.problems if p.severity == "error"}, [
-        f"{p.code} {p.message}" for p in report.problems
-    ]
+    assert code in {p.code for p in report.problems if p.severity == "error"}, [f"{p.code} {p.message}" for p in report.problems]
 
 
 def test_a_hedge_elsewhere_is_accepted(tmp_path: Path) -> None:

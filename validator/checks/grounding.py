@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
-from ..reading import edtf_dates
 from ..reading.queries import source_files
 from .common import at_cell, quote_sql_ident, short
 from .registry import check
@@ -96,8 +95,7 @@ def _ready(pkg: Package) -> bool:
     pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT * FROM ({body}) WHERE tok <> '  '")
     known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_known AS "
-        + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
+        "CREATE OR REPLACE TEMP TABLE _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
     )
     parties = []
     rows = []
@@ -313,7 +311,9 @@ def dates_attested(pkg: Package) -> Iterator[Problem]:
         "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side"
     )
     for tbl, line, rid, field, value, side, year, months, days in rows:
-        want = [year.strip()] + ([max(months, key=len).strip().capitalize()] if months else []) + ([days[0].strip()] if days else [])
+        want = (
+            [year.strip()] + ([max(months, key=len).strip().capitalize()] if months else []) + ([days[0].strip()] if days else [])
+        )
         yield at_cell(
             pkg,
             tbl,
@@ -350,8 +350,7 @@ def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
             f"{rid}: {field} {_bound(value, side)} is derived, but no citation's note says how "
             f"(a note starting 'derived:' that names {year.strip()})",
             record=rid,
-            hint="add to the citation that supports it a note such as "
-            f"'derived: <the reasoning>, so {year.strip()}~'",
+            hint=f"add to the citation that supports it a note such as 'derived: <the reasoning>, so {year.strip()}~'",
         )
 
 
@@ -395,8 +394,11 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
             f"{rid}: {field} {party} is not identified in the row's quotes (by name, alias or refers)",
             record=rid,
             hint=f"quote a passage that names {party}, or, if the quote calls it "
-            + (f"'he', 'the gang' ..., record that in the citation's refers: 'the gang={party}'" if party.startswith("ent-")
-               else f"'there', 'the prison' ..., record that in the citation's refers: 'the prison={party}'"),
+            + (
+                f"'he', 'the gang' ..., record that in the citation's refers: 'the gang={party}'"
+                if party.startswith("ent-")
+                else f"'there', 'the prison' ..., record that in the citation's refers: 'the prison={party}'"
+            ),
         )
 
 
@@ -436,7 +438,7 @@ def _marks_ready(pkg: Package) -> None:
         return
     pkg.cache["gr_marks"] = True
     parts = ["SELECT id, party FROM _gr_parties"]
-    parts += [f"SELECT id, id AS party FROM \"{n}\" WHERE id IS NOT NULL" for n in ("entities", "locations") if pkg.usable(n)]
+    parts += [f'SELECT id, id AS party FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
     if pkg.usable("event_actors") and pkg.usable("events"):
         parts.append("SELECT event_id AS id, entity_id AS party FROM event_actors WHERE entity_id IS NOT NULL")
         parts.append(
@@ -652,3 +654,73 @@ def _longest_run(starts: list[int]) -> tuple[int, int]:
         if prev - first > best[1] - best[0]:
             best = (first, prev)
     return best
+
+
+# --- what tda stats reports -----------------------------------------------------------------
+
+
+def grounding_counts(pkg: Package) -> dict[str, object]:
+    """How the rows are grounded, for ``tda stats``: per table, the rows whose parties are all
+    named in their quotes, those that rely on a resolution (refers) for at least one, those with a
+    party not identified, and those with no party; for entities and locations, names found in a
+    quote and names declared descriptive; per cued vocabulary, the rows of each term, how many
+    have a cue, and the rows each cue word was found in."""
+    if not _ready(pkg):
+        return {}
+    tables: dict[str, dict[str, int]] = {}
+    rows = pkg.sql(
+        "WITH byname AS (SELECT DISTINCT p.id, p.party FROM _gr_parties p JOIN _gr_cit c ON c.record_id = p.id "
+        "JOIN _gr_names n ON n.id = p.party WHERE contains(c.q, n.tok)), "
+        "byref AS (SELECT DISTINCT p.id, p.party FROM _gr_parties p JOIN _gr_refs r ON r.record_id = p.id "
+        "AND r.target = p.party WHERE r.found), "
+        "st AS (SELECT p.tbl, p.id, b.id IS NOT NULL AS named, r.id IS NOT NULL AS resolved FROM _gr_parties p "
+        "LEFT JOIN byname b ON b.id = p.id AND b.party = p.party LEFT JOIN byref r ON r.id = p.id AND r.party = p.party), "
+        "per AS (SELECT tbl, id, bool_and(named) AS all_named, bool_and(named OR resolved) AS all_ok FROM st GROUP BY tbl, id) "
+        "SELECT w.tbl, count(*), count(*) FILTER (WHERE per.all_named), "
+        "count(*) FILTER (WHERE per.all_ok AND NOT per.all_named), count(*) FILTER (WHERE NOT per.all_ok), "
+        "count(*) FILTER (WHERE per.id IS NULL) FROM _gr_rows w LEFT JOIN per ON per.id = w.id "
+        "WHERE w.tbl NOT IN ('entities', 'locations') GROUP BY w.tbl"
+    )
+    for tbl, n, named, resolved, missing, none in rows:
+        tables[tbl] = {"rows": n, "all_named": named, "with_resolution": resolved, "unidentified": missing, "no_party": none}
+    for name in ("entities", "locations"):
+        if not pkg.usable(name) or pkg.tables[name].table.field("name_descriptive") is None:
+            continue
+        ((n, descriptive, named, resolved),) = pkg.sql(
+            f"SELECT count(*), count(*) FILTER (WHERE lower(t.name_descriptive) = 'true'), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id "
+            f"AND contains(c.q, {words_sql('t.name')}))), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_refs r WHERE r.record_id = t.id AND r.target = t.id AND r.found)) "
+            f'FROM "{name}" t'
+        )
+        tables[name] = {"rows": n, "name_quoted": named, "name_descriptive": descriptive, "with_resolution": resolved}
+    order = list(pkg.model.cited_tables().values())
+    cues: dict[str, dict[str, object]] = {}
+    for name, column in pkg.model.cued_columns():
+        if not pkg.usable(name):
+            continue
+        listed = pkg.model.cues(name, column)
+        key = f"_gr_cuestat_{name}"
+        pkg.register_rows(
+            key,
+            [("term", "VARCHAR"), ("cue", "VARCHAR"), ("tok", "VARCHAR")],
+            [(t, c, " " + words(c).strip()) for t, lst in sorted(listed.items()) for c in lst if words(c).strip()],
+        )
+        col = quote_sql_ident(column)
+        hits = pkg.sql(
+            f'SELECT t.{col}, k.cue, count(DISTINCT t.id) FROM "{name}" t JOIN _gr_cit c ON c.record_id = t.id '
+            f'JOIN "{key}" k ON k.term = t.{col} WHERE contains(c.q, k.tok) GROUP BY 1, 2'
+        )
+        counts = pkg.sql(
+            f'SELECT t.{col}, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_cit c JOIN "{key}" k '
+            f'ON k.term = t.{col} WHERE c.record_id = t.id AND contains(c.q, k.tok))) FROM "{name}" t '
+            f"WHERE t.{col} IS NOT NULL GROUP BY 1"
+        )
+        by_term: dict[str, object] = {}
+        for term, n, cued in sorted(counts, key=lambda r: (-r[1], r[0])):
+            used = {cue: k for t, cue, k in hits if t == term}
+            by_term[term] = {"rows": n, "with_cue": cued, "cues": dict(sorted(used.items(), key=lambda kv: (-kv[1], kv[0])))}
+        for term in sorted(set(listed) - set(by_term)):
+            by_term[term] = {"rows": 0, "with_cue": 0, "cues": {}}
+        cues[f"{name}.{column}"] = by_term
+    return {"tables": {t: tables[t] for t in order if t in tables}, "cues": cues}

@@ -234,9 +234,7 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
         return
     pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
     if pkg.tables["citations"].table.field("hedge_elsewhere") is not None:
-        pkg.db.execute(
-            "DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')"
-        )
+        pkg.db.execute("DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')")
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name) or pkg.tables[name].table.field("claim_status") is None:
             continue
