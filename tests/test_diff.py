@@ -49,7 +49,7 @@ def test_text(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "    + loc-peru (line 5)\n"
         "  relations (data/relations.csv): 0 added, 1 removed, 0 changed; 3 → 2 rows\n"
         "    - rel-guerrero-killed-oswaldo-gonzalez (line 2 in base)\n"
-        "  citations (data/citations.csv): 1 added, 1 removed, 0 changed; 17 → 17 rows\n"
+        "  citations (data/citations.csv): 1 added, 1 removed, 0 changed; 18 → 18 rows\n"
         "    + cit-loc-peru-1 (line 12)\n"
         "    - cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 15 in base)\n"
         "  retired (data/retired.csv): 2 added, 0 removed, 0 changed; 0 → 2 rows\n"
@@ -106,7 +106,7 @@ def test_markdown(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "| `entities` | 0 | 0 | 1 | 4 → 4 |\n"
         "| `locations` | 1 | 0 | 0 | 5 → 6 |\n"
         "| `relations` | 0 | 1 | 0 | 3 → 2 |\n"
-        "| `citations` | 1 | 1 | 0 | 17 → 17 |\n"
+        "| `citations` | 1 | 1 | 0 | 18 → 18 |\n"
         "| `retired` | 2 | 0 | 0 | 0 → 2 |\n\n"
     )
     assert (
@@ -131,7 +131,7 @@ def test_schema_and_source_changes(repo: Repo, capsys: pytest.CaptureFixture[str
     assert "schema:" in lines and "  sources: source_type: terms removed: academic [major]" in lines
     assert "  sources (data/sources.csv): 0 added, 0 removed, 1 changed; 1 → 1 rows" in lines
     (source,) = [line for line in lines if line.startswith("  ~ src-insightcrime-tda-profile: ")]
-    assert source.endswith("; 17 citations quote it and are re-checked against the new text")
+    assert source.endswith("; 18 citations quote it and are re-checked against the new text")
     assert lines[-1] == "summary: 0 rows added, 0 removed, 1 changed in 1 table; 1 schema change; 1 source changed"
 
 
@@ -172,7 +172,7 @@ def test_two_directories_need_no_git(tmp_path: Path) -> None:
     base = build_base(tmp_path / "base")
     head = tmp_path / "head"
     shutil.copytree(base, head)
-    (head / "data/locations.csv").write_text((base / "data/locations.csv").read_text() + "loc-peru,country,Peru,,PE,,,,\n")
+    (head / "data/locations.csv").write_text((base / "data/locations.csv").read_text() + "loc-peru,country,Peru,,PE,,,,,false\n")
     diff = diff_sides(str(base), str(head))
     assert [r.id for r in diff.table("locations").added] == ["loc-peru"]
     assert diff.base["commit"] is None and diff.required_bump() == "minor"
@@ -244,7 +244,7 @@ def test_a_package_in_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixtu
     repo.git("config", "user.name", "Test Contributor")
     repo.git("config", "user.email", "contributor@example.org")
     repo.commit("Base")
-    repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,\n")
+    repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,,false\n")
     repo.commit("Peru")
     code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(top / "package"))
     assert code == 0 and "    + loc-peru (line 7)\n" in out

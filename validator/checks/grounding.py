@@ -69,6 +69,7 @@ def _ready(pkg: Package) -> bool:
     _gr_parties(tbl, _line, id, field, party): the entities and places each row refers to
     _gr_refs(cid, record_id, pair, words, target, found): the resolutions of citations.refers
     _gr_known(id): the ids of entities and locations (a reference to another id is KY504's)
+    _gr_dangling(id): rows that refer to such an id, whose quotes GR106 and GR107 leave to KY504
     """
     if "gr_ready" in pkg.cache:
         return pkg.cache["gr_ready"]
@@ -123,6 +124,10 @@ def _ready(pkg: Package) -> bool:
             or "SELECT NULL::VARCHAR AS tbl, 0::BIGINT AS _line, NULL::VARCHAR AS id, NULL::VARCHAR AS field, "
             "NULL::VARCHAR AS party WHERE false"
         )
+    )
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
+        "WHERE party NOT IN (SELECT id FROM _gr_known)"
     )
     pair_words = words_sql("split_part(pair, '=', 1)")
     pkg.db.execute(
@@ -419,7 +424,8 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
         "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
         "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
         "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT party) "
-        "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) ORDER BY c._line, r.pair"
+        "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
+        "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair"
     )
     for line, cid, _pair, words_, target, found_, _party in rows:
         if not found_:
@@ -471,6 +477,7 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
     rows = pkg.sql(
         "SELECT c._line, c.id, c.record_id FROM _gr_cit c "
         "WHERE EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
+        "AND c.record_id NOT IN (SELECT id FROM _gr_dangling) "
         "AND NOT EXISTS (SELECT 1 FROM _gr_ident i JOIN _gr_names n ON n.id = i.party "
         "WHERE i.id = c.record_id AND contains(c.q, n.tok)) "
         "AND NOT EXISTS (SELECT 1 FROM _gr_years y WHERE y.id = c.record_id AND contains(c.q, y.tok)) "
