@@ -14,7 +14,7 @@ from typing import Any
 from ..api import Record
 from .base import Exporter, dump_json
 
-PLACE_COLUMNS = ("id", "name", "type", "parent_id", "iso_code", "geonames_id", "geo_precision")
+PLACE_COLUMNS = ("id", "name", "name_descriptive", "type", "parent_id", "iso_code", "geonames_id", "geo_precision")
 
 
 class GeoJSONExporter(Exporter):

@@ -1,7 +1,7 @@
 """GraphML and GEXF: ``graph/<name>.graphml`` and ``graph/<name>.gexf``, for Gephi, Cytoscape, networkx.
 
 Nodes are the entities (id = entity id; ``label`` = name; ``entity_type``, ``aliases`` joined
-with ``|``, ``description``, ``protected``). Edges are the relations, directed subject -> object
+with ``|``, ``description``, ``protected``, ``name_descriptive``). Edges are the relations, directed subject -> object
 (id = relation id; ``label`` and ``relation_type`` = the type; ``start``/``end`` as EDTF text in
 ``start_edtf``/``end_edtf``; ``claim_status``; ``description``; ``symmetric`` true for types such
 as allied_with that read both ways). A missing value is an absent attribute.
@@ -46,6 +46,7 @@ class GraphExporter(Exporter):
                         "aliases": "|".join(ent.get("aliases") or []) or None,
                         "description": ent.get("description"),
                         "protected": bool(ent.get("protected")),
+                        "name_descriptive": bool(ent.get("name_descriptive")),
                     }
                 ),
             )
