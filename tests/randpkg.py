@@ -5,18 +5,27 @@ names, aliases and descriptions; towns inside Aragua; relations between the new 
 a type that allows their entity types; a citation for each new row whose quote is a random run
 of words of the source document. ``build(plan, dest)`` writes the package, every table in
 canonical form (sorted by id, minimal quoting, LF), so that it is valid by construction.
+
+Grounded by construction too (the GR checks): random names are declared descriptive, aliases are
+words of the entity's quote, each citation resolves one of its words to each party of its row
+(``refers``), a relation's quote is a run of the source around a cue word of its type, dates are
+approximate with a ``derived:`` note naming their years, and a hedged quote never carries a
+``reported`` row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 from casepkg import ROOT, build_base
 from hypothesis import strategies as st
 
+from validator.checks.grounding import words
+from validator.checks.provenance import _HEDGE_RE
 from validator.reading.model import Model, load_model
 from validator.reading.textnorm import normalize
 
@@ -37,11 +46,25 @@ sentence = st.lists(st.one_of(word, st.sampled_from(["2018", "(ELN)", "Aragua,",
 slug = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=6)
 date = st.one_of(
     st.just(""),
-    st.integers(2000, 2022).map(str),
-    st.tuples(st.integers(2000, 2022), st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}"),
     st.integers(2000, 2022).map(lambda y: f"{y}~"),
-    st.tuples(st.integers(2000, 2010), st.integers(2011, 2022)).map(lambda t: f"{t[0]}/{t[1]}"),
+    st.tuples(st.integers(2000, 2022), st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}~"),
+    st.tuples(st.integers(2000, 2010), st.integers(2011, 2022)).map(lambda t: f"{t[0]}~/{t[1]}~"),
 )
+REL_CUES = MODEL.cues("relations", "type")
+_SEED_FORM = [words(w).strip() for w in SEED_WORDS]
+
+
+def _cue_starts(cues: list[str]) -> list[int]:
+    """Indices of SEED_WORDS where one of ``cues`` (in word form) starts a word."""
+    out = []
+    for i, _w in enumerate(_SEED_FORM):
+        rest = " ".join(_SEED_FORM[i : i + 4])
+        if any((" " + rest).startswith(" " + words(c).strip()) for c in cues):
+            out.append(i)
+    return out
+
+
+CUE_STARTS = {t: _cue_starts(c) for t, c in REL_CUES.items()}
 
 
 @st.composite
@@ -51,6 +74,17 @@ def quotes(draw: st.DrawFn) -> str:
     start = draw(st.integers(0, len(SEED_WORDS) - n))
     text = " ".join(SEED_WORDS[start : start + n])
     if text[:1] in "=+-@":  # TX904 would rightly flag it
+        text = "the " + text
+    return text
+
+
+@st.composite
+def cue_quotes(draw: st.DrawFn, rtype: str) -> str:
+    """A run of the source that starts at a cue word of the relation type ``rtype``."""
+    start = draw(st.sampled_from(CUE_STARTS[rtype]))
+    n = draw(st.integers(4, 12))
+    text = " ".join(SEED_WORDS[start : start + n])
+    if text[:1] in "=+-@":
         text = "the " + text
     return text
 
@@ -78,7 +112,9 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
             continue
         subj, obj = entities[a], entities[b]
         allowed = sorted(
-            t for t, spec in RELATION_TYPES.items() if subj["type"] in spec["subjectTypes"] and obj["type"] in spec["objectTypes"]
+            t
+            for t, spec in RELATION_TYPES.items()
+            if subj["type"] in spec["subjectTypes"] and obj["type"] in spec["objectTypes"] and CUE_STARTS.get(t)
         )
         pair = frozenset((subj["id"], obj["id"]))
         if not allowed or pair in pairs:  # one relation per pair: no symmetric duplicates
@@ -96,9 +132,20 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
                 "description": draw(sentence),
             }
         )
-    records = [r["id"] for r in entities + towns + relations]
-    cites = {rid: draw(quotes()) for rid in records}
+    cites = {r["id"]: draw(quotes()) for r in entities + towns}
+    cites.update({r["id"]: draw(cue_quotes(r["type"])) for r in relations})
+    for ent in entities:  # aliases are words of the entity's quote (GR102)
+        quote_words = sorted({w for w in _words_of(cites[ent["id"]])})
+        ent["aliases"] = "|".join(draw(st.lists(st.sampled_from(quote_words), max_size=2, unique=True)))
+    for rel in relations:
+        if rel["claim_status"] == "reported" and re.search(_HEDGE_RE, cites[rel["id"]].lower()):
+            rel["claim_status"] = "alleged"  # the status the hedged wording gives (PV405)
     return {"entities": entities, "towns": towns, "relations": relations, "quotes": cites}
+
+
+def _words_of(quote: str) -> list[str]:
+    """The words of a quote as they stand in it (letters only)."""
+    return [w for w in re.findall(r"[^\W\d_]+", quote)]
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -121,15 +168,26 @@ def _add(pkg: Path, table: str, new: list[dict[str, str]]) -> None:
 
 def build(plan: dict[str, Any], dest: Path) -> Path:
     pkg = build_base(dest)
-    _add(pkg, "entities", plan["entities"])
+    _add(pkg, "entities", [dict(e, name_descriptive="true") for e in plan["entities"]])
     _add(
         pkg,
         "locations",
-        [{"id": t["id"], "type": "town", "name": t["name"], "parent_id": "loc-aragua"} for t in plan["towns"]],
+        [
+            {"id": t["id"], "type": "town", "name": t["name"], "parent_id": "loc-aragua", "name_descriptive": "true"}
+            for t in plan["towns"]
+        ],
     )
     _add(pkg, "relations", plan["relations"])
-    citations = [
-        {"id": f"cit-{rid}-1", "record_id": rid, "source_id": SOURCE, "quote": quote} for rid, quote in plan["quotes"].items()
-    ]
+    parties = {r["id"]: [r["subject_id"], r["object_id"]] for r in plan["relations"]}
+    dates = {r["id"]: re.findall(r"\d{4}", r["start"]) for r in plan["relations"]}
+    citations = []
+    for rid, quote in plan["quotes"].items():
+        first = _words_of(quote)[0]
+        refers = "|".join(f"{first}={p}" for p in parties.get(rid, [rid]))
+        years = dates.get(rid)
+        note = f"derived: a test date, {' and '.join(years)}" if years else ""
+        citations.append(
+            {"id": f"cit-{rid}-1", "record_id": rid, "source_id": SOURCE, "quote": quote, "note": note, "refers": refers}
+        )
     _add(pkg, "citations", citations)
     return pkg

@@ -42,6 +42,7 @@ def test_records_are_typed_as_the_schemas_say(ds: Dataset) -> None:
         "aliases": ["Ejército de Liberación Nacional", "ELN"],
         "description": "Colombian guerrilla group active on the Venezuela-Colombia border.",
         "protected": False,
+        "name_descriptive": False,
     }
     assert ds.get("ent-oswaldo-gonzalez")["aliases"] == [] and ds.get("ent-oswaldo-gonzalez")["protected"] is True
     maracay = ds.get("loc-maracay")
@@ -81,7 +82,11 @@ def test_presence_activities_events(ds: Dataset) -> None:
 
 def test_citations_with_quotes_and_sources(ds: Dataset) -> None:
     cited = ds.citations_of("rel-tren-de-aragua-conflict-eln")
-    assert [c.citation["id"] for c in cited] == ["cit-rel-tren-de-aragua-conflict-eln-1", "cit-rel-tren-de-aragua-conflict-eln-2"]
+    assert [c.citation["id"] for c in cited] == [
+        "cit-rel-tren-de-aragua-conflict-eln-1",
+        "cit-rel-tren-de-aragua-conflict-eln-2",
+        "cit-rel-tren-de-aragua-conflict-eln-3",
+    ]
     assert cited[0].quote == "The gang fought guerrilla groups such as the National Liberation Army"
     assert cited[0].source["publisher"] == "InSight Crime"
 

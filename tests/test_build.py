@@ -64,10 +64,10 @@ def derived_columns(schema: dict) -> list[str]:
 def _add_coordinates(pkg: Path) -> Path:
     path = pkg / "data" / "locations.csv"
     text = path.read_text(encoding="utf-8")
-    old = "loc-tocoron-prison,prison,Tocorón prison,loc-aragua,,,,,\n"
+    old = "loc-tocoron-prison,prison,Tocorón prison,loc-aragua,,,,,,false\n"
     assert old in text
     path.write_text(
-        text.replace(old, "loc-tocoron-prison,prison,Tocorón prison,loc-aragua,,,10.1,-67.4,near\n"), encoding="utf-8"
+        text.replace(old, "loc-tocoron-prison,prison,Tocorón prison,loc-aragua,,,10.1,-67.4,near,false\n"), encoding="utf-8"
     )
     return pkg
 
@@ -184,7 +184,7 @@ def test_two_builds_are_byte_identical(package: Path, built: dict, tmp_path: Pat
 def test_tda_validates_the_release(release: BuildResult) -> None:
     report = validate(release.directory, max_per_group=0)
     assert report.errors == 0 and report.warnings == 0, [f"{p.path}:{p.line} {p.code} {p.message}" for p in report.problems]
-    assert report.rows["entities"] == 4 and report.rows["citations"] == 17
+    assert report.rows["entities"] == 4 and report.rows["citations"] == 18
 
 
 def test_frictionless_validates_the_release(release: BuildResult) -> None:
@@ -582,6 +582,7 @@ def test_redacted_release_keeps_the_placeholder_consistent(built: dict) -> None:
         "aliases": [],
         "description": "A private person this release does not name (protected).",
         "protected": True,
+        "name_descriptive": False,
     }
     (killed,) = ds.relations_of("ent-protected-1", "in")
     assert killed["id"] == "rel-guerrero-killed-protected-1" and killed["subject_id"] == "ent-hector-rustherford-guerrero-flores"

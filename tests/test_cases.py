@@ -52,7 +52,7 @@ def test_every_case_names_a_check() -> None:
 
 
 def test_warnings_fail_only_when_strict(tmp_path: Path) -> None:
-    pkg = build_case(CASES / "PV405", tmp_path / "pkg")
+    pkg = build_case(CASES / "GR110", tmp_path / "pkg")
     assert validate(pkg).valid
     assert not validate(pkg, strict=True).valid
 

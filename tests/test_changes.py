@@ -20,10 +20,10 @@ from validator.reading.package import Package
 
 # --- the edits scenarios are made of -----------------------------------------------------------
 
-PERU = "loc-peru,country,Peru,,PE,,,,"
+PERU = "loc-peru,country,Peru,,PE,,,,,false"
 PERU_CITATION = (
     'cit-loc-peru-1,loc-peru,src-insightcrime-tda-profile,"There are currently credible reports about the Tren de '
-    "Aragua's presence in Colombia, Ecuador, Peru, Bolivia, and Chile.\","
+    "Aragua's presence in Colombia, Ecuador, Peru, Bolivia, and Chile.\",,,"
 )
 KILLING = "rel-guerrero-killed-oswaldo-gonzalez"
 KILLING_CITATION = "cit-rel-guerrero-killed-oswaldo-gonzalez-1"
@@ -215,7 +215,7 @@ def _report(repo: Repo, base: str = "HEAD~1", **kw) -> list[tuple]:
 def test_a_clean_change_is_valid(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     scenario(add_peru, release("0.2.0"))(repo)
     assert main(["validate", str(repo.root), "--since", "HEAD~1", "--format", "text"]) == 0
-    assert capsys.readouterr().out == "valid: 0 errors, 0 warnings in 10 tables (36 rows)\n"
+    assert capsys.readouterr().out == "valid: 0 errors, 0 warnings in 10 tables (37 rows)\n"
 
 
 def test_a_retired_then_reused_id_is_reported(repo: Repo) -> None:
@@ -267,7 +267,7 @@ def test_a_changed_source_is_called_out_and_its_quotes_rechecked(repo: Repo) -> 
     assert ch007.message.startswith(
         "source document src-insightcrime-tda-profile (seeds/insightcrime-tren-de-aragua-profile.txt) changed since HEAD~1 ("
     )
-    assert ch007.message.endswith("its 17 citations must still quote it exactly")
+    assert ch007.message.endswith("its 18 citations must still quote it exactly")
 
 
 def test_select_limits_the_change_rules_too(repo: Repo) -> None:

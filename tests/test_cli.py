@@ -86,9 +86,12 @@ def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path) 
 
 @pytest.mark.slow  # tda in a subprocess, on built cases
 def test_github_format_annotates(tmp_path: Path) -> None:
-    result = run("validate", "--format", "github", str(build_case(CASES / "PV405", tmp_path / "p")))
+    result = run("validate", "--format", "github", str(build_case(CASES / "GR110", tmp_path / "p")))
     assert result.returncode == 0
-    assert result.stdout.startswith("::warning file=data/relations.csv,line=2,col=111,title=PV405 hedged-but-reported::")
+    assert result.stdout.startswith("::warning file=data/entities.csv,line=5,col=66,title=GR110 description-copies-source::")
+    result = run("validate", "--format", "github", str(build_case(CASES / "PV405", tmp_path / "q")))
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=data/relations.csv,line=2,col=111,title=PV405 hedged-but-reported::")
 
 
 def test_github_format_is_the_default_in_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -156,7 +159,7 @@ def test_grouping_caps_a_flood(tmp_path: Path) -> None:
     import re
 
     assert len(re.findall(r"^data/citations\.csv:\d+:\d+: KY504 ", result.stdout, re.M)) == 5
-    assert "data/citations.csv: KY504 ... and 12 more like this" in result.stdout
+    assert "data/citations.csv: KY504 ... and 13 more like this" in result.stdout
 
 
 def test_every_command_is_documented() -> None:

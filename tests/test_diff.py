@@ -127,7 +127,7 @@ def test_markdown(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "| `entities` | 0 | 0 | 1 | 4 → 4 |\n"
         "| `locations` | 1 | 0 | 0 | 5 → 6 |\n"
         "| `relations` | 0 | 1 | 0 | 3 → 2 |\n"
-        "| `citations` | 1 | 1 | 0 | 17 → 17 |\n"
+        "| `citations` | 1 | 1 | 0 | 18 → 18 |\n"
         "| `retired` | 2 | 0 | 0 | 0 → 2 |\n\n"
     )
     assert (
@@ -158,7 +158,7 @@ def test_schema_and_source_changes(repo: Repo, capsys: pytest.CaptureFixture[str
     assert "schema:" in lines and "  sources: source_type: terms removed: academic [major]" in lines
     assert "  sources (data/sources.csv): 0 added, 0 removed, 1 changed; 1 → 1 rows" in lines
     (source,) = [line for line in lines if line.startswith("  ~ src-insightcrime-tda-profile: ")]
-    assert source.endswith("; 17 citations quote it and are re-checked against the new text")
+    assert source.endswith("; 18 citations quote it and are re-checked against the new text")
     assert lines[-1] == "summary: 0 rows added, 0 removed, 1 changed in 1 table; 1 schema change; 1 source changed"
 
 
@@ -199,7 +199,7 @@ def test_two_directories_need_no_git(tmp_path: Path) -> None:
     base = build_base(tmp_path / "base")
     head = tmp_path / "head"
     shutil.copytree(base, head)
-    (head / "data/locations.csv").write_text((base / "data/locations.csv").read_text() + "loc-peru,country,Peru,,PE,,,,\n")
+    (head / "data/locations.csv").write_text((base / "data/locations.csv").read_text() + "loc-peru,country,Peru,,PE,,,,,false\n")
     diff = diff_sides(str(base), str(head))
     assert [r.id for r in diff.table("locations").added] == ["loc-peru"]
     assert diff.base["commit"] is None and diff.required_bump() == "minor"
@@ -274,7 +274,7 @@ def test_a_package_in_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixtu
     repo.git("config", "user.name", "Test Contributor")
     repo.git("config", "user.email", "contributor@example.org")
     repo.commit("Base")
-    repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,\n")
+    repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,,false\n")
     repo.commit("Peru")
     code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(top / "package"))
     assert code == 0 and "    + loc-peru (line 7): type 'country'; name 'Peru'; iso_code 'PE'\n" in out

@@ -105,8 +105,11 @@ def test_fmt_rewrites_only_what_is_not_canonical(tmp_path: Path) -> None:
         ("CS201", "data/entities.csv:2:48: not formatted: the file is not UTF-8"),
         ("CS204", "data/entities.csv:3:86: not formatted: the file contains NUL characters"),
         ("CS207", "data/entities.csv:5:182: not formatted: malformed quoting"),
-        ("CS208", "data/entities.csv:4:1: not formatted: the record has 7 fields; the header has 6"),
-        ("CS209", "data/entities.csv:1:1: not formatted: the header is not id,type,name,aliases,description,protected"),
+        ("CS208", "data/entities.csv:4:1: not formatted: the record has 8 fields; the header has 7"),
+        (
+            "CS209",
+            "data/entities.csv:1:1: not formatted: the header is not id,type,name,aliases,description,protected,name_descriptive",
+        ),
         ("CS210", "data/entities.csv:1:1: not formatted: the header is not"),
         ("CS212", "data/events.csv:1:1: not formatted: the file is empty"),
         (
@@ -126,14 +129,14 @@ def test_fmt_refuses_what_it_cannot_read_without_loss(case: str, where: str, tmp
 
 
 def test_fmt_refuses_a_carriage_return_inside_a_cell() -> None:
-    data = b'id,type,name,aliases,description,protected\nent-a,person,A,,"two\r\nlines",false\n'
+    data = b'id,type,name,aliases,description,protected,name_descriptive\nent-a,person,A,,"two\r\nlines",false,false\n'
     with pytest.raises(Refused, match="carriage return") as exc:
         format_table(data, ENTITIES)
     assert (exc.value.line, exc.value.column) == (2, 17)  # where the cell starts
 
 
 def test_fmt_refuses_ids_that_collide_once_in_nfc() -> None:
-    data = "id,type,name,aliases,description,protected\nent-e\u0301,person,A,,,false\nent-\u00e9,person,B,,,false\n"
+    data = "id,type,name,aliases,description,protected,name_descriptive\nent-e\u0301,person,A,,,false,false\nent-\u00e9,person,B,,,false,false\n"
     with pytest.raises(Refused, match="also on line 2 once in NFC"):
         format_table(data.encode("utf-8"), ENTITIES)
 
@@ -168,7 +171,9 @@ ID = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8).map
 # quotes, commas, spaces, combining marks and characters outside the BMP.
 CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r\x00"), max_size=12)
 RECORDS = st.lists(ID, min_size=0, max_size=8, unique=True).flatmap(
-    lambda ids: st.tuples(*[st.tuples(st.just(i), *[CELL] * 5) for i in ids]).map(lambda rs: [list(r) for r in rs])
+    lambda ids: st.tuples(*[st.tuples(st.just(i), *[CELL] * (len(ENTITIES.field_names) - 1)) for i in ids]).map(
+        lambda rs: [list(r) for r in rs]
+    )
 )
 STYLE = st.fixed_dictionaries(
     {
@@ -221,7 +226,7 @@ def test_fmt_is_lossless_and_idempotent(records: list[list[str]], style: dict, r
 @given(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(lambda t: t.encode("utf-8"))))
 def test_fmt_of_any_bytes_formats_or_refuses(data: bytes) -> None:
     try:
-        out, _ = format_table(b"id,type,name,aliases,description,protected\n" + data, ENTITIES)
+        out, _ = format_table(b"id,type,name,aliases,description,protected,name_descriptive\n" + data, ENTITIES)
     except Refused as exc:
         assert exc.reason
         return

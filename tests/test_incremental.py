@@ -97,12 +97,12 @@ def dangling(root, rng, k):
 def add_entity(root, rng, k, cite=True):
     t = Table(root, "entities")
     rid = f"ent-e{rng.randrange(10**7):07d}x{k}"
-    t.rows.append([rid, "person", f"New person {k}", "", "Added in a scenario.", "false"])
+    t.rows.append([rid, "person", f"New person {k}", "", "Added in a scenario.", "false", "false"])
     t.save()
     if cite:
         c = Table(root, "citations")
         donor = rng.choice(c.rows)
-        c.rows.append([f"cit-zz-{k}", rid, donor[c.col("source_id")], donor[c.col("quote")], ""])
+        c.rows.append([f"cit-zz-{k}", rid, donor[c.col("source_id")], donor[c.col("quote")], "", "", ""])
         c.save()
 
 
@@ -148,7 +148,7 @@ def reverse_relation(root, rng, k):
     t.save()
     c = Table(root, "citations")
     donor = rng.choice(c.rows)
-    c.rows.append([f"cit-zz-r{k}", r[0], donor[c.col("source_id")], donor[c.col("quote")], ""])
+    c.rows.append([f"cit-zz-r{k}", r[0], donor[c.col("source_id")], donor[c.col("quote")], "", "", ""])
     c.save()
 
 

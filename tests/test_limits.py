@@ -153,10 +153,10 @@ def test_rows(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_ROWS", rows)  # the largest table of the base
     assert validate(pkg).valid
     with citations.open("a", encoding="utf-8") as fh:
-        fh.write("cit-rel-tren-de-aragua-conflict-eln-3,rel-tren-de-aragua-conflict-eln,src-insightcrime-tda-profile,ELN,\n")
+        fh.write("cit-rel-tren-de-aragua-conflict-eln-4,rel-tren-de-aragua-conflict-eln,src-insightcrime-tda-profile,ELN,,,\n")
     report = validate(pkg)
     assert _codes(report) == [("CS213", "data/citations.csv", rows + 2, 1)]
-    assert "more than 17 rows" in report.problems[0].message
+    assert "more than 18 rows" in report.problems[0].message
 
 
 @pytest.mark.slow  # an input at its limit, validated
@@ -208,7 +208,7 @@ def test_edtf_length(pkg: Path) -> None:
 
 def _chain(pkg: Path, length: int) -> None:
     """Towns z1 .. z<length>, each inside the previous, z1 inside Aragua (Aragua -> Venezuela)."""
-    rows = [f"loc-z{i:05d},town,Z{i},{f'loc-z{i - 1:05d}' if i > 1 else 'loc-aragua'},,,,," for i in range(1, length + 1)]
+    rows = [f"loc-z{i:05d},town,Z{i},{f'loc-z{i - 1:05d}' if i > 1 else 'loc-aragua'},,,,,,false" for i in range(1, length + 1)]
     locations = pkg / "data" / "locations.csv"
     header, *lines = locations.read_text(encoding="utf-8").splitlines()
     lines = sorted(lines + rows, key=lambda row: row.split(",")[0])

@@ -38,6 +38,10 @@ def site_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     old = "Colombian guerrilla group active on the Venezuela-Colombia border."
     assert old in text
     path.write_text(text.replace(old, '"' + HOSTILE.replace('"', '""') + '"'), encoding="utf-8")
+    places = pkg / "data" / "locations.csv"
+    maracay = "loc-maracay,city,Maracay,loc-aragua,,3632998,10.24972,-67.59587,point,false"
+    assert maracay in places.read_text(encoding="utf-8")
+    places.write_text(places.read_text(encoding="utf-8").replace(maracay, maracay[: -len("false")] + "true"), encoding="utf-8")
     return pkg
 
 
@@ -77,6 +81,13 @@ def test_a_page_per_entity_place_and_source(sites: dict[str, BuildResult]) -> No
 
 
 @pytest.mark.slow  # builds the site (the sites fixture): 5 to 10 s
+def test_pages_say_whether_a_name_is_descriptive(sites: dict[str, BuildResult]) -> None:
+    site = sites["full"].directory / "site"
+    assert "as the source spells it" in (site / "entities/ent-eln.html").read_text(encoding="utf-8")
+    page = (site / "locations/loc-maracay.html").read_text(encoding="utf-8")
+    assert "the source gives no name" in page and "as the source spells it" not in page
+
+
 def test_text_is_escaped(sites: dict[str, BuildResult]) -> None:
     page = (sites["full"].directory / "site/entities/ent-eln.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;group&lt;/b&gt;" in page

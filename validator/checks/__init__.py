@@ -10,7 +10,7 @@ May import: ``validator.errors``, ``validator.problems`` and ``validator.reading
 imports the change tooling, publishing, maintenance or the CLI.
 """
 
-from . import cells, dates, descriptor, files, keys, locations, provenance, relations, text  # noqa: F401
+from . import cells, dates, descriptor, files, grounding, keys, locations, provenance, relations, text  # noqa: F401
 from .registry import CheckInfo, registered_checks
 
 

@@ -216,11 +216,13 @@ def source_checksums(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("PV405", "hedged-but-reported", severity="warning", reads=reads(follows=["citations"]), work=HEDGED)
+@check("PV405", "hedged-but-reported", reads=reads(follows=["citations"]), work=HEDGED)
 def hedging_kept(pkg: Package) -> Iterator[Problem]:
     """A row marked 'reported' is not supported by a quote that hedges ('allegedly', 'suspected', 'according to' ...).
 
-    Warns: claim_status ``reported`` with the quote "he allegedly ran a network"; passes: ``alleged``.
+    Fails: claim_status ``reported`` with the quote "he allegedly ran a network"; passes: ``alleged``,
+    or a citation with ``hedge_elsewhere`` = ``true`` when the hedge governs another clause of the
+    quote, not the row's claim.
     """
 
     if not pkg.usable("citations"):
@@ -229,6 +231,8 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
     if not hedged:
         return
     pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
+    if pkg.tables["citations"].table.field("hedge_elsewhere") is not None:
+        pkg.db.execute("DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')")
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name) or pkg.tables[name].table.field("claim_status") is None:
             continue
@@ -244,7 +248,8 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
                 "claim_status",
                 f"{rid} is 'reported' but its quote in {cid} hedges ({word!r})",
                 record=rid,
-                hint="use the status the source's wording gives: alleged, suspected, attributed ...",
+                hint="use the status the source's wording gives: alleged, suspected, attributed ...; "
+                "if the hedge governs another clause of the quote, set hedge_elsewhere = true on the citation",
             )
 
 

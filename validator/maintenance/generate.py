@@ -107,28 +107,40 @@ Data Package v2) and this page are generated from those files.
   files: `<column>_earliest` and `<column>_latest` for every EDTF column (the first and last day
   the value can mean, as ISO dates; `~ ? %` do not widen them; an open or unknown end is empty)
   and `category` on relations (the type's category, below). docs/releases.md defines them.
+- **Grounding.** Every value a row states (names, aliases, dates, parties, the relation type or
+  activity term) is found in the row's own quotes, as the next section explains.
 """
 
 
+def _cue_cell(cues: dict[str, list[str]], term: str) -> str:
+    return ", ".join(f"`{c}`" for c in cues.get(term, [])) or "(none)"
+
+
 def _vocab_table(f: Any) -> list[str]:
+    cues = f.annotations.get("x-enumCues") or {}
+    if cues:
+        lines = ["| term | meaning | cue words |", "|---|---|---|"]
+        for term in f.enum or ():
+            lines.append(f"| `{term}` | {f.enum_descriptions.get(term, '')} | {_cue_cell(cues, term)} |")
+        return lines
     lines = ["| term | meaning |", "|---|---|"]
     for term in f.enum or ():
         lines.append(f"| `{term}` | {f.enum_descriptions.get(term, '')} |")
     return lines
 
 
-def _relation_table(vocab: dict[str, dict[str, Any]]) -> list[str]:
+def _relation_table(vocab: dict[str, dict[str, Any]], cues: dict[str, list[str]]) -> list[str]:
     lines = [
         "| type | category | reading (subject → object) | inverse reading (object → subject) | symmetric "
-        "| subject types | object types |",
-        "|---|---|---|---|---|---|---|",
+        "| subject types | object types | cue words |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for term, v in vocab.items():
         sym = "yes" if v.get("symmetric") else "no"
         category = f"`{v['category']}`" if v.get("category") else ""
         lines.append(
             f"| `{term}` | {category} | {v.get('description', '')} | object *{v.get('inverse', '')}* subject | {sym} | "
-            f"{', '.join(v.get('subjectTypes', []))} | {', '.join(v.get('objectTypes', []))} |"
+            f"{', '.join(v.get('subjectTypes', []))} | {', '.join(v.get('objectTypes', []))} | {_cue_cell(cues, term)} |"
         )
     return lines
 
@@ -181,7 +193,7 @@ def _table_section(table: Table, model: Model) -> list[str]:
         if table.name == "relations" and f.name == "type":
             out.append("Read a row as *subject* **type** *object*. Symmetric types are stored once, in either direction.")
             out.append("")
-            out += _relation_table(model.relation_types())
+            out += _relation_table(model.relation_types(), model.cues("relations", "type"))
             out += _category_table(model)
         else:
             out += _vocab_table(f)
@@ -189,8 +201,66 @@ def _table_section(table: Table, model: Model) -> list[str]:
     return out
 
 
+GROUNDING_INTRO = """\
+## Grounding: every value a row states is attested by its own quotes
+
+A quote that occurs in its source is not yet a quote that supports its row. The checks
+of the GR family compare each row's values with the quotes of the row's own citations, so that a
+misspelt name, a shifted date, a swapped party, a flipped relation type or a quote left on the
+wrong row fails validation. They are errors (but `description-copies-source`, a warning), as CI runs them.
+
+**Matching.** A quote and the words looked for in it are compared in *word form*: the
+normalisation of the check that a quote occurs in its source (Unicode NFC), lower case, and every run of characters that are not
+letters or digits (spaces, punctuation, quote marks, apostrophes) read as one space. A name or an
+alias must occur as whole words ("Peru" is not found in "Peruvian"); a cue word is a stem that
+must start a word ("kidnap" is found in "kidnappings").
+
+**Descriptive names.** Where the source gives an actor or a place no name, `name` is a short
+description in our words and `name_descriptive` is `true` (e.g. `railway workers' union`,
+`leader of Tren del Llano`, `border between Venezuela and Colombia`); `name-unattested` then asks for no
+quote of the name. The site shows which names are descriptive.
+
+**Resolutions (`citations.refers`).** Where a quote names a party only as "he", "the gang", "the
+group", "the prison" or "there", its citation records which row id those words stand for, as
+`|`-separated `words=id` pairs: `the gang=ent-tren-de-aragua|he=ent-hector-rustherford-guerrero-flores`.
+The words must occur in the quote, and the id must be one of the cited row's own parties: a
+relation's subject or object, a presence's or an activity's entity or place, an event's place or
+actors, an event actor's entity or its event's place; for an entity or a location, the row
+itself (`resolution-not-a-party`). A resolution is the contributor's reading of the source, made explicit so that a
+reviewer can check it.
+
+**Derived dates.** A date worked out by reasoning ("two years later", "that year", "the years that
+followed") is marked approximate (`2012~`), and the citation that supports it has a note that
+starts with `derived:`, says how, and names the year it arrives at: `derived: the escape came
+'two years' after 2010, so 2012~` (`derived-date-unexplained`). A date that is not approximate must be in a quote of the
+row at its precision (`date-unattested`).
+
+**Hedging.** A row marked `reported` may not rest on a quote that hedges ("allegedly", "according
+to", "suspected" ...): `hedged-but-reported`, an error. Where the hedge in a quote governs another clause, not the
+row's claim, the citation says so with `hedge_elsewhere` = `true`.
+
+**Cue words.** Each relation type and each activity term lists the words by which the source
+states it (`x-enumCues` in `schemas/relations.schema.json` and `schemas/activities.schema.json`,
+shown in the vocabulary tables below); a row's quotes must contain one (`cue-missing`). A source that
+words a fact another way gets its wording added to the list in a pull request that reviewers
+see, never a silent exception. `tda stats` reports, per table, the rows whose parties are all
+named in their quotes and those that rely on a resolution, and the cue words found per term.
+
+The rules, each with a passing and a failing example:
+"""
+
+
+def _grounding_section() -> list[str]:
+    out = [GROUNDING_INTRO]
+    for c in all_checks():
+        if c.family == "GR" or c.name == "hedged-but-reported":
+            out += [f"### {c.code} `{c.name}` ({c.severity})", "", c.doc, ""]
+    return out
+
+
 def data_dictionary(model: Model) -> str:
     out = [DICTIONARY_INTRO]
+    out += _grounding_section()
     out.append("## Tables\n")
     for t in model.tables.values():
         out.append(f"- [{t.name}](#{t.name.replace('_', '_')}): {t.description}")

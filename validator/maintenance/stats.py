@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..checks.grounding import grounding_counts
 from ..errors import CannotRun
 from ..reading.package import Package
 
@@ -58,6 +59,7 @@ class Stats:
     claim_status: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> status -> rows
     citations: dict[str, CitationCounts] = field(default_factory=dict)  # table (and "all") -> counts
     uncited: list[UncitedRow] = field(default_factory=list)
+    grounding: dict[str, Any] = field(default_factory=dict)  # see checks.grounding.grounding_counts
 
     @property
     def total_rows(self) -> int:
@@ -71,6 +73,7 @@ class Stats:
             "claim_status": {k: dict(v) for k, v in self.claim_status.items()},
             "citations_per_row": {k: v.as_dict() for k, v in self.citations.items()},
             "uncited": [{"table": u.table, "path": u.path, "line": u.line, "id": u.id} for u in self.uncited],
+            "grounding": self.grounding,
         }
 
 
@@ -138,6 +141,7 @@ def collect(pkg: Package) -> Stats:
         path = pkg.tables[name].rel
         stats.uncited += [UncitedRow(name, path, line, rid) for line, rid, n in rows if n == 0]
     stats.citations["all"] = _citation_counts(every)
+    stats.grounding = grounding_counts(pkg)
     return stats
 
 
@@ -169,4 +173,33 @@ def render_text(stats: Stats) -> str:
         out.append(f"  {name:<14} {c.rows:>6} {lo:>5} {median:>7} {hi:>5}  {c.one} / {c.two} / {c.three_or_more}")
     out += ["", f"Uncited rows: {len(stats.uncited) or 'none'}"]
     out += [f"  {u.path}:{u.line}: {u.id}" for u in stats.uncited]
+    out += _render_grounding(stats.grounding)
     return "\n".join(out) + "\n"
+
+
+def _render_grounding(g: dict[str, Any]) -> list[str]:
+    if not g:
+        return []
+    out = [
+        "",
+        "Grounding (GR checks): rows whose entities and places are all named in their quotes,",
+        "rows that rely on a resolution (citations.refers) for at least one, rows with one not identified",
+    ]
+    out.append("  table            rows  all named  with resolution  not identified  no party")
+    for name, t in g["tables"].items():
+        if "all_named" in t:
+            out.append(
+                f"  {name:<14} {t['rows']:>6} {t['all_named']:>10} {t['with_resolution']:>16} {t['unidentified']:>15} {t['no_party']:>9}"
+            )
+    for name, t in g["tables"].items():
+        if "name_quoted" in t:
+            out.append(
+                f"  {name}: {t['rows']} rows, name in a quote {t['name_quoted']}, descriptive name {t['name_descriptive']}, "
+                f"identified through a resolution {t['with_resolution']}"
+            )
+    for col, terms in g["cues"].items():
+        out += ["", f"Cue coverage: {col} (rows with a cue / rows; the cue words found, in how many rows)"]
+        for term, t in terms.items():
+            used = ", ".join(f"{c} {n}" for c, n in t["cues"].items()) or "none"
+            out.append(f"  {term}: {t['with_cue']}/{t['rows']} ({used})")
+    return out

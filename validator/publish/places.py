@@ -98,7 +98,18 @@ def places(ds: Dataset) -> list[Place]:
 
 # --- as a GeoJSON feature -----------------------------------------------------------------------------
 
-PLACE_COLUMNS = ("id", "name", "type", "parent_id", "iso_code", "geonames_id", "latitude", "longitude", "geo_precision")
+PLACE_COLUMNS = (
+    "id",
+    "name",
+    "name_descriptive",
+    "type",
+    "parent_id",
+    "iso_code",
+    "geonames_id",
+    "latitude",
+    "longitude",
+    "geo_precision",
+)
 
 
 def _name(ds: Dataset, record_id: str | None) -> str | None:

@@ -155,6 +155,12 @@ def _redact_record(model: Model, table: str, rec: Record, redaction: Redaction) 
             out[name] = value
         elif name in keys:
             out[name] = redaction.ident(value)
+        elif name == "refers" and isinstance(value, str):  # words=id pairs: the words are text, the ids ids
+            pairs = (pair.split("=", 1) for pair in value.split("|"))
+            out[name] = "|".join(
+                f"{redaction.text(w)}={redaction.ident(i)}" if i is not None else redaction.text(w)
+                for w, i in ((p[0], p[1] if len(p) > 1 else None) for p in pairs)
+            )
         elif f.kind == "list":
             out[name] = list(dict.fromkeys(redaction.text(v) for v in value))  # two spellings may become one placeholder
         elif f.kind == "string" and not f.enum and not f.pattern:

@@ -5,6 +5,7 @@ carries what JSON Schema cannot say (CSV path, id prefix, primary and foreign ke
 ``x-enumDescriptions`` and ``x-relationTypes`` annotations document the vocabularies, and
 ``x-relationCategories`` names the categories (hierarchy, cooperation, hostility ...) that each
 relation type's ``category`` refers to.
+``x-enumCues`` lists, per term of a vocabulary, the cue words a quote must contain (checked by the grounding checks).
 From it this module derives the Frictionless Table Schema (Data Package v2) that
 ``datapackage.json`` holds, so the two never drift.
 """
@@ -43,17 +44,28 @@ CONTRACT_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
         "src",
         ("id", "title", "publisher", "url", "published", "retrieved", "path", "sha256", "license", "language", "source_type"),
     ),
-    "entities": ("ent", ("id", "type", "name", "aliases", "description", "protected")),
+    "entities": ("ent", ("id", "type", "name", "aliases", "description", "protected", "name_descriptive")),
     "locations": (
         "loc",
-        ("id", "type", "name", "parent_id", "iso_code", "geonames_id", "latitude", "longitude", "geo_precision"),
+        (
+            "id",
+            "type",
+            "name",
+            "parent_id",
+            "iso_code",
+            "geonames_id",
+            "latitude",
+            "longitude",
+            "geo_precision",
+            "name_descriptive",
+        ),
     ),
     "relations": ("rel", ("id", "subject_id", "type", "object_id", "start", "end", "claim_status", "description")),
     "presence": ("pre", ("id", "entity_id", "location_id", "type", "start", "end", "claim_status")),
     "activities": ("act", ("id", "entity_id", "activity", "location_id", "start", "end", "claim_status", "description")),
     "events": ("evt", ("id", "type", "date", "location_id", "title", "description", "claim_status")),
     "event_actors": ("eva", ("id", "event_id", "entity_id", "role")),
-    "citations": ("cit", ("id", "record_id", "source_id", "quote", "note")),
+    "citations": ("cit", ("id", "record_id", "source_id", "quote", "note", "refers", "hedge_elsewhere")),
 }
 
 TABLESCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -135,6 +147,16 @@ class Model:
         if cit is None:
             return {}
         return dict(cit.polymorphic.get("record_id", {}))
+
+    def cues(self, table: str, field_name: str) -> dict[str, list[str]]:
+        """term -> cue words (``x-enumCues``) of a vocabulary column; {} when it has none."""
+        t = self.tables.get(table)
+        f = t.field(field_name) if t else None
+        return {k: list(v) for k, v in f.annotations.get("x-enumCues", {}).items()} if f else {}
+
+    def cued_columns(self) -> list[tuple[str, str]]:
+        """(table, column) of every vocabulary column with cue words."""
+        return [(t.name, f.name) for t in self.tables.values() for f in t.fields if f.annotations.get("x-enumCues")]
 
     def relation_types(self) -> dict[str, dict[str, Any]]:
         rel = self.tables.get("relations")
@@ -309,6 +331,10 @@ SCHEMA_SHAPE: dict[str, Any] = {
                 "description": {"type": "string"},
                 "enum": {"type": "array", "items": {"type": ["string", "null"]}},
                 "x-enumDescriptions": {"type": "object", "additionalProperties": {"type": "string"}},
+                "x-enumCues": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                },
                 "pattern": {"type": "string"},
                 "format": {"type": "string"},
                 "minimum": {"type": "number"},

@@ -12,7 +12,9 @@ HELP = "count rows per table, vocabulary term and claim_status, and citations pe
 DESCRIPTION = (
     "Count what the package holds: rows per table, per vocabulary term (entities.type, relations.type, "
     "activities.activity, event_actors.role ...), per claim_status, and citations per row (min, median, max, "
-    "how many rows have 1, 2, 3 or more), and list uncited rows. Exit 1 if a row has no citation. "
+    "how many rows have 1, 2, 3 or more), list uncited rows, and report grounding: per table the rows whose "
+    "entities and places are all named in their quotes, those that rely on a resolution (citations.refers), and per "
+    "relation type and activity term how many rows have a cue word in their quotes. Exit 1 if a row has no citation. "
     "With --paragraphs, print instead each paragraph of each source with the ids of the rows whose quotes "
     "fall in it, marking paragraphs with no rows (exit 1 if a quote is found nowhere); "
     "docs/source-coverage.md holds the same listing."

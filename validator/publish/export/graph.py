@@ -1,7 +1,8 @@
 """GraphML and GEXF: ``graph/<name>.graphml`` and ``graph/<name>.gexf``, for Gephi, Cytoscape, networkx.
 
 Nodes are the entities (id = entity id; ``label`` = name; ``entity_type``, ``aliases`` joined
-with ``|``, ``description``, ``protected``). Edges are the relations, directed subject -> object
+with ``|``, ``description``, ``protected``,
+``name_descriptive``). Edges are the relations, directed subject -> object
 (id = relation id; ``label`` and ``relation_type`` = the type; ``category`` = the type's category;
 ``start``/``end`` as EDTF text in ``start_edtf``/``end_edtf``, and their bounds as ISO dates in
 ``start_earliest``, ``start_latest``, ``end_earliest``, ``end_latest``; ``claim_status``;
@@ -49,6 +50,7 @@ class GraphExporter(Exporter):
                         "aliases": "|".join(ent.get("aliases") or []) or None,
                         "description": ent.get("description"),
                         "protected": bool(ent.get("protected")),
+                        "name_descriptive": bool(ent.get("name_descriptive")),
                     }
                 ),
             )

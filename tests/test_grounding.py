@@ -1,0 +1,136 @@
+"""Grounding (GR checks, PV405): each corruption class of issue 14, applied to a copy of the real
+package, fails by default with its code; the real package passes; the word matching and the
+hedge_elsewhere exception behave as documented."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from validator import validate
+from validator.checks.grounding import date_requirements, words
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _copy(dest: Path) -> Path:
+    for rel in ("data", "schemas", "seeds"):
+        shutil.copytree(ROOT / rel, dest / rel)
+    shutil.copyfile(ROOT / "datapackage.json", dest / "datapackage.json")
+    return dest
+
+
+def _rows(pkg: Path, table: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((pkg / "data" / f"{table}.csv").read_text(encoding="utf-8"))))
+
+
+def _write(pkg: Path, table: str, rows: list[dict[str, str]]) -> None:
+    path = pkg / "data" / f"{table}.csv"
+    header = path.read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    w.writeheader()
+    w.writerows(sorted(rows, key=lambda r: r["id"]))
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _set(table: str, rid: str, **values: str) -> Callable[[Path], None]:
+    def apply(pkg: Path) -> None:
+        rows = _rows(pkg, table)
+        row = next(r for r in rows if r["id"] == rid)
+        for k, v in values.items():
+            assert row[k] != v, f"{rid}.{k} is already {v!r}"
+            row[k] = v
+        _write(pkg, table, rows)
+
+    return apply
+
+
+def _twice(pkg: Path) -> None:
+    """The same relation stated under a second id, with a copy of its citation."""
+    rows = _rows(pkg, "relations")
+    row = dict(
+        next(r for r in rows if r["id"] == "rel-guerrero-killed-wilmer-brizuela"), id="rel-guerrero-murdered-wilmer-brizuela"
+    )
+    _write(pkg, "relations", [*rows, row])
+    cits = _rows(pkg, "citations")
+    cit = next(c for c in cits if c["id"] == "cit-rel-guerrero-killed-wilmer-brizuela-1")
+    _write(pkg, "citations", [*cits, dict(cit, id="cit-rel-guerrero-murdered-wilmer-brizuela-1", record_id=row["id"])])
+
+
+CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "alleged-made-reported": (_set("relations", "rel-guerrero-killed-wilmer-brizuela", claim_status="reported"), "PV405"),
+    "year-made-a-day": (_set("relations", "rel-guerrero-killed-oswaldo-gonzalez", start="2005-06-15"), "GR103"),
+    "year-shifted": (_set("events", "evt-2013-prison-reforms", date="2014"), "GR103"),
+    "approximate-marker-dropped": (_set("events", "evt-2012-guerrero-escape-tocoron", date="2012"), "GR103"),
+    "month-shifted": (_set("relations", "rel-guerrero-killed-wilmer-brizuela", start="2017-05"), "GR103"),
+    "day-shifted": (_set("events", "evt-2023-09-20-tocoron-operation", date="2023-09-21"), "GR103"),
+    "name-misspelt": (_set("entities", "ent-kenferson-sevilla-arteaga", name="Kenferson Sevilla Arteago"), "GR101"),
+    "alias-invented": (_set("entities", "ent-tren-de-aragua", aliases="Train of Aragua|Los Trenes"), "GR102"),
+    "party-swapped": (
+        _set("relations", "rel-larry-amaury-alvarez-lieutenant-of-guerrero", subject_id="ent-wilmer-brizuela"),
+        "GR105",
+    ),
+    "presence-moved": (_set("presence", "pre-gallegos-clan-chile-present", location_id="loc-colombia"), "GR105"),
+    "activity-swapped": (_set("activities", "act-tren-de-aragua-kidnapping-chile", activity="extortion"), "GR108"),
+    "relation-type-flipped": (
+        _set("relations", "rel-tren-de-aragua-allied-with-trujillo-prison-gang", type="armed_conflict_with"),
+        "GR108",
+    ),
+    "quote-moved": (
+        _set("citations", "cit-rel-tren-de-aragua-cooperated-with-pcc-2", record_id="rel-guerrero-killed-wilmer-brizuela"),
+        "GR107",
+    ),
+    "same-fact-twice": (_twice, "GR109"),
+}
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _copy(tmp_path_factory.mktemp("real") / "pkg")
+
+
+def test_the_real_package_is_grounded(real: Path) -> None:
+    report = validate(real, max_per_group=0)
+    assert report.errors == 0, [f"{p.path}:{p.line} {p.code} {p.message}" for p in report.problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_each_corruption_fails_with_its_code(name: str, tmp_path: Path) -> None:
+    corrupt, code = CORRUPTIONS[name]
+    pkg = _copy(tmp_path / "pkg")
+    corrupt(pkg)
+    report = validate(pkg, max_per_group=0)
+    assert not report.valid, f"{name} left the package valid"
+    assert code in {p.code for p in report.problems if p.severity == "error"}, [f"{p.code} {p.message}" for p in report.problems]
+
+
+def test_a_hedge_elsewhere_is_accepted(tmp_path: Path) -> None:
+    """PV405 fails a 'reported' row on a hedged quote, unless the citation says the hedge governs another clause."""
+    pkg = _copy(tmp_path / "pkg")
+    _set("relations", "rel-guerrero-killed-wilmer-brizuela", claim_status="reported")(pkg)
+    assert "PV405" in {p.code for p in validate(pkg, max_per_group=0).problems}
+    _set("citations", "cit-rel-guerrero-killed-wilmer-brizuela-1", hedge_elsewhere="true")(pkg)
+    assert "PV405" not in {p.code for p in validate(pkg, max_per_group=0).problems}
+
+
+def test_a_descriptive_name_needs_no_quote_but_a_source_name_does(tmp_path: Path) -> None:
+    pkg = _copy(tmp_path / "pkg")
+    _set("entities", "ent-railway-workers-union", name_descriptive="false")(pkg)
+    problems = [p for p in validate(pkg, max_per_group=0).problems if p.code == "GR101"]
+    assert [p.record for p in problems] == ["ent-railway-workers-union"]
+
+
+def test_word_form_and_date_requirements() -> None:
+    assert words("Tren del Llano’s leader") == " tren del llano s leader "
+    assert words("“Niño Guerrero,”") == " niño guerrero "
+    assert " peru " not in words("Peruvian gangs")  # whole words only
+    assert date_requirements("2017-04") == [(0, False, " 2017 ", [" apr ", " april "], None)]
+    assert date_requirements("2012~/2013") == [(0, True, " 2012 ", None, None), (1, False, " 2013 ", None, None)]
+    assert date_requirements("2018/..") == [(0, False, " 2018 ", None, None)]
+    assert date_requirements("2023-09-20")[0][4] == [" 20 ", " 20th "]

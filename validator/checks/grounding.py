@@ -1,0 +1,720 @@
+"""GR: every value a row states is attested by its own quotes.
+
+The provenance checks prove that a quote occurs in its source; these checks prove that the quote supports the
+row it sits on. They compare the row's values with the words of the row's own citations:
+
+- names and aliases (GR101, GR102), dates at their precision (GR103, GR104), the entities and
+  places the row refers to (GR105, with the resolutions of ``citations.refers`` checked by
+  GR106), each citation being about its row (GR107), and a cue word for the row's relation type
+  or activity term (GR108);
+- two rows stating the same fact (GR109), and descriptions that copy the source (GR110).
+
+Matching. A quote and the words looked for in it are both reduced to *word form*: Unicode NFC
+(as for a quote in its source), lower case, and every run of characters that are not letters or digits (spaces,
+punctuation, quote marks) made one space. A name or an alias must occur as whole words; a cue
+word is a stem that must start a word ("kidnap" matches "kidnappings"). Everything is a few
+DuckDB queries over the whole tables; no Python loop runs over rows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..problems import Problem
+from .common import at_cell, quote_sql_ident, short
+from .registry import Reads, check, reads
+
+if TYPE_CHECKING:
+    from ..reading.package import Package
+
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+COPY_RUN = 10  # GR110: this many words in a row shared with a source make a description a copy
+DERIVED = "derived:"  # the start of a citation note that explains a derived date
+
+FACT_TABLES = ("relations", "presence", "activities", "events", "event_actors")
+# A row is judged by its own quotes (its citations) and the names of the entities and places it
+# refers to: a changed citation re-checks its row, a renamed entity or place the rows naming it.
+ROW: Reads = reads("entities", "locations", *FACT_TABLES, "citations", follows=["references", "citations"])
+# Two rows state the same fact whatever rows changed: a change to a fact table compares all of it.
+WHOLE_FACTS: Reads = reads(*FACT_TABLES, follows=["references"], whole=True)
+
+
+def words_sql(expr: str) -> str:
+    """DuckDB expression: ``expr`` in word form, padded with one space on each side."""
+    return f"(' ' || trim(regexp_replace(lower(nfc_normalize({expr})), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')) || ' ')"
+
+
+def words(text: str) -> str:
+    """The word form of ``text`` in Python (the same as words_sql, for the few values built here)."""
+    return " " + " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())) + " "
+
+
+def _ready(pkg: Package) -> bool:
+    """Register the shared tables once; False when citations (or the tables named) cannot be read.
+
+    _gr_cit(id, _line, record_id, q, refers, note): the citations, quote in word form
+    _gr_rows(tbl, id): every cited row (the tables that can be read)
+    _gr_names(id, tok): every name and alias of entities and locations in word form
+    _gr_parties(tbl, _line, id, field, party): the entities and places each row refers to
+    _gr_refs(cid, record_id, pair, words, target, found): the resolutions of citations.refers
+    _gr_known(id): the ids of entities and locations (a reference to another id is the key checks')
+    _gr_dangling(id): rows that refer to such an id, whose quotes GR106 and GR107 leave to the key checks
+    """
+    if "gr_ready" in pkg.cache:
+        return pkg.cache["gr_ready"]
+    ok = pkg.usable("citations")
+    pkg.cache["gr_ready"] = ok
+    if not ok:
+        return False
+    refers = "refers" if pkg.tables["citations"].table.field("refers") else "NULL"
+    note = "note" if pkg.tables["citations"].table.field("note") else "NULL"
+    pkg.db.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gr_cit AS SELECT id, _line, record_id, {words_sql('quote')} AS q, "
+        f"{refers} AS refers, {note} AS note FROM citations WHERE record_id IS NOT NULL AND quote IS NOT NULL"
+    )
+    names = []
+    if pkg.usable("entities"):
+        names.append(f"SELECT id, {words_sql('name')} AS tok FROM entities WHERE name IS NOT NULL")
+        names.append(
+            f"SELECT id, {words_sql('a')} AS tok FROM (SELECT id, unnest(string_split(aliases, '|')) AS a "
+            f"FROM entities WHERE aliases IS NOT NULL)"
+        )
+    if pkg.usable("locations"):
+        names.append(f"SELECT id, {words_sql('name')} AS tok FROM locations WHERE name IS NOT NULL")
+    body = " UNION ALL ".join(names) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tok WHERE false"
+    pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT * FROM ({body}) WHERE tok <> '  '")
+    known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
+    )
+    parties = []
+    rows = []
+    for name in pkg.model.cited_tables().values():
+        if not pkg.usable(name):
+            continue
+        rows.append(f"SELECT '{name}' AS tbl, id FROM \"{name}\" WHERE id IS NOT NULL")
+        if name in ("entities", "locations"):
+            continue
+        for fk in pkg.tables[name].table.foreign_keys:
+            if fk.resource in ("entities", "locations"):
+                col = quote_sql_ident(fk.field)
+                parties.append(
+                    f"SELECT '{name}' AS tbl, _line, id, '{fk.field}' AS field, {col} AS party "
+                    f'FROM "{name}" WHERE {col} IS NOT NULL AND id IS NOT NULL'
+                )
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_rows AS "
+        + (" UNION ALL ".join(rows) or "SELECT NULL::VARCHAR AS tbl, NULL::VARCHAR AS id WHERE false")
+    )
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_parties AS "
+        + (
+            " UNION ALL ".join(parties)
+            or "SELECT NULL::VARCHAR AS tbl, 0::BIGINT AS _line, NULL::VARCHAR AS id, NULL::VARCHAR AS field, "
+            "NULL::VARCHAR AS party WHERE false"
+        )
+    )
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
+        "WHERE party NOT IN (SELECT id FROM _gr_known)"
+    )
+    pair_words = words_sql("split_part(pair, '=', 1)")
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT cid, record_id, pair, "
+        "trim(split_part(pair, '=', 1)) AS words, trim(split_part(pair, '=', 2)) AS target, "
+        f"contains(q, {pair_words}) AS found "
+        "FROM (SELECT id AS cid, record_id, q, unnest(string_split(refers, '|')) AS pair FROM _gr_cit WHERE refers IS NOT NULL)"
+    )
+    return True
+
+
+def _cited(pkg: Package) -> str:
+    """SQL condition on ``t.id``: the row has a citation (an uncited row is reported by `uncited-row`, not again here)."""
+    return "EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id)"
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+@check("GR101", "name-unattested", reads=ROW)
+def names_attested(pkg: Package) -> Iterator[Problem]:
+    """An entity's or a location's name occurs in one of its own citations' quotes, unless ``name_descriptive`` is true.
+
+    Whole words, case ignored, after the normalisation of `quote-not-in-source` (punctuation between words does not count).
+    Passes: ``Tren de Aragua`` cited by "This rail connection gave rise to the name Tren de Aragua";
+    a descriptive ``railway workers' union`` with ``name_descriptive`` = ``true``.
+    Fails: the person's name misspelt ``Héctor Rusthenford Guerrero Flores``.
+    """
+    if not _ready(pkg):
+        return
+    for name in ("entities", "locations"):
+        if not pkg.usable(name):
+            continue
+        has_flag = pkg.tables[name].table.field("name_descriptive") is not None
+        flag = "coalesce(lower(t.name_descriptive), '') <> 'true'" if has_flag else "true"
+        rows = pkg.sql(
+            f'SELECT t._line, t.id, t.name FROM "{name}" t WHERE t.name IS NOT NULL AND {flag} AND {_cited(pkg)} '
+            f"AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, {words_sql('t.name')})) "
+            "ORDER BY t._line"
+        )
+        for line, rid, value in rows:
+            yield at_cell(
+                pkg,
+                name,
+                line,
+                "name",
+                f"{rid}: the name {short(value)} occurs in none of its quotes",
+                record=rid,
+                hint="quote the passage that names it (spelt as the source spells it), "
+                "or set name_descriptive = true if the source gives it no name",
+            )
+
+
+@check("GR102", "alias-unattested", reads=ROW)
+def aliases_attested(pkg: Package) -> Iterator[Problem]:
+    """Every alias of an entity occurs in a quote that cites that entity.
+
+    Passes: alias ``Niño Guerrero`` with the quote "Héctor Rustherford Guerrero Flores, alias “Niño Guerrero,”".
+    Fails: an invented alias ``El Tren`` that no quote of the entity contains.
+    """
+    if not (_ready(pkg) and pkg.usable("entities")):
+        return
+    rows = pkg.sql(
+        "SELECT t._line, t.id, t.alias FROM (SELECT _line, id, unnest(string_split(aliases, '|')) AS alias "
+        f"FROM entities WHERE aliases IS NOT NULL AND id IS NOT NULL) t WHERE t.alias <> '' AND {_cited(pkg)} "
+        f"AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, {words_sql('t.alias')})) "
+        "ORDER BY t._line, t.alias"
+    )
+    for line, rid, alias in rows:
+        yield at_cell(
+            pkg,
+            "entities",
+            line,
+            "aliases",
+            f"{rid}: the alias {short(alias)} occurs in none of its quotes",
+            record=rid,
+            hint="cite the passage that gives this alias, or remove it",
+        )
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+_SIDE = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%])?")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def date_requirements(value: str) -> list[tuple[int, bool, str, list[str] | None, list[str] | None]]:
+    """What a quote must contain to attest an EDTF value: per bound (side, approximate, year,
+    month words, day words). Bounds that are open, unknown or not of the simple forms
+    (``2018``, ``2017-04``, ``2023-09-20``, each with an optional qualifier) ask nothing."""
+    out = []
+    for side, part in enumerate(value.split("/")):
+        m = _SIDE.fullmatch(part)
+        if not m:
+            continue
+        year, month, day, qual = m.groups()
+        months = None
+        if month and 1 <= int(month) <= 12:
+            full = MONTHS[int(month) - 1]
+            months = sorted({f" {full} ", f" {full[:3]} "})
+        days = sorted({f" {int(day)} ", f" {_ordinal(int(day))} ", f" {day} "}) if day else None
+        out.append((side, qual is not None, f" {int(year)} " if int(year) >= 0 else f" {year} ", months, days))
+    return out
+
+
+def _dates_ready(pkg: Package) -> str | None:
+    """Register _gr_dates(tbl, _line, id, field, value, side, approx, year, months, days, attested, derived)."""
+    if "gr_dates" in pkg.cache:
+        return pkg.cache["gr_dates"]
+    pkg.cache["gr_dates"] = None
+    if not _ready(pkg):
+        return None
+    from .dates import edtf_table
+
+    parsed = edtf_table(pkg)
+    reqs = [(v, *r) for v, p in parsed.items() if not isinstance(p, str) for r in date_requirements(v)]
+    pkg.register_rows(
+        "_gr_datereq",
+        [
+            ("value", "VARCHAR"),
+            ("side", "INTEGER"),
+            ("approx", "BOOLEAN"),
+            ("year", "VARCHAR"),
+            ("months", "VARCHAR[]"),
+            ("days", "VARCHAR[]"),
+        ],
+        reqs,
+    )
+    selects = []
+    for name in pkg.model.cited_tables().values():
+        if not pkg.usable(name):
+            continue
+        for f in pkg.tables[name].table.fields:
+            if f.kind == "edtf":
+                col = quote_sql_ident(f.name)
+                selects.append(
+                    f"SELECT '{name}' AS tbl, _line, id, '{f.name}' AS field, {col} AS value FROM \"{name}\" "
+                    f"WHERE {col} IS NOT NULL AND id IS NOT NULL"
+                )
+    if not selects:
+        return None
+    attested = (
+        "EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = d.id AND contains(c.q, d.year) "
+        "AND (d.months IS NULL OR len(list_filter(d.months, lambda m: contains(c.q, m))) > 0) "
+        "AND (d.days IS NULL OR len(list_filter(d.days, lambda x: contains(c.q, x))) > 0))"
+    )
+    derived = (
+        f"EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = d.id AND lower(ltrim(c.note)) LIKE '{DERIVED}%' "
+        f"AND contains({words_sql('c.note')}, d.year))"
+    )
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_dates AS SELECT d.*, "
+        f"{attested} AS attested, {derived} AS derived FROM "
+        f"(SELECT r.*, q.side, q.approx, q.year, q.months, q.days FROM ({' UNION ALL '.join(selects)}) r "
+        "JOIN _gr_datereq q ON q.value = r.value) d "
+        "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = d.id)"
+    )
+    pkg.cache["gr_dates"] = "_gr_dates"
+    return "_gr_dates"
+
+
+def _bound(value: str, side: int) -> str:
+    if "/" not in value:
+        return f"{value!r}"
+    return f"{'the start' if side == 0 else 'the end'} of {value!r}"
+
+
+@check("GR103", "date-unattested", reads=ROW)
+def dates_attested(pkg: Package) -> Iterator[Problem]:
+    """A date not marked approximate or uncertain is attested by one quote of its row at its precision.
+
+    The quote holds the year; for a month also the month's name (or its three-letter form); for a
+    day also the day. Each bound of an interval is checked; ``~ ? %`` bounds are GR104's.
+    Passes: ``2017-04`` with "in Tocorón in April 2017". Fails: ``2017-05`` (month shifted), ``2018``
+    shifted to ``2019``, ``2013`` made ``2013-06-01``, a derived ``2012~`` stripped of its ``~``.
+    """
+    table = _dates_ready(pkg)
+    if table is None:
+        return
+    rows = pkg.sql(
+        f"SELECT tbl, _line, id, field, value, side, year, months, days FROM {table} "
+        "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side"
+    )
+    for tbl, line, rid, field, value, side, year, months, days in rows:
+        want = (
+            [year.strip()] + ([max(months, key=len).strip().capitalize()] if months else []) + ([days[0].strip()] if days else [])
+        )
+        yield at_cell(
+            pkg,
+            tbl,
+            line,
+            field,
+            f"{rid}: {field} {_bound(value, side)} is not attested: no quote of the row holds {' + '.join(want)}",
+            record=rid,
+            hint="quote the passage that dates it, write it only as precisely as the source does, "
+            "or mark it approximate (~) with a 'derived: ...' note saying how it was worked out",
+        )
+
+
+@check("GR104", "derived-date-unexplained", reads=ROW)
+def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
+    """An approximate or uncertain date that no quote attests has a citation whose note starts 'derived:' and names its year.
+
+    Passes: ``2012~`` with the quote "first imprisoned in Tocorón in 2010 but escaped two years
+    leader" and the note "derived: two years after 2010, so 2012~". Fails: the same date without
+    the note, or the note naming 2012 when the date says ``2013~``.
+    """
+    table = _dates_ready(pkg)
+    if table is None:
+        return
+    rows = pkg.sql(
+        f"SELECT tbl, _line, id, field, value, side, year FROM {table} "
+        "WHERE approx AND NOT attested AND NOT derived ORDER BY tbl, _line, field, side"
+    )
+    for tbl, line, rid, field, value, side, year in rows:
+        yield at_cell(
+            pkg,
+            tbl,
+            line,
+            field,
+            f"{rid}: {field} {_bound(value, side)} is derived, but no citation's note says how "
+            f"(a note starting 'derived:' that names {year.strip()})",
+            record=rid,
+            hint=f"add to the citation that supports it a note such as 'derived: <the reasoning>, so {year.strip()}~'",
+        )
+
+
+# --- parties --------------------------------------------------------------------------------
+
+
+def _identified_sql() -> str:
+    """(id, party) pairs of rows whose quotes name the party, or resolve words to it."""
+    return (
+        "SELECT p.id, p.party FROM _gr_parties p JOIN _gr_cit c ON c.record_id = p.id "
+        "JOIN _gr_names n ON n.id = p.party WHERE contains(c.q, n.tok) "
+        "UNION SELECT p.id, p.party FROM _gr_parties p JOIN _gr_refs r ON r.record_id = p.id "
+        "AND r.target = p.party WHERE r.found"
+    )
+
+
+@check("GR105", "party-unidentified", reads=ROW)
+def parties_identified(pkg: Package) -> Iterator[Problem]:
+    """Every entity and place a row refers to is identified in the row's quotes, by its name, an alias or a resolution.
+
+    Relations: subject and object; presence and activities: entity and place; events: place;
+    event_actors: the actor. Where the quote says only "he", "the gang", "the prison", the
+    citation's ``refers`` records the words and the id they stand for.
+    Passes: presence of ``ent-gallegos-clan`` in ``loc-chile`` with "Gallegos Clan, a gang in
+    Peru and Chile". Fails: the same row moved to ``loc-colombia``; a relation's object swapped for
+    another entity.
+    """
+    if not _ready(pkg):
+        return
+    rows = pkg.sql(
+        f"WITH ok AS ({_identified_sql()}) SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
+        "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
+        "AND NOT EXISTS (SELECT 1 FROM ok WHERE ok.id = p.id AND ok.party = p.party) ORDER BY p.tbl, p._line, p.field"
+    )
+    for tbl, line, rid, field, party in rows:
+        yield at_cell(
+            pkg,
+            tbl,
+            line,
+            field,
+            f"{rid}: {field} {party} is not identified in the row's quotes (by name, alias or refers)",
+            record=rid,
+            hint=f"quote a passage that names {party}, or, if the quote calls it "
+            + (
+                f"'he', 'the gang' ..., record that in the citation's refers: 'the gang={party}'"
+                if party.startswith("ent-")
+                else f"'there', 'the prison' ..., record that in the citation's refers: 'the prison={party}'"
+            ),
+        )
+
+
+@check("GR106", "resolution-not-a-party", reads=ROW)
+def resolutions_valid(pkg: Package) -> Iterator[Problem]:
+    """A resolution in ``citations.refers`` names words of its quote and one of its row's own parties.
+
+    For an entity or a location the row itself counts as its party; for an event, also its actors;
+    for an event actor, also its event's place.
+    Passes: "he=ent-hector-rustherford-guerrero-flores" on a quote with "he" cited by a relation
+    whose subject is Guerrero. Fails: the id of an entity the row does not refer to, or words
+    the quote does not contain.
+    """
+    if not _ready(pkg):
+        return
+    _marks_ready(pkg)
+    rows = pkg.sql(
+        "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
+        "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
+        "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT party) "
+        "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
+        "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair"
+    )
+    for line, cid, _pair, words_, target, found_, _party in rows:
+        if not found_:
+            msg = f"{cid}: refers resolves {words_!r}, which its quote does not contain"
+            hint = "write the words as they stand in the quote"
+        else:
+            msg = f"{cid}: refers resolves {words_!r} to {target}, which is not a party of its row"
+            hint = "a resolution may only name an entity or place the cited row refers to"
+        yield at_cell(pkg, "citations", line, "refers", msg, record=cid, hint=hint)
+
+
+def _marks_ready(pkg: Package) -> None:
+    """Register _gr_ident(id, party): what identifies a row (its parties; itself for an entity or a
+    location; an event's actors; an event actor's event place) and _gr_years(id, tok): its dates' years."""
+    if "gr_marks" in pkg.cache:
+        return
+    pkg.cache["gr_marks"] = True
+    parts = ["SELECT id, party FROM _gr_parties"]
+    parts += [f'SELECT id, id AS party FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
+    if pkg.usable("event_actors") and pkg.usable("events"):
+        parts.append("SELECT event_id AS id, entity_id AS party FROM event_actors WHERE entity_id IS NOT NULL")
+        parts.append(
+            "SELECT a.id, e.location_id AS party FROM event_actors a JOIN events e ON e.id = a.event_id "
+            "WHERE e.location_id IS NOT NULL"
+        )
+    pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_ident AS " + " UNION ALL ".join(parts))
+    table = _dates_ready(pkg)
+    years = [f"SELECT id, year AS tok FROM {table}"] if table else []
+    if table and pkg.usable("event_actors") and pkg.usable("events"):
+        years.append(f"SELECT a.id, d.year AS tok FROM event_actors a JOIN {table} d ON d.id = a.event_id")
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_years AS "
+        + (" UNION ALL ".join(years) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tok WHERE false")
+    )
+
+
+@check("GR107", "citation-off-row", reads=ROW)
+def citations_on_row(pkg: Package) -> Iterator[Problem]:
+    """Each citation identifies at least one of its row's parties or values: a name, an alias, a resolution or a year of its dates.
+
+    For an entity or a location, its own name or an alias; for an event, also its actors.
+    Passes: "Various factors helped Tren de Aragua to grow stronger" on a relation whose object is
+    Tren de Aragua. Fails: the quote of Guerrero's murder of Wilmer Brizuela moved to Tren del
+    Llano's pact with Guerrero (it names neither).
+    """
+    if not _ready(pkg):
+        return
+    _marks_ready(pkg)
+    rows = pkg.sql(
+        "SELECT c._line, c.id, c.record_id FROM _gr_cit c "
+        "WHERE EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
+        "AND c.record_id NOT IN (SELECT id FROM _gr_dangling) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_ident i JOIN _gr_names n ON n.id = i.party "
+        "WHERE i.id = c.record_id AND contains(c.q, n.tok)) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_years y WHERE y.id = c.record_id AND contains(c.q, y.tok)) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_refs r JOIN _gr_ident i ON i.id = r.record_id AND i.party = r.target "
+        "WHERE r.cid = c.id AND r.found) ORDER BY c._line"
+    )
+    for line, cid, rid in rows:
+        yield at_cell(
+            pkg,
+            "citations",
+            line,
+            "quote",
+            f"{cid}: the quote names none of {rid}'s parties or values",
+            record=cid,
+            hint="cite a passage about this row; if the quote calls a party 'he', 'the gang' ..., record it in refers",
+        )
+
+
+# --- vocabulary cues ------------------------------------------------------------------------
+
+
+@check("GR108", "cue-missing", reads=ROW)
+def cues_present(pkg: Package) -> Iterator[Problem]:
+    """A relation's type and an activity's term have a cue word (``x-enumCues`` in the schema) in one of the row's quotes.
+
+    A cue is a stem that starts a word, case ignored ("kidnap" matches "kidnappings").
+    Passes: ``armed_conflict_with`` with "The gang fought guerrilla groups such as ...". Fails:
+    ``allied_with`` on the same quote (a type flipped); ``kidnapping`` swapped for ``extortion``
+    on "have all reported kidnappings by groups ...".
+    """
+    if not _ready(pkg):
+        return
+    for name, column in pkg.model.cued_columns():
+        if not pkg.usable(name):
+            continue
+        cues = pkg.model.cues(name, column)
+        key = f"_gr_cues_{name}"
+        pkg.register_rows(
+            key,
+            [("term", "VARCHAR"), ("cue", "VARCHAR")],
+            [(term, " " + words(cue).strip()) for term, lst in sorted(cues.items()) for cue in lst if words(cue).strip()],
+        )
+        col = quote_sql_ident(column)
+        rows = pkg.sql(
+            f'WITH hit AS (SELECT DISTINCT c.record_id AS id FROM "{name}" r JOIN _gr_cit c ON c.record_id = r.id '
+            f'JOIN "{key}" k ON k.term = r.{col} WHERE contains(c.q, k.cue)) '
+            f'SELECT t._line, t.id, t.{col}, t.{col} IN (SELECT term FROM "{key}") FROM "{name}" t '
+            f"WHERE t.{col} IS NOT NULL AND t.id IS NOT NULL AND {_cited(pkg)} "
+            "AND t.id NOT IN (SELECT id FROM hit) ORDER BY t._line"
+        )
+        for line, rid, term, listed in rows:
+            if listed:
+                shown = ", ".join(cues[term][:8])
+                msg = f"{rid}: no quote of the row has a cue for {column} {term!r} ({shown})"
+                hint = (
+                    f"quote the words that state it; if the source words it another way, add that wording to "
+                    f"x-enumCues.{term} in {pkg.tables[name].table.schema_path} (reviewers see it)"
+                )
+            else:
+                msg = f"{rid}: {column} {term!r} has no cue words documented"
+                hint = f"list its cue words under x-enumCues in {pkg.tables[name].table.schema_path}"
+            yield at_cell(pkg, name, line, column, msg, record=rid, hint=hint)
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+def fact_key(pkg: Package, name: str) -> list[str]:
+    """The columns that say which fact a row states: its references, its vocabulary terms (but
+    claim_status) and its dates."""
+    t = pkg.tables[name].table
+    refs = {fk.field for fk in t.foreign_keys}
+    return [f.name for f in t.fields if f.name in refs or (f.enum and f.name != "claim_status") or f.kind == "edtf"]
+
+
+@check("GR109", "duplicate-fact", reads=WHOLE_FACTS)
+def facts_once(pkg: Package) -> Iterator[Problem]:
+    """Two rows of one table do not state the same fact: the same entities, term, place and dates.
+
+    The key is every reference, vocabulary term (not claim_status) and date of the row; for an
+    event also the set of its actors. Entities and locations are not facts and are not compared.
+    Fails: ``rel-a`` and ``rel-b`` both ``ent-x`` allied_with ``ent-y`` from 2018.
+    """
+    for name in pkg.model.cited_tables().values():
+        if name in ("entities", "locations") or not pkg.usable(name):
+            continue
+        key = fact_key(pkg, name)
+        if not key:
+            continue
+        cols = [f"t.{quote_sql_ident(k)}" for k in key]
+        actors = ""
+        if name == "events" and pkg.usable("event_actors"):
+            actors = ", (SELECT list_sort(list(a.entity_id)) FROM event_actors a WHERE a.event_id = t.id) AS actors"
+            cols.append("actors")
+        group = ", ".join(c.removeprefix("t.") for c in cols)
+        rows = pkg.sql(
+            f"WITH k AS (SELECT t._line, t.id{''.join(', ' + c for c in cols if c != 'actors')}{actors} "
+            f'FROM "{name}" t WHERE t.id IS NOT NULL) '
+            f"SELECT _line, id, first_value(id) OVER w, first_value(_line) OVER w, row_number() OVER w "
+            f"FROM k WINDOW w AS (PARTITION BY {group} ORDER BY _line) QUALIFY row_number() OVER w > 1 ORDER BY _line"
+        )
+        for line, rid, first, first_line, _ in rows:
+            yield at_cell(
+                pkg,
+                name,
+                line,
+                "id",
+                f"{rid} states the same fact as {first} (line {first_line}): same {', '.join(key)}",
+                record=rid,
+                hint=f"merge the two rows (keep {first}, move the citations, retire {rid} in data/retired.csv), "
+                "or record what tells them apart (place, dates)",
+            )
+
+
+# --- descriptions in our own words ----------------------------------------------------------
+
+
+@check("GR110", "description-copies-source", severity="warning", reads=ROW)
+def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
+    """A description does not share a run of 10 or more words with the quotes of its row: it says it in our own words.
+
+    The quotes are the passages of the source the row rests on, where a copied description comes
+    from; words compared as GR101 compares names (case and punctuation ignored). Comparing with
+    the whole text of every source cost 5 s at 1,000,000 rows, ten times the budget of all checks.
+    Warns: "The group was born out of a workers' union laboring on the construction of a railway
+    project" on a row that quotes that sentence; passes: "Grew out of a union of railway construction workers".
+    """
+    if not _ready(pkg):
+        return
+    for name in pkg.model.cited_tables().values():
+        if not pkg.usable(name) or pkg.tables[name].table.field("description") is None:
+            continue
+        rows = pkg.sql(
+            f"WITH d AS (SELECT _line, id, string_split(trim({words_sql('description')}), ' ') AS w "
+            f'FROM "{name}" WHERE description IS NOT NULL AND id IS NOT NULL), '
+            f"g AS (SELECT _line, id, w, unnest(range(1, len(w) - {COPY_RUN - 2})) AS i FROM d WHERE len(w) >= {COPY_RUN}) "
+            "SELECT g._line, g.id, g.w, list(DISTINCT g.i ORDER BY g.i) FROM g JOIN _gr_cit c ON c.record_id = g.id "
+            f"WHERE contains(c.q, ' ' || array_to_string(g.w[g.i:g.i + {COPY_RUN - 1}], ' ') || ' ') "
+            "GROUP BY g._line, g.id, g.w ORDER BY g._line"
+        )
+        for line, rid, w, starts in rows:
+            run_start, run_end = _longest_run(starts)
+            shared = " ".join(w[run_start - 1 : run_end + COPY_RUN - 1])
+            yield at_cell(
+                pkg,
+                name,
+                line,
+                "description",
+                f"{rid}: the description shares {run_end - run_start + COPY_RUN} words in a row with its quotes: {short(shared, 90)}",
+                record=rid,
+                hint="say it in our own words; the quote in citations.csv carries the source's words",
+            )
+
+
+def _longest_run(starts: list[int]) -> tuple[int, int]:
+    """The first and last start of the longest run of consecutive shingle starts."""
+    best = (starts[0], starts[0])
+    first = prev = starts[0]
+    for s in starts[1:]:
+        if s != prev + 1:
+            first = s
+        prev = s
+        if prev - first > best[1] - best[0]:
+            best = (first, prev)
+    return best
+
+
+# --- what tda stats reports -----------------------------------------------------------------
+
+
+def grounding_counts(pkg: Package) -> dict[str, object]:
+    """How the rows are grounded, for ``tda stats``: per table, the rows whose parties are all
+    named in their quotes, those that rely on a resolution (refers) for at least one, those with a
+    party not identified, and those with no party; for entities and locations, names found in a
+    quote and names declared descriptive; per cued vocabulary, the rows of each term, how many
+    have a cue, and the rows each cue word was found in."""
+    if not _ready(pkg):
+        return {}
+    tables: dict[str, dict[str, int]] = {}
+    rows = pkg.sql(
+        "WITH byname AS (SELECT DISTINCT p.id, p.party FROM _gr_parties p JOIN _gr_cit c ON c.record_id = p.id "
+        "JOIN _gr_names n ON n.id = p.party WHERE contains(c.q, n.tok)), "
+        "byref AS (SELECT DISTINCT p.id, p.party FROM _gr_parties p JOIN _gr_refs r ON r.record_id = p.id "
+        "AND r.target = p.party WHERE r.found), "
+        "st AS (SELECT p.tbl, p.id, b.id IS NOT NULL AS named, r.id IS NOT NULL AS resolved FROM _gr_parties p "
+        "LEFT JOIN byname b ON b.id = p.id AND b.party = p.party LEFT JOIN byref r ON r.id = p.id AND r.party = p.party), "
+        "per AS (SELECT tbl, id, bool_and(named) AS all_named, bool_and(named OR resolved) AS all_ok FROM st GROUP BY tbl, id) "
+        "SELECT w.tbl, count(*), count(*) FILTER (WHERE per.all_named), "
+        "count(*) FILTER (WHERE per.all_ok AND NOT per.all_named), count(*) FILTER (WHERE NOT per.all_ok), "
+        "count(*) FILTER (WHERE per.id IS NULL) FROM _gr_rows w LEFT JOIN per ON per.id = w.id "
+        "WHERE w.tbl NOT IN ('entities', 'locations') GROUP BY w.tbl"
+    )
+    for tbl, n, named, resolved, missing, none in rows:
+        tables[tbl] = {"rows": n, "all_named": named, "with_resolution": resolved, "unidentified": missing, "no_party": none}
+    for name in ("entities", "locations"):
+        if not pkg.usable(name) or pkg.tables[name].table.field("name_descriptive") is None:
+            continue
+        ((n, descriptive, named, resolved),) = pkg.sql(
+            f"SELECT count(*), count(*) FILTER (WHERE lower(t.name_descriptive) = 'true'), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id "
+            f"AND contains(c.q, {words_sql('t.name')}))), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_refs r WHERE r.record_id = t.id AND r.target = t.id AND r.found)) "
+            f'FROM "{name}" t'
+        )
+        tables[name] = {"rows": n, "name_quoted": named, "name_descriptive": descriptive, "with_resolution": resolved}
+    order = list(pkg.model.cited_tables().values())
+    cues: dict[str, dict[str, object]] = {}
+    for name, column in pkg.model.cued_columns():
+        if not pkg.usable(name):
+            continue
+        listed = pkg.model.cues(name, column)
+        key = f"_gr_cuestat_{name}"
+        pkg.register_rows(
+            key,
+            [("term", "VARCHAR"), ("cue", "VARCHAR"), ("tok", "VARCHAR")],
+            [(t, c, " " + words(c).strip()) for t, lst in sorted(listed.items()) for c in lst if words(c).strip()],
+        )
+        col = quote_sql_ident(column)
+        hits = pkg.sql(
+            f'SELECT t.{col}, k.cue, count(DISTINCT t.id) FROM "{name}" t JOIN _gr_cit c ON c.record_id = t.id '
+            f'JOIN "{key}" k ON k.term = t.{col} WHERE contains(c.q, k.tok) GROUP BY 1, 2'
+        )
+        counts = pkg.sql(
+            f'SELECT t.{col}, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_cit c JOIN "{key}" k '
+            f'ON k.term = t.{col} WHERE c.record_id = t.id AND contains(c.q, k.tok))) FROM "{name}" t '
+            f"WHERE t.{col} IS NOT NULL GROUP BY 1"
+        )
+        by_term: dict[str, object] = {}
+        for term, n, cued in sorted(counts, key=lambda r: (-r[1], r[0])):
+            used = {cue: k for t, cue, k in hits if t == term}
+            by_term[term] = {"rows": n, "with_cue": cued, "cues": dict(sorted(used.items(), key=lambda kv: (-kv[1], kv[0])))}
+        for term in sorted(set(listed) - set(by_term)):
+            by_term[term] = {"rows": 0, "with_cue": 0, "cues": {}}
+        cues[f"{name}.{column}"] = by_term
+    return {"tables": {t: tables[t] for t in order if t in tables}, "cues": cues}
