@@ -46,12 +46,12 @@ def test_text(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "    ~ ent-eln (line 2): description 'Colombian guerrilla group active on the Venezuela-Colombia border.' → "
         "'Colombian guerrilla group that fought the gang on the Venezuela-Colombia border.'\n"
         "  locations (data/locations.csv): 1 added, 0 removed, 0 changed; 5 → 6 rows\n"
-        "    + loc-peru (line 5): type 'country'; name 'Peru'; iso_code 'PE'\n"
+        "    + loc-peru (line 5): type 'country'; name 'Peru'; iso_code 'PE'; name_descriptive 'false'\n"
         "  relations (data/relations.csv): 0 added, 1 removed, 0 changed; 3 → 2 rows\n"
         "    - rel-guerrero-killed-oswaldo-gonzalez (line 2 in base): subject_id 'ent-hector-rustherford-guerrero-flores'; "
         "type 'killed'; object_id 'ent-oswaldo-gonzalez'; start '2005'; claim_status 'attributed'; description "
         "'Supreme Court records cited by the source say Guerrero murdered this police off…'\n"
-        "  citations (data/citations.csv): 1 added, 1 removed, 0 changed; 17 → 17 rows\n"
+        "  citations (data/citations.csv): 1 added, 1 removed, 0 changed; 18 → 18 rows\n"
         "    + cit-loc-peru-1 (line 12): record_id 'loc-peru'; source_id 'src-insightcrime-tda-profile'; quote "
         '"There are currently credible reports about the Tren de Aragua\'s presence in Col…"\n'
         "    - cit-rel-guerrero-killed-oswaldo-gonzalez-1 (line 15 in base): record_id 'rel-guerrero-killed-oswaldo-gonzalez'; "
@@ -139,7 +139,7 @@ def test_markdown(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "</details>\n"
     ) in out
     assert (
-        "| added | loc-peru | 5 | type |  | country |\n| | |  | name |  | Peru |\n| | |  | iso_code |  | PE |\n\n</details>"
+        "| added | loc-peru | 5 | type |  | country |\n| | |  | name |  | Peru |\n| | |  | iso_code |  | PE |\n| | |  | name_descriptive |  | false |\n\n</details>"
     ) in out
     assert (
         "| removed | rel-guerrero-killed-oswaldo-gonzalez | 2 | subject_id | ent-hector-rustherford-guerrero-flores |  |\n" in out
@@ -277,7 +277,7 @@ def test_a_package_in_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixtu
     repo.write("package/data/locations.csv", repo.read("package/data/locations.csv") + "loc-peru,country,Peru,,PE,,,,,false\n")
     repo.commit("Peru")
     code, out, _ = _tda(capsys, "diff", "HEAD~1", "HEAD", "--package", str(top / "package"))
-    assert code == 0 and "    + loc-peru (line 7): type 'country'; name 'Peru'; iso_code 'PE'\n" in out
+    assert code == 0 and "    + loc-peru (line 7): type 'country'; name 'Peru'; iso_code 'PE'; name_descriptive 'false'\n" in out
 
 
 def test_exit_code_and_max_rows(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

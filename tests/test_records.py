@@ -149,9 +149,9 @@ def test_record_reads_like_a_dict(base: Dataset) -> None:
     with pytest.raises(KeyError):
         eln["nickname"]
     plain = eln.model_dump()
-    assert list(eln.keys()) == list(plain) == ["id", "type", "name", "aliases", "description", "protected"]
+    assert list(eln.keys()) == list(plain) == ["id", "type", "name", "aliases", "description", "protected", "name_descriptive"]
     assert dict(eln) == {**eln} == dict(eln.items()) == plain and list(eln.values()) == list(plain.values())
-    assert eln == plain and plain == eln and eln != {**plain, "protected": True} and len(eln) == 6
+    assert eln == plain and plain == eln and eln != {**plain, "protected": True} and len(eln) == 7
     assert list(eln) == list(plain.items())  # iteration is pydantic's: (column, value) pairs
     assert json.dumps(plain, ensure_ascii=False).startswith('{"id": "ent-eln", "type": "armed_group"')
 

@@ -249,7 +249,7 @@ def _dates_ready(pkg: Package) -> str | None:
     pkg.cache["gr_dates"] = None
     if not _ready(pkg):
         return None
-    from .dates import edtf_table
+    from .dates import edtf_table  # deferred: only the date checks need the EDTF parse, not every import of grounding
 
     parsed = edtf_table(pkg)
     reqs = [(v, *r) for v, p in parsed.items() if not isinstance(p, str) for r in date_requirements(v)]

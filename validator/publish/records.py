@@ -268,7 +268,7 @@ class Entity(Record):
         description="Name as the source spells it; where the source gives none, a short description in our words, with `name_descriptive` = true.",
     )
     aliases: Annotated[list[Annotated[str, Field(min_length=1)]], AfterValidator(unique_items)] = Field(
-        description="Other names the source gives: full names, nicknames, 'alias' names, abbreviations, translations. In CSV, separated by '|'; empty when none. Each alias occurs in a quote citing the entity (GR102).",
+        description="Other names the source gives: full names, nicknames, 'alias' names, abbreviations, translations. In CSV, separated by '|'; empty when none. Each alias occurs in a quote citing the entity (the check alias-unattested).",
         json_schema_extra={"uniqueItems": True},
     )
     description: str = Field(
@@ -279,7 +279,7 @@ class Entity(Record):
         description="true for a private person, and only then. A private person is a natural person who is none of: a public official (a holder of an elected or appointed public office, such as a president, minister, governor, legislator or judge; a rank-and-file police officer or soldier is not one by this test), a public figure (someone the source presents as publicly known for their work or public role, such as an actor, model, musician, athlete or journalist), or a member or leader of an armed or criminal group; and who is named in the sources only as a victim, or only in an unproven allegation about their private life. false for everyone else, and for every group, institution or set of people. Exports can replace protected persons with placeholders.",
     )
     name_descriptive: bool = Field(
-        description="true when the source gives the actor no name and `name` is our description of it (e.g. 'railway workers' union', 'leader of Tren del Llano'); false when `name` is the source's own name, which must then occur in one of the row's quotes (GR101).",
+        description="true when the source gives the actor no name and `name` is our description of it (e.g. 'railway workers' union', 'leader of Tren del Llano'); false when `name` is the source's own name, which must then occur in one of the row's quotes (the check name-unattested).",
     )
 
 
@@ -338,7 +338,7 @@ class Location(Record):
         description="What the coordinates stand for; empty when there are none.",
     )
     name_descriptive: bool = Field(
-        description="true when the source gives the place no name and `name` is our description of it (e.g. 'railway workers' union', 'leader of Tren del Llano'); false when `name` is the source's own name, which must then occur in one of the row's quotes (GR101).",
+        description="true when the source gives the place no name and `name` is our description of it (e.g. 'railway workers' union', 'leader of Tren del Llano'); false when `name` is the source's own name, which must then occur in one of the row's quotes (the check name-unattested).",
     )
 
 
@@ -598,15 +598,15 @@ class Citation(Record):
     )
     note: str | None = Field(
         min_length=1,
-        description="Optional remark, e.g. a typo in the source that the data corrects. A note that starts with `derived:` says how an approximate date of the row was worked out from the quote (\"derived: escaped 'two years' after 2010, so 2012~\"); it names the year it arrives at (GR104).",
+        description="Optional remark, e.g. a typo in the source that the data corrects. A note that starts with `derived:` says how an approximate date of the row was worked out from the quote (\"derived: escaped 'two years' after 2010, so 2012~\"); it names the year it arrives at (the check derived-date-unexplained).",
     )
     refers: str | None = Field(
         pattern="^[^=|]+=(ent|loc)-[a-z0-9]+(-[a-z0-9]+)*(\\|[^=|]+=(ent|loc)-[a-z0-9]+(-[a-z0-9]+)*)*$",
         min_length=1,
-        description="Which rows the quote's referring words stand for, where the quote names a party only as 'he', 'the gang', 'the prison' ...: `|`-separated `words=id` pairs, e.g. `the gang=ent-tren-de-aragua|he=ent-hector-rustherford-guerrero-flores`. The words occur in the quote (case ignored); the id is one of the row's own parties, or the row itself for an entity or a location (GR106). Empty when the quote names every party.",
+        description="Which rows the quote's referring words stand for, where the quote names a party only as 'he', 'the gang', 'the prison' ...: `|`-separated `words=id` pairs, e.g. `the gang=ent-tren-de-aragua|he=ent-hector-rustherford-guerrero-flores`. The words occur in the quote (case ignored); the id is one of the row's own parties, or the row itself for an entity or a location (the check resolution-not-a-party). Empty when the quote names every party.",
     )
     hedge_elsewhere: bool | None = Field(
-        description="true when a hedge word in the quote ('allegedly', 'according to' ...) governs another clause, not the claim of the row, so a `reported` row may rest on it (PV405). Empty otherwise.",
+        description="true when a hedge word in the quote ('allegedly', 'according to' ...) governs another clause, not the claim of the row, so a `reported` row may rest on it (the check hedged-but-reported). Empty otherwise.",
     )
 
 
