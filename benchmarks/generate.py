@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from validator.maintenance.generate import descriptor_text  # noqa: E402
+from validator.reading.edtf_dates import MONTHS  # noqa: E402
 from validator.reading.model import load_model  # noqa: E402
 
 # Share of all rows per table (the real profile: citations about half, then entities, relations ...).
@@ -142,22 +143,6 @@ def dates(rng: random.Random) -> tuple[str | None, str | None]:
     if kind < 0.9:
         return f"{y}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", None
     return str(y), str(rng.randint(y, 2023))
-
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def date_words(value: str | None) -> str:

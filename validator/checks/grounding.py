@@ -24,26 +24,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
+from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
 from .common import at_cell, quote_sql_ident, short
 from .registry import Reads, check, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
 
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+MONTHS = tuple(m.lower() for m in EDTF_MONTHS)  # compared with lower-cased quotes
 COPY_RUN = 10  # GR110: this many words in a row shared with a source make a description a copy
 DERIVED = "derived:"  # the start of a citation note that explains a derived date
 

@@ -40,6 +40,23 @@ _LEVEL_0_1 = {
 }
 
 
+# The months as English sources write them, for showing a date and finding one in a quote.
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 @dataclass(frozen=True)
 class EdtfValue:
     """A valid EDTF value. ``lower``/``upper`` are the first and last possible day (y, m, d);

@@ -20,13 +20,14 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser, redacts: str = "every format") -> None:
+    """The arguments of a release build (``tda site`` takes the same)."""
     p.add_argument("package", nargs="?", default=".", help="package directory; default: .")
     p.add_argument("--out", default="dist", metavar="DIR", help="directory the release is written into (default: dist)")
     p.add_argument(
         "--redact-protected",
         action="store_true",
-        help="replace protected persons by neutral placeholders in every format (release name ends in -redacted)",
+        help=f"replace protected persons by neutral placeholders in {redacts} (release name ends in -redacted)",
     )
 
 

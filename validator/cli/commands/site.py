@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from . import build
+
 NAME = "site"
 ORDER = 35
 HELP = "build the release with a static website of the profile in it (DIR/<name>-<version>/site/)"
@@ -21,13 +23,7 @@ DESCRIPTION = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("package", nargs="?", default=".", help="package directory; default: .")
-    p.add_argument("--out", default="dist", metavar="DIR", help="directory the release is written into (default: dist)")
-    p.add_argument(
-        "--redact-protected",
-        action="store_true",
-        help="replace protected persons by neutral placeholders in the site and every format (release name ends in -redacted)",
-    )
+    build.add_arguments(p, redacts="the site and every format")
 
 
 def run(args: argparse.Namespace) -> int:

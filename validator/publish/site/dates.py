@@ -17,22 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from ...errors import EdtfError
-from ...reading.edtf_dates import Day, parse
+from ...reading.edtf_dates import MONTHS, Day, parse
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _SIMPLE = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)")
 
 
