@@ -120,13 +120,16 @@ def validate(
     checks = select_checks(all_checks(), select, ignore)
     helper = None
     if package is None:
-        helper = sidecar.start(Path(path), checks)  # forked before anything heavy is loaded
-    try:
-        pkg = package or Package.load(path)
-    except BaseException:
-        if helper is not None:
-            helper.close()
-        raise
+        pkg = Package.open(path)  # the descriptor and the model, which the helpers inherit
+        helper = sidecar.start(pkg, checks)  # forked before anything heavy is loaded
+        try:
+            pkg.load_tables()
+        except BaseException:
+            if helper is not None:
+                helper.close()
+            raise
+    else:
+        pkg = package
     pkg.sidecar = helper
     try:
         problems = run_checks(pkg, checks)
