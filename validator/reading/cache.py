@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import tempfile
-from functools import lru_cache
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,7 @@ def put(entry: str, value: Any) -> None:
         pass
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def library(name: str) -> str:
     """What an installed library is, by content: the digest of its ``RECORD`` (pip's list of
     every file it installed, each with its sha256), else its version; "" when it is not
