@@ -19,11 +19,11 @@ be written, or an entry that cannot be read, is the same as no entry: the work i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import tempfile
-import functools
 from pathlib import Path
 from typing import Any
 

@@ -484,7 +484,9 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None, defer_patterns: bo
     read = [(path, rel, _read_schema_text(path, rel, rel_to)) for path, rel in texts]
     # The shape and pattern checks are the same for the same bytes: skipped when these very
     # schemas passed them before (reading/cache.py), which saves importing jsonschema.
-    known = cache.key("schemas", _SHAPE_RULES, cache.library("jsonschema"), cache.library("duckdb"), *(t for r in read for t in r[1:]))
+    known = cache.key(
+        "schemas", _SHAPE_RULES, cache.library("jsonschema"), cache.library("duckdb"), *(t for r in read for t in r[1:])
+    )
     checked = cache.get(known) == "ok"
     for _path, rel, text in read:
         schema = jsonread.loads(text, rel)
