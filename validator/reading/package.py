@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
@@ -237,6 +236,10 @@ class Package:
         if key in self.cache:
             return
         if self._executor is None:
+            from concurrent.futures import (
+                ThreadPoolExecutor,  # loads on first use: with logging, 12 ms of every run's start otherwise
+            )
+
             self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
         self.cache[key] = self._executor.submit(fn)
 
