@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,8 +172,6 @@ def _iso_tables() -> tuple[set[str], dict[str, bool]]:
     subdivision code with whether it is first-level (no parent), all lower case as pycountry
     compares them. Letting pycountry build its objects for 5,000 subdivisions costs more than
     the whole check of a small package; the files and their meaning are the same."""
-    import json
-
     import pycountry  # pycountry loads on first use: every tda command would pay its start-up time otherwise
 
     folder = Path(pycountry.DATABASE_DIR)
