@@ -121,9 +121,16 @@ def validate(
     helper = None
     if package is None:
         pkg = Package.open(path)  # the descriptor and the model, which the helpers inherit
+        # A small package is read in plain Python before the helpers fork, so they inherit its
+        # tables; a large one is read after, because its reading starts pyarrow's threads.
+        read_first = pkg.read_in_python()
+        if read_first:
+            pkg.load_tables()
         helper = sidecar.start(pkg, checks)  # forked before anything heavy is loaded
         try:
-            pkg.load_tables()
+            pkg.model.finish_checks()  # the patterns' check, which loads DuckDB
+            if not read_first:
+                pkg.load_tables()
         except BaseException:
             if helper is not None:
                 helper.close()

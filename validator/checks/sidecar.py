@@ -178,7 +178,8 @@ def _fork(pkg: Package, group: list[Work], codes: set[str]) -> Sidecar | None:
 
 
 def _serve(pkg: Package, group: list[Work], codes: set[str], fd: int) -> None:
-    pkg.load_tables({t for w in group for t in w.tables})
+    if not pkg.tables:  # not read before the fork: read what this helper's work needs
+        pkg.load_tables({t for w in group for t in w.tables})
     pkg.selected = codes
     with os.fdopen(fd, "wb") as out:
         for work in group:

@@ -87,7 +87,9 @@ class Package:
     def load(cls, path: str | Path, tables: set[str] | None = None) -> Package:
         """Read the package at ``path``; ``tables`` limits the CSV files read (the others are
         left unread, as if missing: for a helper that needs only some of them)."""
-        return cls.open(path).load_tables(tables)
+        pkg = cls.open(path)
+        pkg.model.finish_checks()
+        return pkg.load_tables(tables)
 
     @classmethod
     def open(cls, path: str | Path) -> Package:
@@ -106,14 +108,30 @@ class Package:
 
     def load_tables(self, tables: set[str] | None = None) -> Package:
         """Read the CSV files; ``tables`` limits those read (the others are left unread, as if
-        missing: for a helper that needs only some of them)."""
-        self.model.finish_checks()
+        missing: for a helper that needs only some of them). The model's deferred checks are the
+        caller's (``Model.finish_checks``)."""
         for table in self.model.tables.values():
             if tables is None or table.name in tables:
                 self.tables[table.name] = self._load_table(table)
             else:
                 self.tables[table.name] = LoadedTable(table, None)
         return self
+
+    def read_in_python(self) -> bool:
+        """True when every table is small enough for the exact path (plain Python, no pyarrow or
+        numpy): such a package can be read before ``validate`` forks its helpers, so that they
+        inherit the parsed tables instead of parsing them again."""
+        total = 0
+        for table in self.model.tables.values():
+            target, _ = resolve_inside(self.root, table.path)
+            try:
+                size = target.stat().st_size if target is not None and target.is_file() else 0
+            except OSError:
+                size = 0
+            if size >= csvread.FAST_PATH_MIN_BYTES:
+                return False
+            total += size
+        return total < SMALL_PACKAGE_BYTES
 
     def _load_table(self, table: Table) -> LoadedTable:
         target, reason = resolve_inside(self.root, table.path)
