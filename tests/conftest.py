@@ -1,4 +1,6 @@
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -10,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # fill the cache of the person running them. The CLI tests' subprocesses inherit it.
 if "TDA_CACHE_DIR" not in os.environ:
     os.environ["TDA_CACHE_DIR"] = tempfile.mkdtemp(prefix="tda-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TDA_CACHE_DIR"], ignore_errors=True)
 
 import pytest  # noqa: E402
 from requires import MISSING, in_ci  # noqa: E402
