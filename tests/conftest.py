@@ -1,7 +1,18 @@
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The tests keep tda's cache of verdicts (validator/reading/cache.py) in a folder of their own,
+# new for each run (and each xdist worker): they start as a fresh machine does, and never read or
+# fill the cache of the person running them. The CLI tests' subprocesses inherit it.
+if "TDA_CACHE_DIR" not in os.environ:
+    os.environ["TDA_CACHE_DIR"] = tempfile.mkdtemp(prefix="tda-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TDA_CACHE_DIR"], ignore_errors=True)
 
 import pytest  # noqa: E402
 from requires import MISSING, in_ci  # noqa: E402

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
+from ..reading import cache
 from ..reading.model import CONTRACT_COLUMNS, descriptor_resources
 from ..reading.package import DESCRIPTOR
 from ..reading.paths import not_a_file, resolve_inside, unsafe_reason
@@ -51,6 +52,9 @@ METADATA_SCHEMA: dict[str, Any] = {
     },
 }
 
+_METADATA_RULES = json.dumps(METADATA_SCHEMA, sort_keys=True)
+_OWN_SOURCE = cache.own_source(__file__)  # a change to this module's code is a new cache key
+
 # The smallest vocabularies the contract (docs/data-dictionary.md) fixes; packages may add terms.
 CONTRACT_VOCABULARIES: dict[tuple[str, str], set[str]] = {
     ("entities", "type"): {
@@ -91,14 +95,34 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+def _clean_before(namespace: str, descriptor: dict[str, Any], *rules: str) -> tuple[str, bool]:
+    """The cache entry for a verdict on ``descriptor`` under ``rules``, and whether that verdict
+    was "no problem" before (reading/cache.py: keyed by the descriptor's content and the rules)."""
+    try:
+        text = json.dumps(descriptor, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return "", False
+    entry = cache.key(namespace, text, *rules, _OWN_SOURCE)
+    return entry, cache.get(entry) == "clean"
+
+
 def frictionless_notes(descriptor: dict[str, Any]) -> list[str]:
+    """What frictionless says is wrong with the descriptor; a descriptor it passed before, byte
+    for byte under the same frictionless, is not given to it again (importing it is most of the
+    cost of checking a small package)."""
+    entry, clean = _clean_before("frictionless", descriptor, cache.library("frictionless"))
+    if clean:
+        return []
     import frictionless  # frictionless loads on first use: every tda command would pay its start-up time otherwise
 
     try:
         report = frictionless.Package.validate_descriptor(descriptor)
     except Exception as exc:  # noqa: BLE001 - frictionless may raise on hostile input
         return [f"cannot read the descriptor: {exc}"]
-    return [getattr(e, "note", "") or getattr(e, "message", "") for e in report.errors]
+    notes = [getattr(e, "note", "") or getattr(e, "message", "") for e in report.errors]
+    if not notes and entry:
+        cache.put(entry, "clean")
+    return notes
 
 
 def _frictionless_early(pkg: Package) -> Callable[[], list[str]]:
@@ -180,16 +204,21 @@ def descriptor_metadata(pkg: Package) -> Iterator[Problem]:
 
 def metadata_problems(descriptor: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     """(JSON pointer, message, hint) for each way the descriptor falls short of METADATA_SCHEMA."""
+    entry, clean = _clean_before("metadata", descriptor, _METADATA_RULES, cache.library("jsonschema"))
+    if clean:
+        return []
     from jsonschema import (
         Draft202012Validator,  # jsonschema loads on first use: every tda command would pay its start-up time otherwise
     )
 
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     for err in sorted(
         Draft202012Validator(METADATA_SCHEMA).iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path))
     ):
         pointer = _pointer(err.absolute_path)
         out.append((pointer, f"{pointer or 'the descriptor'}: {_plain(err)}", _metadata_hint(err)))
+    if not out and entry:
+        cache.put(entry, "clean")
     return out
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
@@ -151,16 +153,33 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
 def iso_lookup(pkg: Package) -> dict[str, tuple[str, bool] | None]:
     """Every iso_code of the package, looked up in pycountry: ("country", True), ("subdivision",
     whether it is first-level), or None for a code ISO 3166 does not have."""
+    codes = sorted({loc.iso for loc in _locations(pkg).values() if loc.iso})
+    if not codes:
+        return {}
+    countries, subdivisions = _iso_tables()
+    out: dict[str, tuple[str, bool] | None] = {}
+    for code in codes:
+        if len(code) == 2:
+            out[code] = ("country", True) if code.lower() in countries else None
+        else:
+            first_level = subdivisions.get(code.lower())
+            out[code] = ("subdivision", first_level) if first_level is not None else None
+    return out
+
+
+def _iso_tables() -> tuple[set[str], dict[str, bool]]:
+    """pycountry's ISO 3166 data, read from its own JSON files: the alpha-2 codes, and each
+    subdivision code with whether it is first-level (no parent), all lower case as pycountry
+    compares them. Letting pycountry build its objects for 5,000 subdivisions costs more than
+    the whole check of a small package; the files and their meaning are the same."""
     import pycountry  # pycountry loads on first use: every tda command would pay its start-up time otherwise
 
-    out: dict[str, tuple[str, bool] | None] = {}
-    for code in sorted({loc.iso for loc in _locations(pkg).values() if loc.iso}):
-        if len(code) == 2:
-            out[code] = ("country", True) if pycountry.countries.get(alpha_2=code) else None
-        else:
-            sub = pycountry.subdivisions.get(code=code)
-            out[code] = ("subdivision", not sub.parent_code) if sub else None
-    return out
+    folder = Path(pycountry.DATABASE_DIR)
+    with open(folder / "iso3166-1.json", encoding="utf-8") as f:
+        countries = {c["alpha_2"].lower() for c in json.load(f)["3166-1"]}
+    with open(folder / "iso3166-2.json", encoding="utf-8") as f:
+        subdivisions = {s["code"].lower(): not s.get("parent") for s in json.load(f)["3166-2"]}
+    return countries, subdivisions
 
 
 ISO = Work("iso", iso_lookup, tables=("locations",))

@@ -120,13 +120,23 @@ def validate(
     checks = select_checks(all_checks(), select, ignore)
     helper = None
     if package is None:
-        helper = sidecar.start(Path(path), checks)  # forked before anything heavy is loaded
-    try:
-        pkg = package or Package.load(path)
-    except BaseException:
-        if helper is not None:
-            helper.close()
-        raise
+        pkg = Package.open(path)  # the descriptor and the model, which the helpers inherit
+        # A small package is read in plain Python before the helpers fork, so they inherit its
+        # tables; a large one is read after, because its reading starts pyarrow's threads.
+        read_first = pkg.read_in_python()
+        if read_first:
+            pkg.load_tables()
+        helper = sidecar.start(pkg, checks)  # forked before anything heavy is loaded
+        try:
+            pkg.model.finish_checks()  # the patterns' check, which loads DuckDB
+            if not read_first:
+                pkg.load_tables()
+        except BaseException:
+            if helper is not None:
+                helper.close()
+            raise
+    else:
+        pkg = package
     pkg.sidecar = helper
     try:
         problems = run_checks(pkg, checks)

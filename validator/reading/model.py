@@ -12,6 +12,7 @@ From it this module derives the Frictionless Table Schema (Data Package v2) that
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CannotRun
-from . import jsonread, limits
+from . import cache, jsonread, limits
 from .paths import not_a_file, resolve_inside
 
 # The claim statuses of the contract, from the strongest claim to the weakest.
@@ -130,6 +131,18 @@ class Table:
 @dataclass(frozen=True)
 class Model:
     tables: dict[str, Table]
+    # What load_model(defer_patterns=True) left to check: the cache entry to store once the
+    # patterns pass, and the patterns with where they are (see finish_checks).
+    deferred: tuple[str, list[tuple[str, str]]] | None = field(default=None, compare=False, repr=False)
+
+    def finish_checks(self) -> None:
+        """Check what load_model deferred (every pattern compiles in RE2); raise CannotRun."""
+        if self.deferred is None:
+            return
+        known, patterns = self.deferred
+        _check_patterns(patterns)
+        cache.put(known, "ok")
+        object.__setattr__(self, "deferred", None)  # frozen: the tables never change, this note does
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -365,6 +378,11 @@ SCHEMA_SHAPE: dict[str, Any] = {
 }
 
 
+# The shape rules and the code that applies them, part of the cache key: a change to either
+# re-checks every schema.
+_SHAPE_RULES = json.dumps(SCHEMA_SHAPE, sort_keys=True) + cache.own_source(__file__)
+
+
 @lru_cache(maxsize=1)
 def _shape_validator() -> Any:
     from jsonschema import (
@@ -450,8 +468,11 @@ def _re2_error(pattern: str) -> str | None:
     return _re2_error_all((pattern,))
 
 
-def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
-    """Read every ``*.schema.json`` in ``schemas_dir``; raise CannotRun if that is impossible."""
+def load_model(schemas_dir: Path, rel_to: Path | None = None, defer_patterns: bool = False) -> Model:
+    """Read every ``*.schema.json`` in ``schemas_dir``; raise CannotRun if that is impossible.
+
+    ``defer_patterns``: leave the RE2 check of the patterns (which loads DuckDB) to
+    ``Model.finish_checks``, for a caller that forks helper processes first."""
     if not schemas_dir.is_dir():
         raise CannotRun(
             f"no schemas/ directory in {schemas_dir.parent}",
@@ -459,12 +480,20 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
         )
     tables: dict[str, Table] = {}
     patterns: list[tuple[str, str]] = []
-    for path in sorted(schemas_dir.glob("*.schema.json")):
-        rel = str(path.relative_to(rel_to)) if rel_to else path.name
-        schema = jsonread.loads(_read_schema_text(path, rel, rel_to), rel)
+    texts = [(path, str(path.relative_to(rel_to)) if rel_to else path.name) for path in sorted(schemas_dir.glob("*.schema.json"))]
+    read = [(path, rel, _read_schema_text(path, rel, rel_to)) for path, rel in texts]
+    # The shape and pattern checks are the same for the same bytes: skipped when these very
+    # schemas passed them before (reading/cache.py), which saves importing jsonschema.
+    known = cache.key(
+        "schemas", _SHAPE_RULES, cache.library("jsonschema"), cache.library("duckdb"), *(t for r in read for t in r[1:])
+    )
+    checked = cache.get(known) == "ok"
+    for _path, rel, text in read:
+        schema = jsonread.loads(text, rel)
         if not isinstance(schema, dict):
             raise CannotRun(f"{rel}: a table schema must be a JSON object, not {jsonread.kind(schema)}", path=rel)
-        _check_shape(schema, rel)
+        if not checked:
+            _check_shape(schema, rel)
         patterns += _patterns(schema, rel)
         try:
             table = table_from_json_schema(schema, rel)
@@ -477,7 +506,6 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
         _check_columns(table)
         _check_categories(table)
         tables[table.name] = table
-    _check_patterns(patterns)
     for table in tables.values():
         for fk in table.foreign_keys:
             target = tables.get(fk.resource)
@@ -493,8 +521,12 @@ def load_model(schemas_dir: Path, rel_to: Path | None = None) -> Model:
                     path=table.schema_path,
                 )
     order = {n: i for i, n in enumerate(CONTRACT_TABLES)}
-    ordered = dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-    return Model(ordered)
+    model = Model(dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))))
+    if not checked:
+        object.__setattr__(model, "deferred", (known, patterns))
+        if not defer_patterns:
+            model.finish_checks()
+    return model
 
 
 # --- Table Schema (Frictionless, Data Package v2) generated from the JSON Schemas -------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
 DESCRIPTOR = "datapackage.json"
 T = TypeVar("T")  # the value of a piece of background work
 SMALL_TABLE_ROWS = 5_000  # up to this many rows, a table read by the exact path is inserted into DuckDB directly
+SMALL_PACKAGE_BYTES = 4 << 20  # up to this many bytes of tables, DuckDB runs on one thread
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,14 @@ class Package:
     def load(cls, path: str | Path, tables: set[str] | None = None) -> Package:
         """Read the package at ``path``; ``tables`` limits the CSV files read (the others are
         left unread, as if missing: for a helper that needs only some of them)."""
+        pkg = cls.open(path)
+        pkg.model.finish_checks()
+        return pkg.load_tables(tables)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Package:
+        """The package's descriptor and model, its tables not read yet (``load_tables``): what
+        ``validate`` reads before it forks its helpers, so that they inherit it."""
         root = Path(path)
         if root.is_file() and root.name.endswith(".json"):
             root = root.parent
@@ -95,14 +103,35 @@ class Package:
         if not root.is_dir():
             raise CannotRun(f"{path}: not a directory", hint="give the directory that holds datapackage.json")
         text, descriptor = _read_descriptor(root)
-        model = load_model(root / "schemas", rel_to=root)
-        pkg = cls(root, text, descriptor, model)
-        for table in model.tables.values():
+        model = load_model(root / "schemas", rel_to=root, defer_patterns=True)
+        return cls(root, text, descriptor, model)
+
+    def load_tables(self, tables: set[str] | None = None) -> Package:
+        """Read the CSV files; ``tables`` limits those read (the others are left unread, as if
+        missing: for a helper that needs only some of them). The model's deferred checks are the
+        caller's (``Model.finish_checks``)."""
+        for table in self.model.tables.values():
             if tables is None or table.name in tables:
-                pkg.tables[table.name] = pkg._load_table(table)
+                self.tables[table.name] = self._load_table(table)
             else:
-                pkg.tables[table.name] = LoadedTable(table, None)
-        return pkg
+                self.tables[table.name] = LoadedTable(table, None)
+        return self
+
+    def read_in_python(self) -> bool:
+        """True when every table is small enough for the exact path (plain Python, no pyarrow or
+        numpy): such a package can be read before ``validate`` forks its helpers, so that they
+        inherit the parsed tables instead of parsing them again."""
+        total = 0
+        for table in self.model.tables.values():
+            target, _ = resolve_inside(self.root, table.path)
+            try:
+                size = target.stat().st_size if target is not None and target.is_file() else 0
+            except OSError:
+                size = 0
+            if size >= csvread.FAST_PATH_MIN_BYTES:
+                return False
+            total += size
+        return total < SMALL_PACKAGE_BYTES
 
     def _load_table(self, table: Table) -> LoadedTable:
         target, reason = resolve_inside(self.root, table.path)
@@ -153,6 +182,8 @@ class Package:
             import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
             self._db = duckdb.connect(":memory:")
+            if sum(t.csv.size for t in self.tables.values() if t.csv is not None) < SMALL_PACKAGE_BYTES:
+                self._db.execute("SET threads = 1")  # a small package: threads cost more than they give, and 10 MB
             try:  # hand freed memory back to the system sooner than the default 128 MB (1M rows: -50 MB)
                 self._db.execute("SET allocator_flush_threshold = '8MB'")
             except duckdb.Error:  # an older DuckDB without the setting
@@ -223,6 +254,10 @@ class Package:
         if key in self.cache:
             return
         if self._executor is None:
+            from concurrent.futures import (
+                ThreadPoolExecutor,  # loads on first use: with logging, 12 ms of every run's start otherwise
+            )
+
             self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
         self.cache[key] = self._executor.submit(fn)
 

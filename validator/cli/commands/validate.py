@@ -50,6 +50,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="with --since: check the whole package, not only what the change can have broken (which assumes BASE is valid)",
     )
     p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not use or fill the cache of verdicts on unchanged schemas, descriptor and gazetteer lookups "
+        "(kept by content in $TDA_CACHE_DIR or ~/.cache/tda; same as TDA_NO_CACHE=1)",
+    )
+    p.add_argument(
         "--max-per-group",
         type=int,
         default=20,
@@ -73,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from ...checks.runner import validate  # a command's imports load when it runs, not when tda starts
     from ..report import render  # a command's imports load when it runs, not when tda starts
 
+    if args.no_cache:
+        os.environ["TDA_NO_CACHE"] = "1"  # read where the cache is used, in this process and its helpers
     options = {"select": args.select, "ignore": args.ignore, "strict": args.strict, "max_per_group": args.max_per_group}
     if args.since is not None:
         from ...changes.since import validate_since  # a command's imports load when it runs, not when tda starts

@@ -1,0 +1,140 @@
+"""The cache of verdicts on unchanged inputs (validator/reading/cache.py) never hides a problem:
+it is keyed by content, a changed byte is a new key, only clean verdicts are stored, and a broken
+or unwritable cache is the same as none."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pycountry
+import pytest
+
+from validator import validate
+from validator.checks.locations import _iso_tables
+from validator.errors import CannotRun
+from validator.reading import cache, gazetteer
+from validator.reading.model import load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TDA_CACHE_DIR", str(folder))
+    monkeypatch.delenv("TDA_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    dest = tmp_path / "pkg"
+    for name in ("datapackage.json", "schemas", "data", "seeds"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def _entries(folder: Path) -> list[str]:
+    return sorted(p.name.split("-")[0] for p in folder.glob("*.json"))
+
+
+def test_a_clean_run_fills_the_cache_and_a_second_run_gives_the_same_report(cache_dir: Path, package: Path) -> None:
+    first = validate(package)
+    assert first.valid and first.problems == []
+    assert _entries(cache_dir) == ["frictionless", "gazetteer", "metadata", "schemas"]
+    second = validate(package)
+    assert second.as_dict() == first.as_dict()
+
+
+def test_a_schema_changed_after_a_clean_run_is_checked_again(cache_dir: Path, package: Path) -> None:
+    load_model(package / "schemas", rel_to=package)
+    assert _entries(cache_dir) == ["schemas"]
+    path = package / "schemas" / "entities.schema.json"
+    schema = json.loads(path.read_text())
+    schema["properties"]["id"]["pattern"] = "^ent-(unclosed$"  # RE2 cannot compile it
+    path.write_text(json.dumps(schema))
+    with pytest.raises(CannotRun, match="pattern"):
+        load_model(package / "schemas", rel_to=package)
+    schema["properties"]["id"]["minLength"] = "one"  # the shape check: an integer is read here
+    path.write_text(json.dumps(schema))
+    with pytest.raises(CannotRun, match="minLength"):
+        load_model(package / "schemas", rel_to=package)
+
+
+def test_a_descriptor_changed_after_a_clean_run_is_checked_again(cache_dir: Path, package: Path) -> None:
+    assert validate(package).valid
+    path = package / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    descriptor["version"] = "one"  # the project's metadata rule (DP102)
+    descriptor["licenses"] = "CC-BY-4.0"  # frictionless: licenses must be an array (DP101)
+    path.write_text(json.dumps(descriptor, indent=2))
+    codes = {p.code for p in validate(package).problems}
+    assert {"DP101", "DP102"} <= codes
+
+
+def test_a_broken_entry_or_an_unwritable_folder_is_no_entry(cache_dir: Path, package: Path) -> None:
+    assert validate(package).valid
+    for entry in cache_dir.glob("*.json"):
+        entry.write_text('{"key": "something else", "value": "ok"}')  # not the entry it is named for
+    path = package / "schemas" / "entities.schema.json"
+    key_before = {p.name for p in cache_dir.glob("schemas-*")}
+    assert validate(package).valid
+    assert {p.name for p in cache_dir.glob("schemas-*")} == key_before
+    for entry in cache_dir.glob("*.json"):
+        entry.write_bytes(b"\xff not json")
+    assert validate(package).valid
+    shutil.rmtree(cache_dir)
+    cache_dir.write_text("a file where the folder should be")
+    assert validate(package).valid
+    assert path.is_file()
+
+
+def test_no_cache_leaves_it_untouched(cache_dir: Path, package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TDA_NO_CACHE", "1")
+    assert validate(package).valid
+    assert not cache_dir.exists()
+
+
+def test_the_key_follows_every_part() -> None:
+    base = cache.key("x", "a", b"b")
+    assert cache.key("x", "a", b"b") == base
+    assert cache.key("y", "a", b"b") != base
+    assert cache.key("x", "ab", b"") != base  # parts are length-prefixed: no two lists share a key
+    assert cache.key("x", "a", b"c") != base
+
+
+def test_the_library_fingerprint_is_its_installed_record() -> None:
+    assert cache.library("duckdb").startswith("record:")
+    assert cache.library("no_such_library_here") == ""
+
+
+def test_cached_gazetteer_answers_equal_a_fresh_lookup(cache_dir: Path) -> None:
+    ids = {3625428, 3632998, 3639725, 999999999}  # Venezuela, Maracay, Güiria, unknown
+    fresh = gazetteer._lookup(set(ids))
+    assert gazetteer.lookup(ids) == fresh  # fills the cache
+    assert gazetteer.lookup(ids) == fresh  # from the cache
+    assert 999999999 not in fresh and fresh[3632998].name == "Maracay"
+    assert gazetteer.lookup({3625428}) == {3625428: fresh[3625428]}  # another set: another key
+
+
+def test_iso_codes_read_from_pycountrys_files_agree_with_pycountry() -> None:
+    countries, subdivisions = _iso_tables()
+    assert countries == {c.alpha_2.lower() for c in pycountry.countries}
+    assert subdivisions == {s.code.lower(): not s.parent_code for s in pycountry.subdivisions}
+
+
+def test_cache_location_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TDA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.directory() == tmp_path / "xdg" / "tda"
+    monkeypatch.setenv("TDA_CACHE_DIR", str(tmp_path / "own"))
+    assert cache.directory() == tmp_path / "own"
+    assert os.environ["TDA_CACHE_DIR"].endswith("own")
