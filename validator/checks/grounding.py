@@ -13,7 +13,10 @@ Matching. A quote and the words looked for in it are both reduced to *word form*
 (as for a quote in its source), lower case, and every run of characters that are not letters or digits (spaces,
 punctuation, quote marks) made one space. A name or an alias must occur as whole words; a cue
 word is a stem that must start a word ("kidnap" matches "kidnappings"). Everything is a few
-DuckDB queries over the whole tables; no Python loop runs over rows.
+DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
+forms are computed over whole columns by ``reading/wordform.py`` (the same strings, a fraction of
+the time of the SQL rule), each shared table is built once, and the one costly comparison of
+names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
+from ..reading.wordform import word_form_sql, word_forms
 from .common import at_cell, quote_sql_ident, short
 from .registry import Reads, check, reads
 
@@ -45,7 +49,7 @@ WHOLE_FACTS: Reads = reads(*FACT_TABLES, follows=["references"], whole=True)
 
 def words_sql(expr: str) -> str:
     """DuckDB expression: ``expr`` in word form, padded with one space on each side."""
-    return f"(' ' || trim(regexp_replace(lower(nfc_normalize({expr})), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')) || ' ')"
+    return word_form_sql(expr)
 
 
 def words(text: str) -> str:
@@ -53,12 +57,52 @@ def words(text: str) -> str:
     return " " + " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())) + " "
 
 
+# From this many rows on, word forms are computed over whole columns by wordform.word_forms (the
+# same strings as words_sql, several times faster); below, words_sql in the query is quicker
+# than loading numpy and pyarrow. A test runs the checks both ways and compares the reports.
+FAST_WORDS_ROWS = 20_000
+
+
+def _rows(pkg: Package, name: str) -> int:
+    loaded = pkg.tables[name]
+    return loaded.csv.row_count if loaded.csv is not None else 0
+
+
+def _create_with_words(pkg: Package, target: str, select: str, fast: bool) -> None:
+    """CREATE TEMP TABLE ``target`` from the rows of ``select``, whose column ``text`` is replaced
+    by its word form, named ``tok``."""
+    if not fast:
+        pkg.db.execute(
+            f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * EXCLUDE (text), {words_sql('text')} AS tok FROM ({select})"
+        )
+        return
+    rel = pkg.db.sql(select)
+    to_arrow = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table  # renamed in DuckDB 1.4
+    table = to_arrow()
+    table = table.drop_columns(["text"]).append_column("tok", word_forms(pkg.db, table["text"]))
+    _materialise(pkg, target, table)
+
+
+def _materialise(pkg: Package, target: str, table: Any, select: str = "SELECT * FROM _gr_arrow") -> None:
+    """A pyarrow table (or a dict of columns), seen as ``_gr_arrow`` by ``select``, copied into the
+    database as temp table ``target``."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    pkg.db.register("_gr_arrow", pa.table(table) if isinstance(table, dict) else table)
+    try:
+        pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {select}")
+    finally:
+        pkg.db.unregister("_gr_arrow")
+
+
 def _ready(pkg: Package) -> bool:
     """Register the shared tables once; False when citations (or the tables named) cannot be read.
 
     _gr_cit(id, _line, record_id, q, refers, note): the citations, quote in word form
     _gr_rows(tbl, id): every cited row (the tables that can be read)
-    _gr_names(id, tok): every name and alias of entities and locations in word form
+    _gr_words(tbl, _line, id, kind, value, tok): every name ('name') and alias ('alias') of
+      entities and locations, and its word form
+    _gr_names(id, tok): the names and aliases that have a word
     _gr_parties(tbl, _line, id, field, party): the entities and places each row refers to
     _gr_refs(cid, record_id, pair, words, target, found): the resolutions of citations.refers
     _gr_known(id): the ids of entities and locations (a reference to another id is the key checks')
@@ -72,21 +116,41 @@ def _ready(pkg: Package) -> bool:
         return False
     refers = "refers" if pkg.tables["citations"].table.field("refers") else "NULL"
     note = "note" if pkg.tables["citations"].table.field("note") else "NULL"
-    pkg.db.execute(
-        f"CREATE OR REPLACE TEMP TABLE _gr_cit AS SELECT id, _line, record_id, {words_sql('quote')} AS q, "
-        f"{refers} AS refers, {note} AS note FROM citations WHERE record_id IS NOT NULL AND quote IS NOT NULL"
-    )
-    names = []
-    if pkg.usable("entities"):
-        names.append(f"SELECT id, {words_sql('name')} AS tok FROM entities WHERE name IS NOT NULL")
-        names.append(
-            f"SELECT id, {words_sql('a')} AS tok FROM (SELECT id, unnest(string_split(aliases, '|')) AS a "
-            f"FROM entities WHERE aliases IS NOT NULL)"
+    where = "record_id IS NOT NULL AND quote IS NOT NULL"
+    if _rows(pkg, "citations") >= FAST_WORDS_ROWS:
+        # the quotes straight from the loaded table: one pass, no copy of their text
+        cit = pkg.arrow("citations")
+        cols = {c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names}
+        cols["q"] = word_forms(pkg.db, cit["quote"])
+        _materialise(
+            pkg,
+            "_gr_cit",
+            cols,
+            f"SELECT id, _line, record_id, q, {refers} AS refers, {note} AS note FROM _gr_arrow WHERE {where}",
         )
-    if pkg.usable("locations"):
-        names.append(f"SELECT id, {words_sql('name')} AS tok FROM locations WHERE name IS NOT NULL")
-    body = " UNION ALL ".join(names) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tok WHERE false"
-    pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT * FROM ({body}) WHERE tok <> '  '")
+    else:
+        pkg.db.execute(
+            f"CREATE OR REPLACE TEMP TABLE _gr_cit AS SELECT id, _line, record_id, {words_sql('quote')} AS q, "
+            f"{refers} AS refers, {note} AS note FROM citations WHERE {where}"
+        )
+    names = []
+    fast = False
+    for name in ("entities", "locations"):
+        if not pkg.usable(name):
+            continue
+        fast = fast or _rows(pkg, name) >= FAST_WORDS_ROWS
+        names.append(f"SELECT '{name}' AS tbl, _line, id, 'name' AS kind, name AS value FROM \"{name}\" WHERE name IS NOT NULL")
+        if name == "entities":
+            names.append(
+                "SELECT 'entities' AS tbl, _line, id, 'alias' AS kind, unnest(string_split(aliases, '|')) AS value "
+                "FROM entities WHERE aliases IS NOT NULL"
+            )
+    body = " UNION ALL ".join(names) or (
+        "SELECT NULL::VARCHAR AS tbl, 0::BIGINT AS _line, NULL::VARCHAR AS id, NULL::VARCHAR AS kind, "
+        "NULL::VARCHAR AS value WHERE false"
+    )
+    _create_with_words(pkg, "_gr_words", f"SELECT *, value AS text FROM ({body})", fast)
+    pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT id, tok FROM _gr_words WHERE tok <> '  '")
     known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
@@ -157,8 +221,9 @@ def names_attested(pkg: Package) -> Iterator[Problem]:
         has_flag = pkg.tables[name].table.field("name_descriptive") is not None
         flag = "coalesce(lower(t.name_descriptive), '') <> 'true'" if has_flag else "true"
         rows = pkg.sql(
-            f'SELECT t._line, t.id, t.name FROM "{name}" t WHERE t.name IS NOT NULL AND {flag} AND {_cited(pkg)} '
-            f"AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, {words_sql('t.name')})) "
+            f"SELECT t._line, t.id, t.name FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' AND n._line = t._line "
+            f"AND n.kind = 'name' WHERE {flag} AND {_cited(pkg)} "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, n.tok)) "
             "ORDER BY t._line"
         )
         for line, rid, value in rows:
@@ -184,10 +249,10 @@ def aliases_attested(pkg: Package) -> Iterator[Problem]:
     if not (_ready(pkg) and pkg.usable("entities")):
         return
     rows = pkg.sql(
-        "SELECT t._line, t.id, t.alias FROM (SELECT _line, id, unnest(string_split(aliases, '|')) AS alias "
-        f"FROM entities WHERE aliases IS NOT NULL AND id IS NOT NULL) t WHERE t.alias <> '' AND {_cited(pkg)} "
-        f"AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, {words_sql('t.alias')})) "
-        "ORDER BY t._line, t.alias"
+        "SELECT t._line, t.id, t.value FROM _gr_words t WHERE t.tbl = 'entities' AND t.kind = 'alias' "
+        f"AND t.id IS NOT NULL AND t.value <> '' AND {_cited(pkg)} "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, t.tok)) "
+        "ORDER BY t._line, t.value"
     )
     for line, rid, alias in rows:
         yield at_cell(
@@ -266,21 +331,24 @@ def _dates_ready(pkg: Package) -> str | None:
                 )
     if not selects:
         return None
+    # one join of the date bounds with their rows' citations (an uncited row drops out: it is
+    # `uncited-row`'s), each bound attested or derived when one citation does it
     attested = (
-        "EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = d.id AND contains(c.q, d.year) "
+        "contains(c.q, d.year) "
         "AND (d.months IS NULL OR len(list_filter(d.months, lambda m: contains(c.q, m))) > 0) "
-        "AND (d.days IS NULL OR len(list_filter(d.days, lambda x: contains(c.q, x))) > 0))"
+        "AND (d.days IS NULL OR len(list_filter(d.days, lambda x: contains(c.q, x))) > 0)"
     )
-    derived = (
-        f"EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = d.id AND lower(ltrim(c.note)) LIKE '{DERIVED}%' "
-        f"AND contains({words_sql('c.note')}, d.year))"
-    )
+    derived = f"lower(ltrim(c.note)) LIKE '{DERIVED}%' AND contains({words_sql('c.note')}, d.year)"
+    keys = ("tbl", "_line", "field", "side")  # one bound of one date cell
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_dates AS SELECT d.*, "
-        f"{attested} AS attested, {derived} AS derived FROM "
+        "CREATE OR REPLACE TEMP TABLE _gr_dates AS SELECT "
+        + ", ".join(f"d.{k}" for k in keys)
+        + ", "
+        + ", ".join(f"any_value(d.{k}) AS {k}" for k in ("id", "value", "approx", "year", "months", "days"))
+        + f", bool_or({attested}) AS attested, coalesce(bool_or({derived}), false) AS derived FROM "
         f"(SELECT r.*, q.side, q.approx, q.year, q.months, q.days FROM ({' UNION ALL '.join(selects)}) r "
-        "JOIN _gr_datereq q ON q.value = r.value) d "
-        "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = d.id)"
+        "JOIN _gr_datereq q ON q.value = r.value) d JOIN _gr_cit c ON c.record_id = d.id GROUP BY "
+        + ", ".join(f"d.{k}" for k in keys)
     )
     pkg.cache["gr_dates"] = "_gr_dates"
     return "_gr_dates"
@@ -355,16 +423,6 @@ def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
 # --- parties --------------------------------------------------------------------------------
 
 
-def _identified_sql() -> str:
-    """(id, party) pairs of rows whose quotes name the party, or resolve words to it."""
-    return (
-        "SELECT p.id, p.party FROM _gr_parties p JOIN _gr_cit c ON c.record_id = p.id "
-        "JOIN _gr_names n ON n.id = p.party WHERE contains(c.q, n.tok) "
-        "UNION SELECT p.id, p.party FROM _gr_parties p JOIN _gr_refs r ON r.record_id = p.id "
-        "AND r.target = p.party WHERE r.found"
-    )
-
-
 @check("GR105", "party-unidentified", reads=ROW)
 def parties_identified(pkg: Package) -> Iterator[Problem]:
     """Every entity and place a row refers to is identified in the row's quotes, by its name, an alias or a resolution.
@@ -378,10 +436,13 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
     """
     if not _ready(pkg):
         return
+    _marks_ready(pkg)
     rows = pkg.sql(
-        f"WITH ok AS ({_identified_sql()}) SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
+        "SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
         "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
-        "AND NOT EXISTS (SELECT 1 FROM ok WHERE ok.id = p.id AND ok.party = p.party) ORDER BY p.tbl, p._line, p.field"
+        "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.id = p.id AND h.party = p.party) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.found AND r.record_id = p.id AND r.target = p.party) "
+        "ORDER BY p.tbl, p._line, p.field"
     )
     for tbl, line, rid, field, party in rows:
         yield at_cell(
@@ -432,7 +493,10 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
 
 def _marks_ready(pkg: Package) -> None:
     """Register _gr_ident(id, party): what identifies a row (its parties; itself for an entity or a
-    location; an event's actors; an event actor's event place) and _gr_years(id, tok): its dates' years."""
+    location; an event's actors; an event actor's event place), _gr_hits(cline, id, party): the
+    citations (by line) whose quote names one of these (name or alias), and _gr_years(id, tok): its
+    dates' years. GR105, GR107 and tda stats share _gr_hits: the one costly comparison of names
+    with quotes is made once."""
     if "gr_marks" in pkg.cache:
         return
     pkg.cache["gr_marks"] = True
@@ -445,6 +509,10 @@ def _marks_ready(pkg: Package) -> None:
             "WHERE e.location_id IS NOT NULL"
         )
     pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_ident AS " + " UNION ALL ".join(parts))
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
+        "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
+    )
     table = _dates_ready(pkg)
     years = [f"SELECT id, year AS tok FROM {table}"] if table else []
     if table and pkg.usable("event_actors") and pkg.usable("events"):
@@ -470,9 +538,8 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
     rows = pkg.sql(
         "SELECT c._line, c.id, c.record_id FROM _gr_cit c "
         "WHERE EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
-        "AND c.record_id NOT IN (SELECT id FROM _gr_dangling) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_ident i JOIN _gr_names n ON n.id = i.party "
-        "WHERE i.id = c.record_id AND contains(c.q, n.tok)) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
         "AND NOT EXISTS (SELECT 1 FROM _gr_years y WHERE y.id = c.record_id AND contains(c.q, y.tok)) "
         "AND NOT EXISTS (SELECT 1 FROM _gr_refs r JOIN _gr_ident i ON i.id = r.record_id AND i.party = r.target "
         "WHERE r.cid = c.id AND r.found) ORDER BY c._line"
@@ -566,11 +633,15 @@ def facts_once(pkg: Package) -> Iterator[Problem]:
             actors = ", (SELECT list_sort(list(a.entity_id)) FROM event_actors a WHERE a.event_id = t.id) AS actors"
             cols.append("actors")
         group = ", ".join(c.removeprefix("t.") for c in cols)
+        # a key's hash found on two rows or more picks the candidates (nearly none); the window
+        # that numbers the rows of each key runs on those alone (equal keys have equal hashes)
         rows = pkg.sql(
-            f"WITH k AS (SELECT t._line, t.id{''.join(', ' + c for c in cols if c != 'actors')}{actors} "
-            f'FROM "{name}" t WHERE t.id IS NOT NULL) '
+            f"WITH k AS MATERIALIZED (SELECT *, hash({group}) AS h FROM (SELECT t._line, t.id"
+            f"{''.join(', ' + c for c in cols if c != 'actors')}{actors} "
+            f'FROM "{name}" t WHERE t.id IS NOT NULL)), '
+            "d AS (SELECT * FROM k WHERE h IN (SELECT h FROM k GROUP BY h HAVING count(*) > 1)) "
             f"SELECT _line, id, first_value(id) OVER w, first_value(_line) OVER w, row_number() OVER w "
-            f"FROM k WINDOW w AS (PARTITION BY {group} ORDER BY _line) QUALIFY row_number() OVER w > 1 ORDER BY _line"
+            f"FROM d WINDOW w AS (PARTITION BY {group} ORDER BY _line) QUALIFY row_number() OVER w > 1 ORDER BY _line"
         )
         for line, rid, first, first_line, _ in rows:
             yield at_cell(
@@ -600,14 +671,24 @@ def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
     """
     if not _ready(pkg):
         return
+    # only a quote of COPY_RUN words or more can share a run of COPY_RUN words: the rows that have
+    # one are the only ones whose descriptions are put in word form and cut into runs
+    many = f"length(q) - length(replace(q, ' ', '')) > {COPY_RUN}"  # spaces = words + 1
+    pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_long AS SELECT record_id, q FROM _gr_cit WHERE {many}")
     for name in pkg.model.cited_tables().values():
         if not pkg.usable(name) or pkg.tables[name].table.field("description") is None:
             continue
+        _create_with_words(
+            pkg,
+            "_gr_desc",
+            f'SELECT _line, id, description AS text FROM "{name}" WHERE description IS NOT NULL AND id IS NOT NULL '
+            "AND id IN (SELECT record_id FROM _gr_long)",
+            _rows(pkg, name) >= FAST_WORDS_ROWS,
+        )
         rows = pkg.sql(
-            f"WITH d AS (SELECT _line, id, string_split(trim({words_sql('description')}), ' ') AS w "
-            f'FROM "{name}" WHERE description IS NOT NULL AND id IS NOT NULL), '
+            "WITH d AS (SELECT _line, id, string_split(trim(tok), ' ') AS w FROM _gr_desc), "
             f"g AS (SELECT _line, id, w, unnest(range(1, len(w) - {COPY_RUN - 2})) AS i FROM d WHERE len(w) >= {COPY_RUN}) "
-            "SELECT g._line, g.id, g.w, list(DISTINCT g.i ORDER BY g.i) FROM g JOIN _gr_cit c ON c.record_id = g.id "
+            "SELECT g._line, g.id, g.w, list(DISTINCT g.i ORDER BY g.i) FROM g JOIN _gr_long c ON c.record_id = g.id "
             f"WHERE contains(c.q, ' ' || array_to_string(g.w[g.i:g.i + {COPY_RUN - 1}], ' ') || ' ') "
             "GROUP BY g._line, g.id, g.w ORDER BY g._line"
         )
@@ -649,10 +730,10 @@ def grounding_counts(pkg: Package) -> dict[str, object]:
     have a cue, and the rows each cue word was found in."""
     if not _ready(pkg):
         return {}
+    _marks_ready(pkg)
     tables: dict[str, dict[str, int]] = {}
     rows = pkg.sql(
-        "WITH byname AS (SELECT DISTINCT p.id, p.party FROM _gr_parties p JOIN _gr_cit c ON c.record_id = p.id "
-        "JOIN _gr_names n ON n.id = p.party WHERE contains(c.q, n.tok)), "
+        "WITH byname AS (SELECT DISTINCT id, party FROM _gr_hits), "
         "byref AS (SELECT DISTINCT p.id, p.party FROM _gr_parties p JOIN _gr_refs r ON r.record_id = p.id "
         "AND r.target = p.party WHERE r.found), "
         "st AS (SELECT p.tbl, p.id, b.id IS NOT NULL AS named, r.id IS NOT NULL AS resolved FROM _gr_parties p "
@@ -670,8 +751,8 @@ def grounding_counts(pkg: Package) -> dict[str, object]:
             continue
         ((n, descriptive, named, resolved),) = pkg.sql(
             f"SELECT count(*), count(*) FILTER (WHERE lower(t.name_descriptive) = 'true'), "
-            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id "
-            f"AND contains(c.q, {words_sql('t.name')}))), "
+            "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_cit c JOIN _gr_words n ON n.id = c.record_id "
+            f"WHERE n.tbl = '{name}' AND n._line = t._line AND n.kind = 'name' AND contains(c.q, n.tok))), "
             f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM _gr_refs r WHERE r.record_id = t.id AND r.target = t.id AND r.found)) "
             f'FROM "{name}" t'
         )

@@ -1,0 +1,157 @@
+"""The word form computed over whole columns (reading/wordform.word_forms) is the SQL rule's
+(word_form_sql), string for string, and the grounding checks report the same problems whichever
+of the two they use."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import unicodedata
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from test_grounding import _copy, _rows, _write
+
+from validator import validate
+from validator.checks import grounding
+from validator.reading import wordform
+from validator.reading.wordform import DOMAIN, word_form_sql, word_forms
+
+TRICKY = [
+    "",
+    "   ",
+    "---",
+    "Tren de Aragua",
+    "  Niño   Guerrero,, ",
+    "“Niño Guerrero,”",
+    "Tren del Llano’s leader",
+    unicodedata.normalize("NFD", "Héctor Rusthenford Guerrero Flores, alias “Niño Guerrero”"),
+    "Ñandú São Paulo perú BOGOTÁ",
+    "İstanbul ıi",  # İ lower-cases to one byte fewer: left to the SQL rule
+    "ǅemal ǄǆǇ",  # title-case digraphs
+    "ß ẞ Ḩ ḩ ỳ",
+    "½ ² ª º µ × ÷",
+    "a\u00a0b\u2003c\u2000d",  # no-break, em and en quad spaces
+    "a—b–c…d‐e",
+    "a\u0301 e\u0303 n\u0331",  # combining marks
+    "Σίσυφος ΣΑΣ Москва",  # outside the domain
+    "emoji \U0001f600 here",
+    "tab\tnew\nline\rcr",
+    "snake_case under_score",
+    "x\x00y",  # NUL: DuckDB's NFC ends the text there; the SQL rule decides
+    "ʰʲ ˂ ˆ ‿a⁀",
+    "2017-04-05 April 5th",
+]
+ALPHABET = (
+    "abcXYZ019 ,.-_'\"()\t\n"
+    + "áéíóúñÑÜüçãõßÅåØøÆæ"
+    + "“”‘’—–…\u00a0\u2009\u202f"
+    + "\u0301\u0303\u0308\u0327"  # combining marks
+    + "İıǅẞḨỳ½²µ×"
+    + "ΣσςΑЖж\U0001f600\u3000\u4e00"
+)
+
+
+def _sql(con: duckdb.DuckDBPyConnection, strings: list[str | None]) -> list[str | None]:
+    table = pa.table({"i": pa.array(range(len(strings)), pa.int64()), "s": pa.array(strings, pa.string())})
+    con.register("t", table)
+    return [r[0] for r in con.execute(f"SELECT {word_form_sql('s')} FROM t ORDER BY i").fetchall()]
+
+
+def _fast(con: duckdb.DuckDBPyConnection, strings: pa.Array | pa.ChunkedArray) -> list[str | None]:
+    return word_forms(con, strings).to_pylist()
+
+
+def _random_strings(n: int, seed: int) -> list[str | None]:
+    rng = random.Random(seed)
+    out: list[str | None] = []
+    for _ in range(n):
+        if rng.random() < 0.05:
+            out.append(None)
+            continue
+        s = "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(0, 24)))
+        out.append(unicodedata.normalize("NFD", s) if rng.random() < 0.2 else s)
+    return out
+
+
+def test_tricky_texts_match_the_sql_rule() -> None:
+    con = duckdb.connect()
+    strings: list[str | None] = [*TRICKY, None]
+    assert _fast(con, pa.array(strings, pa.string())) == _sql(con, strings)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_texts_match_the_sql_rule(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random mixes of ASCII, Latin, punctuation, combining marks, other scripts and nulls; small
+    byte chunks, a chunked array and a sliced array, so chunk edges and offsets are exercised."""
+    monkeypatch.setattr(wordform, "CHUNK_BYTES", 256)
+    con = duckdb.connect()
+    strings = _random_strings(2000, seed)
+    want = _sql(con, strings)
+    assert _fast(con, pa.array(strings, pa.string())) == want
+    assert _fast(con, pa.chunked_array([pa.array(strings[:700]), pa.array(strings[700:])])) == want
+    assert _fast(con, pa.array(strings, pa.large_string()).slice(7)) == want[7:]
+
+
+def test_the_domain_is_stable_under_nfc() -> None:
+    """What the byte path relies on: each character of the domain is its own NFC form, and no two
+    of them compose (so NFC leaves a text of them unchanged), under the installed DuckDB."""
+    con = duckdb.connect()
+    ranges = " UNION ALL ".join(f"SELECT range::INTEGER AS c FROM range({r.start}, {r.stop})" for r in DOMAIN)
+    ((singles, pairs),) = con.execute(
+        f"WITH d AS (SELECT chr(c) AS ch FROM ({ranges})) "
+        "SELECT (SELECT count(*) FROM d WHERE nfc_normalize(ch) <> ch), "
+        "(SELECT count(*) FROM d a, d b WHERE nfc_normalize(a.ch || b.ch) <> a.ch || b.ch)"
+    ).fetchall()
+    assert (singles, pairs) == (0, 0)
+
+
+def _tricky_package(dest: Path) -> Path:
+    """The real package with names, aliases, quotes and descriptions in the forms the two paths
+    could disagree on: NFD, upper case, punctuation runs, typographic quotes, other scripts."""
+    pkg = _copy(dest)
+    ents = _rows(pkg, "entities")
+    for i, e in enumerate(ents[:12]):
+        if i % 3 == 0:
+            e["name"] = unicodedata.normalize("NFD", e["name"]).upper()
+        elif i % 3 == 1:
+            e["name"] = "“" + e["name"].replace(" ", " -- ") + "”"
+        else:
+            e["aliases"] = "|".join(filter(None, [e["aliases"], "Σίσυφος", "İnci", "x\u0301y"]))
+    misspelt = next(e for e in ents if e["id"] == "ent-kenferson-sevilla-arteaga")
+    misspelt["name"] = misspelt["name"].replace("Arteaga", "Artéaga")  # a name no quote holds: GR101
+    _write(pkg, "entities", ents)
+    cits = _rows(pkg, "citations")
+    for i, c in enumerate(cits[:40]):
+        if i % 4 == 0:
+            c["quote"] = unicodedata.normalize("NFD", c["quote"])
+        elif i % 4 == 1:
+            c["quote"] = c["quote"].replace(" ", " ... ")
+        elif i % 4 == 2:
+            c["quote"] = c["quote"] + " Σίσυφος İnci"
+        elif i == 3:
+            c["quote"] = "Σίσυφος — “İnci”, n\u0303"  # names nothing of its row: GR107
+    _write(pkg, "citations", cits)
+    rels = _rows(pkg, "relations")
+    for r in rels[:10]:
+        quote = next((c["quote"] for c in cits if c["record_id"] == r["id"]), "")
+        r["description"] = unicodedata.normalize("NFD", quote.upper())  # a copy: GR110 warns
+    _write(pkg, "relations", rels)
+    return pkg
+
+
+def _report(pkg: Path) -> list[tuple]:
+    report = validate(pkg, select=["GR"], max_per_group=0)
+    return [(p.code, p.path, p.line, p.column, p.message) for p in report.problems]
+
+
+def test_the_checks_report_the_same_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = _tricky_package(tmp_path / "pkg")
+    plain = _report(pkg)
+    monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)
+    fast = _report(pkg)
+    assert fast == plain
+    assert {"GR101", "GR102", "GR107", "GR110"} <= {p[0] for p in plain}  # the edits did reach the checks
+    shutil.rmtree(pkg)

@@ -1,0 +1,200 @@
+"""The *word form* of a text, under which the grounding checks compare a row's values with its quotes.
+
+The rule: Unicode NFC, lower case, every run of characters that are not letters or digits made
+one space, the ends trimmed, and one space added on each side (so that `` name `` is found as
+whole words by a substring search). ``word_form_sql`` states it as a DuckDB expression; that
+expression is the definition, and everything here gives exactly its answers.
+
+It costs: over 568,000 quotes DuckDB's ``regexp_replace`` and ``nfc_normalize`` take about 2 s of
+one run, mostly in the regular expression. ``word_forms`` computes the same strings with numpy
+over the bytes of a whole pyarrow column, for every text made only of characters of ``DOMAIN``
+(ASCII, Latin-1, the Latin Extended blocks and general punctuation: nearly all text in the
+sources). For those characters the rule works character by character:
+
+- no two of them combine under NFC and each is its own NFC form (a test proves it on every pair),
+  so NFC leaves such a text as it is;
+- lower case and the letter-or-digit class are looked up per character in tables that DuckDB
+  itself fills (``lower`` and the same ``\\p{L}\\p{N}`` class), once per process, so the tables
+  cannot drift from the SQL rule; a character whose lower case changes its UTF-8 length is left
+  out of the domain.
+
+A text with any character outside the domain (Greek, Cyrillic, combining marks, emoji ...) gets
+its word form from ``word_form_sql`` itself. A test compares the two on tricky texts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow
+
+# characters handled by the byte path (subject to the tables DuckDB fills): U+0001-U+02FF, Latin
+# Extended Additional U+1E00-U+1EFF and the general punctuation U+2010-U+205E (dashes,
+# typographic quote marks, ellipsis, primes). Not U+0000: DuckDB's nfc_normalize ends a text there.
+DOMAIN = (range(0x0001, 0x0300), range(0x1E00, 0x1F00), range(0x2010, 0x205F))
+_SIZE = 0x205F  # code points below this have a row in the tables; above, outside the domain
+CHUNK_BYTES = 1 << 21  # text bytes transformed at once (bounds the temporary arrays)
+
+_WORD_CLASS = "[^\\p{L}\\p{N}]+"
+
+
+def word_form_sql(expr: str) -> str:
+    """DuckDB expression: ``expr`` in word form, padded with one space on each side (the definition)."""
+    return f"(' ' || trim(regexp_replace(lower(nfc_normalize({expr})), '{_WORD_CLASS}', ' ', 'g')) || ' ')"
+
+
+_tables_cache: dict[str, Any] = {}
+
+
+def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any, Any]:
+    """Per code point below _SIZE (plus one row for 'outside'): in the domain, is a letter or digit
+    once lower-cased, and the UTF-8 bytes of its lower case (3 columns, unused ones 0); and, per
+    byte value, whether an ASCII byte is a letter or digit, with its lower case."""
+    if "t" in _tables_cache:
+        return _tables_cache["t"]
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    ranges = " UNION ALL ".join(f"SELECT range::INTEGER AS c FROM range({r.start}, {r.stop})" for r in DOMAIN)
+    rows = db.execute(
+        f"SELECT c, lower(chr(c)) AS l, nfc_normalize(chr(c)) = chr(c) AS nfc, "
+        f"regexp_matches(lower(chr(c)), '^[\\p{{L}}\\p{{N}}]$') AS word FROM ({ranges})"
+    ).fetchall()
+    ok = np.zeros(_SIZE + 1, dtype=bool)
+    word = np.zeros(_SIZE + 1, dtype=bool)
+    low = np.zeros((_SIZE + 1, 3), dtype=np.uint8)
+    for c, lowered, nfc, is_word in rows:
+        enc = lowered.encode("utf-8")
+        if not nfc or len(lowered) != 1 or len(enc) != len(chr(c).encode("utf-8")):
+            continue  # İ lower-cases to i (two bytes to one): such texts go to the SQL rule
+        ok[c] = True
+        word[c] = is_word
+        low[c, : len(enc)] = list(enc)
+    ascii_word = np.zeros(256, dtype=bool)
+    ascii_word[:128] = word[:128]
+    ascii_low = np.arange(256, dtype=np.uint8)
+    ascii_low[:128] = low[:128, 0]
+    _tables_cache["t"] = (ok, word, low, (ascii_word, ascii_low))
+    return _tables_cache["t"]
+
+
+def word_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array | pyarrow.ChunkedArray) -> pyarrow.ChunkedArray:
+    """The word form of each string (a null stays null): the answers of ``word_form_sql``."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    if isinstance(strings, pa.ChunkedArray):  # chunk by chunk: no copy of the whole column
+        return pa.chunked_array([p for c in strings.chunks for p in word_forms(db, c).chunks], type=pa.string())
+    arr = strings
+    n = len(arr)
+    if n == 0:
+        return pa.chunked_array([], type=pa.string())
+    wide = arr.type == pa.large_string()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
+    data_buf = arr.buffers()[2]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, dtype=np.uint8)
+    tables = _tables(db)
+    validity = arr.is_valid()
+    pieces: list[Any] = []
+    outside: list[tuple[int, int, Any]] = []  # (piece, its first string, strings to patch)
+    lo = 0
+    while lo < n:  # chunks of whole strings, about CHUNK_BYTES each
+        hi = int(np.searchsorted(offsets, offsets[lo] + CHUNK_BYTES, side="right")) - 1
+        hi = min(max(hi, lo + 1), n)
+        out_offsets, out_data, bad = _transform(data, offsets[lo : hi + 1], tables)
+        # a chunk's word forms are at most its bytes plus two per string: 32-bit offsets suffice
+        piece = pa.StringArray.from_buffers(hi - lo, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out_data))
+        if len(bad):
+            outside.append((len(pieces), lo, bad))
+        pieces.append(_with_nulls(piece, validity.slice(lo, hi - lo)))
+        lo = hi
+    if outside:
+        fixed = _sql_forms(db, arr.take(pa.array(np.concatenate([lo + bad for _, lo, bad in outside]), pa.int64())))
+        at = 0
+        for k, _, bad in outside:
+            mask = np.zeros(len(pieces[k]), dtype=bool)
+            mask[bad] = True
+            pieces[k] = pc.replace_with_mask(pieces[k], pa.array(mask), fixed.slice(at, len(bad)))
+            at += len(bad)
+    return pa.chunked_array(pieces, type=pa.string())
+
+
+def _with_nulls(piece: pyarrow.Array, validity: pyarrow.Array) -> pyarrow.Array:
+    """``piece`` with nulls where ``validity`` is false."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    if validity.false_count == 0:
+        return piece
+    return pc.if_else(validity, piece, pa.scalar(None, pa.string()))
+
+
+def _sql_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array) -> pyarrow.Array:
+    """The word forms of ``strings`` (texts with a character outside the domain) by the SQL rule
+    itself, in order; a null gives an empty string (its place is null in the result anyway)."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    todo = pa.table({"i": pa.array(range(len(strings)), pa.int64()), "s": strings.cast(pa.string())})
+    db.register("_wordform_todo", todo)
+    try:
+        rel = db.sql(f"SELECT coalesce({word_form_sql('s')}, '') AS w FROM _wordform_todo ORDER BY i")
+        to_arrow = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table  # renamed in DuckDB 1.4
+        return to_arrow()["w"].combine_chunks()
+    finally:
+        db.unregister("_wordform_todo")
+
+
+def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any, Any]) -> tuple[Any, Any, Any]:
+    """Word forms of the strings data[offsets[i]:offsets[i+1]]: (new offsets, new bytes, indices
+    of the strings with a character outside the domain, whose output is to be replaced)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    ok, word, low, (ascii_word, ascii_low) = tables
+    base = int(offsets[0])
+    b = data[base : int(offsets[-1])]
+    rel = (offsets - base).astype(np.int64)
+    n = len(rel) - 1
+    is_word = ascii_word[b]  # non-ASCII bytes: False for now
+    out = ascii_low[b]  # non-ASCII bytes: themselves for now
+    lead = np.flatnonzero(b >= 0xC0)  # first bytes of the characters outside ASCII
+    bad_pos = np.flatnonzero(b == 0)
+    if len(lead):
+        padded = np.concatenate((b, np.zeros(3, dtype=np.uint8)))
+        b0 = padded[lead].astype(np.int64)
+        b1 = padded[lead + 1].astype(np.int64) & 0x3F
+        b2 = padded[lead + 2].astype(np.int64) & 0x3F
+        three = (b0 >= 0xE0) & (b0 < 0xF0)
+        cp = np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | b1, np.where(three, ((b0 & 0x0F) << 12) | (b1 << 6) | b2, _SIZE))
+        cp = np.minimum(cp, _SIZE)
+        bad_pos = np.concatenate((bad_pos, lead[~ok[cp]]))
+        w = word[cp]
+        is_word[lead] = w
+        is_word[lead + 1] = w
+        out[lead] = low[cp, 0]
+        out[lead + 1] = low[cp, 1]
+        t3 = lead[three]
+        is_word[t3 + 2] = w[three]
+        out[t3 + 2] = low[cp[three], 2]
+    # each string framed by a space on each side, every non-word byte a space, then runs of
+    # spaces within a string collapsed to one
+    out[~is_word] = 0x20
+    starts, ends = rel[:-1], rel[1:]
+    framed = np.insert(out, np.concatenate((starts, ends)), 0x20) if n else out
+    # string i now spans framed[starts[i] + 2i : ends[i] + 2i + 2]
+    first = starts + 2 * np.arange(n)
+    space = framed == 0x20
+    drop = np.zeros(len(framed), dtype=bool)
+    drop[1:] = space[1:] & space[:-1]
+    drop[first] = False
+    gone = np.flatnonzero(drop)  # few: the second and later bytes of each run of spaces
+    lengths = (ends - starts + 2) - np.bincount(np.searchsorted(first, gone, side="right") - 1, minlength=n)
+    new_off = np.concatenate(([0], np.cumsum(lengths)))
+    result = np.delete(framed, gone)
+    empty = np.flatnonzero(lengths == 1)  # no letter or digit: the rule gives two spaces
+    if len(empty):
+        result = np.insert(result, new_off[empty], 0x20)
+        new_off = new_off + np.concatenate(([0], np.cumsum(lengths == 1)))
+    bad = np.unique(np.searchsorted(rel, bad_pos, side="right") - 1) if len(bad_pos) else bad_pos
+    return new_off, result, bad
