@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -166,7 +167,7 @@ class Package:
                     self._insert_small(name, loaded)
                 else:
                     self._registered[name] = self._arrow(loaded)
-                    self._db.register(name, self._registered[name])
+                    _register_arrow(self._db, name, self._registered[name])
                 extra += [(name, rid) for rid in loaded.ragged_ids]
             # ids of rows left out for a broken record: references to them are not reported again
             self.register_rows("_extra_ids", [("tbl", "VARCHAR"), ("id", "VARCHAR")], extra)
@@ -206,7 +207,9 @@ class Package:
             import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
             table = loaded.csv.arrow.select(loaded.table.field_names)
-            lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+            # from the buffer: pa.array() on a numpy array imports pandas (half a second)
+            numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
+            lines = pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)])
             return table.add_column(0, "_line", lines)
         records = loaded.csv.records
         cols: dict[str, Any] = {"_line": pa.array(loaded.csv.lines, type=pa.int64())}
@@ -272,7 +275,7 @@ class Package:
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         before, after = ids.slice(0, n - 1), ids.slice(1)
-        down = pc.indices_nonzero(pc.less(after, before).fill_null(False))
+        down = pc.indices_nonzero(pc.less(after, before))  # a null (an empty id) counts as false
         first_unsorted = None
         if len(down):
             i = down[0].as_py() + 1
@@ -282,7 +285,7 @@ class Package:
                 f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
             )
             return IdOrder(first_unsorted, [tuple(r) for r in rows])
-        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before).fill_null(False)).to_pylist())  # indices: never null
+        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before)).to_pylist())  # nulls count as false; indices are never null
         dups = []
         run_start: dict[int, int] = {}
         for j in same:  # rows j and j + 1 share an id; a run of equal ids points at its first line
@@ -456,6 +459,25 @@ class Package:
     @staticmethod
     def sha256(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
+
+
+def _register_arrow(db: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Table) -> None:
+    """Make a pyarrow table a view of the database, without a copy.
+
+    DuckDB imports pandas to ask whether each object it is given is a DataFrame; where pandas
+    is installed but not yet loaded, that import alone costs about half a second and 50 MB. The
+    object here is a pyarrow table, so pandas is hidden for the call (a ``None`` entry in
+    ``sys.modules`` makes its import fail, which DuckDB takes as "no pandas"; it remembers
+    nothing of it, so a later DataFrame is still recognised)."""
+    if "pandas" in sys.modules:
+        db.register(name, table)
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # the documented way to block an import
+    try:
+        db.register(name, table)
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
 
 
 class ResultSource(Protocol):

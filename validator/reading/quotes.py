@@ -54,23 +54,24 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
     encoded = pc.dictionary_encode(source_ids)
     names = encoded.dictionary.to_pylist()
     has_text = np.array([n in texts for n in names] + [False], dtype=bool)
-    src = encoded.indices.fill_null(len(names)).to_numpy(zero_copy_only=False).astype(np.int64)
-    todo = np.flatnonzero(has_text[src] & ~quotes.is_null().to_numpy(zero_copy_only=False))
+    src = _indices(encoded.indices, len(names))
+    todo = np.flatnonzero(has_text[src] & ~_bools(quotes.is_null()))
 
     # round 1: the quotes as written, those with typographic quote marks folded to straight
     # ones (as in the sources); round 2: the rest, fully normalised; then the plain search
     marked = _rows_with_quote_marks(quotes)
     if len(marked):
-        folded = pc.replace_substring_regex(quotes.take(pa.array(marked)), f"[{SINGLE_QUOTES}]", "'")
+        folded = pc.replace_substring_regex(quotes.take(_int64_array(marked)), f"[{SINGLE_QUOTES}]", "'")
         folded = pc.replace_substring_regex(folded, f"[{DOUBLE_QUOTES}]", '"')
         mask = np.zeros(len(quotes), dtype=bool)
         mask[marked] = True
-        quotes = pc.replace_with_mask(quotes, pa.array(mask), folded)
+        bits = pa.py_buffer(np.packbits(mask, bitorder="little"))
+        quotes = pc.replace_with_mask(quotes, pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits]), folded)
     rest = _index_match(quotes, src, todo, names, texts)
     if not rest:
         return []
     rest.sort()
-    normalised = pa.array([normalize(q) for q in quotes.take(pa.array(rest)).to_pylist()], pa.string())
+    normalised = _string_array([normalize(q) for q in quotes.take(_int64_array(np.array(rest))).to_pylist()])
     rest2 = _index_match(normalised, src[rest], np.arange(len(rest)), names, texts)
     return sorted(rest[j] for j in rest2 if normalised[j].as_py() not in texts[names[src[rest[j]]]])
 
@@ -82,7 +83,61 @@ def _rows_with_quote_marks(quotes: Any) -> Any:
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     has = pc.match_substring_regex(quotes, f"[{SINGLE_QUOTES}{DOUBLE_QUOTES}]")
-    return np.flatnonzero(has.fill_null(False).to_numpy(zero_copy_only=False)).astype(np.int64)
+    return _values(pc.indices_nonzero(has), np.uint64).astype(np.int64)  # a null quote counts as false
+
+
+# pyarrow imports pandas (half a second) the first time it converts a Python or numpy value
+# (pa.array, pa.scalar, fill_null with a Python value); these build arrays from buffers instead.
+
+
+def _int64_array(values: Any) -> Any:
+    """A pyarrow int64 array of a numpy array's values, without conversion."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _string_array(values: list[str]) -> Any:
+    """A pyarrow string array (no nulls) of Python strings, from its offsets and bytes."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    if offsets[-1] >= 1 << 31:  # more than a string array holds (never from a file within the limits)
+        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), data]).cast(pa.string())
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets.astype(np.int32)), data])
+
+
+def _indices(indices: Any, null_index: int) -> Any:
+    """A dictionary's int32 indices as int64 numpy values, a null as ``null_index``."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    raw = _values(indices, np.int32).astype(np.int64)
+    if indices.null_count:
+        raw[_bools(indices.is_null())] = null_index
+    return raw
+
+
+def _values(array: Any, dtype: Any) -> Any:
+    """The values of a pyarrow array of fixed-width numbers as a numpy view (nulls not masked)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
+
+
+def _bools(array: Any) -> Any:
+    """A pyarrow boolean array without nulls as a numpy bool array (its bits unpacked)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    if not len(array):
+        return np.zeros(0, dtype=bool)
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little")[array.offset : array.offset + len(array)].astype(bool)
 
 
 def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict[str, str]) -> list[int]:
