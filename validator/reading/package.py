@@ -285,7 +285,8 @@ class Package:
                 f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
             )
             return IdOrder(first_unsorted, [tuple(r) for r in rows])
-        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before)).to_pylist())  # nulls count as false; indices are never null
+        # a null (an empty id) counts as false; indices are never null
+        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before)).to_pylist())
         dups = []
         run_start: dict[int, int] = {}
         for j in same:  # rows j and j + 1 share an id; a run of equal ids points at its first line
