@@ -474,20 +474,17 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
 
 def _nfc_lines(data: bytes, newlines: Any, non_ascii: frozenset[int]) -> tuple[int, ...] | None:
     """The lines of ``data`` holding a character that may keep a text from being NFC, or None
-    when there are more than NFC_LINES_MAX (one byte search per such character: they are rare)."""
+    when there are more than NFC_LINES_MAX (one regular-expression pass over the bytes)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    found: list[int] = []
-    for cp in sorted(c for c in non_ascii if nfc_suspect(c)):
-        needle = chr(cp).encode("utf-8")
-        at = data.find(needle)
-        while at >= 0:
-            found.append(at)
-            if len(found) > NFC_LINES_MAX:
-                return None
-            at = data.find(needle, at + 1)
-    if not found:
+    suspects = sorted(c for c in non_ascii if nfc_suspect(c))
+    if not suspects:
         return ()
+    found: list[int] = []
+    for m in re.finditer(b"|".join(re.escape(chr(c).encode("utf-8")) for c in suspects), data):
+        found.append(m.start())
+        if len(found) > NFC_LINES_MAX:
+            return None
     lines = np.searchsorted(newlines, np.array(found, dtype=np.int64)) + 1  # newlines before it, plus one
     return tuple(sorted(set(lines.tolist())))
 
