@@ -21,6 +21,7 @@ A quote is reported only when that fails too, so the answer is the plain search'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
@@ -33,11 +34,16 @@ WORD_BEFORE = b" \"'([{/-\x00"  # a position after one of these bytes is a word 
 _FNV = 0x100000001B3
 
 
-def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
+def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]:
     """Indices of the quotes (a pyarrow string array, or a list; nulls skipped) that do not occur, after
     normalisation, in the text of their source (``texts``: source id -> normalised text).
-    Quotes whose source has no text are skipped: another check reports the source."""
+    Quotes whose source has no text are skipped: another check reports the source.
+
+    The indexed search asks ``texts`` for each source's text once per round, a batch of sources
+    at a time, and keeps none of them: ``texts`` may compute each one when asked, so that the
+    normalised sources are never all in memory together."""
     if isinstance(quotes, list) or len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker
+        texts = texts if isinstance(texts, dict) else {k: texts[k] for k in texts}
         qs = quotes if isinstance(quotes, list) else quotes.to_pylist()
         ss = source_ids if isinstance(source_ids, list) else source_ids.to_pylist()
         return [
@@ -73,7 +79,14 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
     rest.sort()
     normalised = _string_array([normalize(q) for q in quotes.take(_int64_array(np.array(rest))).to_pylist()])
     rest2 = _index_match(normalised, src[rest], np.arange(len(rest)), names, texts)
-    return sorted(rest[j] for j in rest2 if normalised[j].as_py() not in texts[names[src[rest[j]]]])
+    by_source: dict[int, list[int]] = {}
+    for j in rest2:
+        by_source.setdefault(int(src[rest[j]]), []).append(j)
+    out = []
+    for g, js in by_source.items():
+        text = texts[names[g]]
+        out += [rest[j] for j in js if normalised[j].as_py() not in text]
+    return sorted(out)
 
 
 def _rows_with_quote_marks(quotes: Any) -> Any:
@@ -140,7 +153,7 @@ def _bools(array: Any) -> Any:
     return np.unpackbits(bits, bitorder="little")[array.offset : array.offset + len(array)].astype(bool)
 
 
-def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict[str, str]) -> list[int]:
+def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: Mapping[str, str]) -> list[int]:
     """The indices in ``todo`` that the index could not match (grouped by source, batched)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
@@ -156,17 +169,19 @@ def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict
     ends = np.append(first[1:], len(order))
     unresolved: list[Any] = []
     batch: list[int] = []
+    chunks: list[bytes] = []  # the batch's texts as UTF-8
     lo = size = 0
     for g, a, b in zip(groups.tolist(), first.tolist(), ends.tolist(), strict=True):
         if not batch:
             lo = a
         batch.append(g)
-        size += len(texts[names[g]])
+        chunks.append(texts[names[g]].encode("utf-8"))
+        size += len(chunks[-1])
         if size >= BATCH_BYTES:
-            unresolved.append(_match_batch(batch, names, texts, order[lo:b], src, offsets, qbytes))
-            batch, size = [], 0
+            unresolved.append(_match_batch(batch, chunks, len(names), order[lo:b], src, offsets, qbytes))
+            batch, chunks, size = [], [], 0
     if batch:
-        unresolved.append(_match_batch(batch, names, texts, order[lo:], src, offsets, qbytes))
+        unresolved.append(_match_batch(batch, chunks, len(names), order[lo:], src, offsets, qbytes))
     return np.concatenate(unresolved).tolist() if unresolved else []
 
 
@@ -199,19 +214,17 @@ def _same_spans(a: Any, a_start: Any, b: Any, b_start: Any, lens: Any) -> Any:
 TABLE_BITS = 22  # a direct-address table of 4M slots maps quote keys to their group
 
 
-def _match_batch(
-    batch: list[int], names: list[str], texts: dict[str, str], qidx: Any, src: Any, offsets: Any, qbytes: Any
-) -> Any:
-    """Match quotes ``qidx`` (all of the sources in ``batch``); return those left unmatched."""
+def _match_batch(batch: list[int], texts: list[bytes], n_sources: int, qidx: Any, src: Any, offsets: Any, qbytes: Any) -> Any:
+    """Match quotes ``qidx`` (all of the sources in ``batch``, whose UTF-8 texts are ``texts``);
+    return those left unmatched."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     # the batch's source bytes, each followed by a 0 byte (which no valid quote contains), and
     # padding so that every window of KEY_BYTES exists
-    chunks = [texts[names[s]].encode("utf-8") + b"\x00" for s in batch]
-    sbytes = np.frombuffer(b"".join(chunks) + bytes(KEY_BYTES), dtype=np.uint8)
-    sizes = np.array([len(c) for c in chunks])
+    sbytes = np.frombuffer(b"\x00".join(texts) + b"\x00" + bytes(KEY_BYTES), dtype=np.uint8)
+    sizes = np.array([len(c) + 1 for c in texts])
     starts_of = np.concatenate(([0], np.cumsum(sizes)))
-    local = np.full(len(names) + 1, -1, dtype=np.int64)
+    local = np.full(n_sources + 1, -1, dtype=np.int64)
     local[batch] = np.arange(len(batch))
     salt = np.uint64(0x9E3779B97F4A7C15)
 
