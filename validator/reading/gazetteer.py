@@ -108,6 +108,7 @@ def lookup(ids: set[int]) -> dict[int, Place]:
                 found[gid] = Place(
                     gid, city["name"], city["countrycode"], float(city["latitude"]), float(city["longitude"]), "city"
                 )
+    _city_offsets.cache_clear()  # a run looks places up once: the files' bytes need not stay
     return found
 
 
