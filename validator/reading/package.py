@@ -216,7 +216,8 @@ class Package:
             table = loaded.csv.arrow.select(loaded.table.field_names)
             # from the buffer: pa.array() on a numpy array imports pandas (half a second)
             numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
-            lines = pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)])
+            buffer = pa.py_buffer(cast("Any", numbers))  # the stubs do not know numpy arrays as buffers
+            lines = pa.Array.from_buffers(pa.int64(), len(numbers), [None, buffer])
             return table.add_column(0, "_line", lines)
         records = loaded.csv.records
         cols: dict[str, Any] = {"_line": pa.array(loaded.csv.lines, type=pa.int64())}

@@ -71,8 +71,9 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]
         folded = pc.replace_substring_regex(folded, f"[{DOUBLE_QUOTES}]", '"')
         mask = np.zeros(len(quotes), dtype=bool)
         mask[marked] = True
-        bits = pa.py_buffer(np.packbits(mask, bitorder="little"))
-        quotes = pc.replace_with_mask(quotes, pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits]), folded)
+        bits = _buffer(np.packbits(mask, bitorder="little"))
+        flags: Any = pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])  # the stubs type it as a generic array
+        quotes = pc.replace_with_mask(quotes, flags, folded)
     rest = _index_match(quotes, src, todo, names, texts)
     if not rest:
         return []
@@ -109,7 +110,7 @@ def _int64_array(values: Any) -> Any:
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     values = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, _buffer(values)])
 
 
 def _string_array(values: list[str]) -> Any:
@@ -122,8 +123,15 @@ def _string_array(values: list[str]) -> Any:
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
     data = pa.py_buffer(b"".join(encoded))
     if offsets[-1] >= 1 << 31:  # more than a string array holds (never from a file within the limits)
-        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), data]).cast(pa.string())
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets.astype(np.int32)), data])
+        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, _buffer(offsets), data]).cast(pa.string())
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, _buffer(offsets.astype(np.int32)), data])
+
+
+def _buffer(values: Any) -> Any:
+    """A pyarrow buffer over a numpy array's memory, without a copy."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    return pa.py_buffer(values)
 
 
 def _indices(indices: Any, null_index: int) -> Any:
