@@ -25,11 +25,11 @@ def edtf_table(pkg: Package) -> dict[str, edtf_dates.EdtfValue | str]:
     if cached is not None:
         return cached
 
+    # one query for every date column: one aggregation instead of one per column
+    columns = [f'SELECT {quote_sql_ident(f)} AS v FROM "{name}"' for name in usable_tables(pkg) for f in _edtf_fields(pkg, name)]
     values: set[str] = set()
-    for name in usable_tables(pkg):
-        for f in _edtf_fields(pkg, name):
-            col = quote_sql_ident(f)
-            values.update(v for (v,) in pkg.sql(f'SELECT DISTINCT {col} FROM "{name}" WHERE {col} IS NOT NULL'))
+    if columns:
+        values.update(v for (v,) in pkg.sql(f"SELECT DISTINCT v FROM ({' UNION ALL '.join(columns)}) WHERE v IS NOT NULL"))
     parsed: dict[str, edtf_dates.EdtfValue | str] = {}
     for v in sorted(values):
         try:

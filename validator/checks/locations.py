@@ -78,9 +78,25 @@ def _chain(locs: dict[str, Loc], start: str) -> tuple[list[str], str]:
     return seen, "open"
 
 
-def country_of(locs: dict[str, Loc], loc_id: str) -> str | None:
+Walks = dict[str, tuple[list[str], str]]
+
+
+def _walks(pkg: Package) -> Walks:
+    """The parent chains walked so far (LC701, LC703, LC707 and LC708 climb the same ones)."""
+    return pkg.cache.setdefault("location_walks", {})
+
+
+def _walk(walks: Walks, locs: dict[str, Loc], start: str) -> tuple[list[str], str]:
+    """``_chain``, walked once per start."""
+    found = walks.get(start)
+    if found is None:
+        found = walks[start] = _chain(locs, start)
+    return found
+
+
+def country_of(locs: dict[str, Loc], loc_id: str, walks: Walks | None = None) -> str | None:
     """ISO alpha-2 of the country a location lies in, if its chain reaches one."""
-    chain, how = _chain(locs, loc_id)
+    chain, how = _walk({} if walks is None else walks, locs, loc_id)
     if how != "root":
         return None
     top = locs[chain[-1]]
@@ -93,7 +109,7 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
 
     Fails: a city whose parent is itself, or a neighbourhood with no parent; passes: neighbourhood -> city -> state -> country.
     """
-    locs = _locations(pkg)
+    locs, walks = _locations(pkg), _walks(pkg)
     for loc in locs.values():
         if loc.type in ROOT_TYPES:
             if loc.parent is not None:
@@ -107,7 +123,7 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
                     hint="leave parent_id empty",
                 )
             continue
-        chain, how = _chain(locs, loc.id)
+        chain, how = _walk(walks, locs, loc.id)
         if how == "deep":
             yield at_cell(
                 pkg,
@@ -214,11 +230,11 @@ def iso_codes_agree(pkg: Package) -> Iterator[Problem]:
 
     Fails: ``CO-NSA`` for a state whose parent is Venezuela; passes: ``VE-D`` under ``VE``.
     """
-    locs = _locations(pkg)
+    locs, walks = _locations(pkg), _walks(pkg)
     for loc in locs.values():
         if not loc.iso or len(loc.iso) == 2 or loc.parent is None:
             continue
-        country = country_of(locs, loc.parent)
+        country = country_of(locs, loc.parent, walks)
         if country and loc.iso.split("-")[0] != country:
             yield at_cell(
                 pkg,
@@ -353,12 +369,12 @@ def geonames_agree(pkg: Package) -> Iterator[Problem]:
     Fails: Maracay's id with coordinates of Lima; Lima, Peru (3936456) under Venezuela.
     """
     places = _places(pkg)
-    locs = _locations(pkg)
+    locs, walks = _locations(pkg), _walks(pkg)
     for loc in locs.values():
         place = places.get(loc.gid) if loc.gid is not None else None
         if place is None:
             continue
-        country = loc.iso if loc.type == "country" else country_of(locs, loc.id)
+        country = loc.iso if loc.type == "country" else country_of(locs, loc.id, walks)
         if country and place.country != country:
             yield at_cell(
                 pkg,
@@ -393,11 +409,11 @@ def near_enclosing_place(pkg: Package) -> Iterator[Problem]:
 
     Fails: a neighbourhood of Maracay placed at Bogotá's coordinates.
     """
-    locs = _locations(pkg)
+    locs, walks = _locations(pkg), _walks(pkg)
     for loc in locs.values():
         if loc.lat is None or loc.lon is None or loc.parent is None:
             continue
-        chain, _ = _chain(locs, loc.parent)
+        chain, _ = _walk(walks, locs, loc.parent)
         anc = next((locs[i] for i in chain if i in locs and locs[i].lat is not None and locs[i].lon is not None), None)
         if anc is None or anc.id == loc.id or anc.lat is None or anc.lon is None:  # the last two narrow the types only
             continue

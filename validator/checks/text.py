@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
+from ..reading.csvread import nfc_suspect
 from .common import short
 from .rowchecks import Condition, ident, row_check
 
@@ -36,10 +37,9 @@ def _code_points(pkg: Package, table: str) -> frozenset[int] | None:
 
 
 def _may_be_non_nfc(cps: frozenset[int] | None) -> bool:
-    # Text made only of code points below U+0300 (ASCII, Latin-1, Latin Extended, IPA, spacing
-    # modifiers) and general punctuation U+2002-U+206F is NFC whatever their order: none of them
-    # combines with a neighbour or changes under NFC. Anything else needs the exact test.
-    return cps is None or any(cp >= 0x300 and not 0x2002 <= cp <= 0x206F for cp in cps)
+    # Text made only of characters that neither change under NFC nor combine with a neighbour
+    # is NFC whatever their order (csvread.nfc_suspect). Anything else needs the exact test.
+    return cps is None or any(nfc_suspect(cp) for cp in cps)
 
 
 def _may_have_invisible(pkg: Package, table: str) -> bool:
@@ -61,11 +61,19 @@ def nfc(pkg: Package, table: str) -> Iterator[Condition]:
     """Text is in Unicode normalisation form C (composed: 'ñ' as one character, not 'n' + combining tilde)."""
     if not _may_be_non_nfc(_code_points(pkg, table)):
         return
+    csv = pkg.tables[table].csv
+    lines = csv.chars.nfc_lines if csv is not None and csv.chars is not None else None
+    if lines == ():
+        return
+    # normalising every cell is the costliest rule of the scan (a 570,000-row table: 0.6 s), so
+    # where the reader knows which lines hold a suspect character, only those are normalised
+    only = f"_line IN ({', '.join(map(str, lines))})" if lines is not None else None
     for f in _text_fields(pkg, table):
         col = ident(f)
+        differs = f"{col} <> nfc_normalize({col})"
         yield Condition(
             f,
-            f"{col} <> nfc_normalize({col})",
+            f"CASE WHEN {only} THEN {differs} ELSE false END" if only else differs,
             partial(_not_nfc_message, f),
             "run `tda fmt`, which rewrites text in NFC",
         )
@@ -120,7 +128,8 @@ def no_formula(pkg: Package, table: str) -> Iterator[Condition]:
     """
     for f in _text_fields(pkg, table):
         col = ident(f)
-        sql = " OR ".join(f"starts_with({col}, '{c}')" for c in "=+-@")
+        # the first character's code point: one cheap call where four starts_with took half again as long
+        sql = f"ascii({col}) IN ({', '.join(str(ord(c)) for c in '=+-@')})"
         yield Condition(
             f,
             sql,

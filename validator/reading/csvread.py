@@ -25,6 +25,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,40 @@ class CharProfile:
 
     ascii_controls: bool  # a byte 0x01-0x1F other than LF, or 0x7F
     non_ascii: frozenset[int]  # distinct code points >= 0x80
+    # the lines holding a character by which a text may not be in NFC (``nfc_suspect``); None
+    # when not known, and then any line may
+    nfc_lines: tuple[int, ...] | None = None
+
+
+# Characters of canonical combining class 0 that compose with the character before them
+# (the second half of a canonical pair), from Unicode 14's decompositions; the Hangul vowels
+# and final consonants compose by rule. A character Python's Unicode does not know is a suspect
+# anyway, so a later Unicode's additions cannot slip through.
+_COMPOSING_STARTERS = frozenset(
+    [0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2, 0x0CD5, 0x0CD6, 0x0D3E, 0x0D57, 0x0DCF, 0x0DDF]
+    + [0x0FB5, 0x0FB7, 0x102E, 0x1B35, 0x11127, 0x1133E, 0x11357, 0x114B0, 0x114BA, 0x114BD, 0x115AF, 0x11930]
+    + list(range(0x1161, 0x1176))
+    + list(range(0x11A8, 0x11C3))
+)
+
+
+def nfc_suspect(cp: int) -> bool:
+    """Whether a text holding code point ``cp`` may differ from its NFC form.
+
+    NFC's quick check passes a text whose every character has combining class 0 and is
+    "NFC yes": it is unchanged by NFC alone and composes with nothing before it. So only the
+    other characters (combining marks, characters NFC replaces, characters that compose with the
+    one before, and any Python's Unicode does not know) can make a text not NFC.
+    """
+    if cp < 0x300 or 0x2002 <= cp <= 0x206F:
+        return False  # ASCII, Latin-1, Latin Extended, spacing modifiers; general punctuation
+    c = chr(cp)
+    if unicodedata.category(c) == "Cn" or unicodedata.combining(c) or cp in _COMPOSING_STARTERS:
+        return True
+    return unicodedata.normalize("NFC", c) != c
+
+
+NFC_LINES_MAX = 10_000  # past this many lines with a suspect character, every line is checked
 
 
 @dataclass
@@ -432,8 +467,26 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
         last = data[int(newlines[-1]) + 1 :] if len(newlines) else data
         findings.append(Finding("no_final_newline", len(newlines) + 1, len(last.decode("utf-8")) + 1))
     out = CsvFile(rel=rel, size=len(data), arrow=table, newlines=newlines, header=header, findings=findings)
-    out.chars = CharProfile(below_space > len(newlines) or b"\x7f" in data, _non_ascii(data))
+    non_ascii = _non_ascii(data)
+    out.chars = CharProfile(below_space > len(newlines) or b"\x7f" in data, non_ascii, _nfc_lines(data, newlines, non_ascii))
     return out
+
+
+def _nfc_lines(data: bytes, newlines: Any, non_ascii: frozenset[int]) -> tuple[int, ...] | None:
+    """The lines of ``data`` holding a character that may keep a text from being NFC, or None
+    when there are more than NFC_LINES_MAX (one regular-expression pass over the bytes)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    suspects = sorted(c for c in non_ascii if nfc_suspect(c))
+    if not suspects:
+        return ()
+    found: list[int] = []
+    for m in re.finditer(b"|".join(re.escape(chr(c).encode("utf-8")) for c in suspects), data):
+        found.append(m.start())
+        if len(found) > NFC_LINES_MAX:
+            return None
+    lines = np.searchsorted(newlines, np.array(found, dtype=np.int64)) + 1  # newlines before it, plus one
+    return tuple(sorted(set(lines.tolist())))
 
 
 SCAN_CHUNK = 1 << 24  # bytes compared at once: bounds the temporary arrays to 16 MB

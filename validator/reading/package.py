@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -148,6 +149,9 @@ class Package:
         except OSError:
             return LoadedTable(table, None)
         parsed = parsed or csvread.read_csv(table.path, data, source=target)
+        if parsed.arrow is not None:
+            del data
+            release_memory()  # the parse's scratch memory, before the next file adds its own
         loaded = LoadedTable(table, parsed)
         header = parsed.header or []
         loaded.column_index = {}
@@ -188,6 +192,10 @@ class Package:
                 self._db.execute("SET allocator_flush_threshold = '8MB'")
             except duckdb.Error:  # an older DuckDB without the setting
                 pass
+            try:  # a long query would draw a progress bar on the terminal, between the problems
+                self._db.execute("SET enable_progress_bar = false")
+            except duckdb.Error:
+                pass
             extra: list[tuple[str, str]] = []
             for name, loaded in self.tables.items():
                 if not loaded.usable:
@@ -197,7 +205,7 @@ class Package:
                     self._insert_small(name, loaded)
                 else:
                     self._registered[name] = self._arrow(loaded)
-                    self._db.register(name, self._registered[name])
+                    _register_arrow(self._db, name, self._registered[name])
                 extra += [(name, rid) for rid in loaded.ragged_ids]
             # ids of rows left out for a broken record: references to them are not reported again
             self.register_rows("_extra_ids", [("tbl", "VARCHAR"), ("id", "VARCHAR")], extra)
@@ -237,7 +245,10 @@ class Package:
             import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
             table = loaded.csv.arrow.select(loaded.table.field_names)
-            lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+            # from the buffer: pa.array() on a numpy array imports pandas (half a second)
+            numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
+            buffer = pa.py_buffer(cast("Any", numbers))  # the stubs do not know numpy arrays as buffers
+            lines = pa.Array.from_buffers(pa.int64(), len(numbers), [None, buffer])
             return table.add_column(0, "_line", lines)
         records = loaded.csv.records
         cols: dict[str, Any] = {"_line": pa.array(loaded.csv.lines, type=pa.int64())}
@@ -307,7 +318,7 @@ class Package:
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         before, after = ids.slice(0, n - 1), ids.slice(1)
-        down = pc.indices_nonzero(pc.less(after, before).fill_null(False))
+        down = pc.indices_nonzero(pc.less(after, before))  # a null (an empty id) counts as false
         first_unsorted = None
         if len(down):
             i = down[0].as_py() + 1
@@ -317,7 +328,8 @@ class Package:
                 f'FROM "{name}" WHERE id IS NOT NULL) WHERE _line > first_line ORDER BY _line'
             )
             return IdOrder(first_unsorted, [tuple(r) for r in rows])
-        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before).fill_null(False)).to_pylist())  # indices: never null
+        # a null (an empty id) counts as false; indices are never null
+        same = cast("list[int]", pc.indices_nonzero(pc.equal(after, before)).to_pylist())
         dups = []
         run_start: dict[int, int] = {}
         for j in same:  # rows j and j + 1 share an id; a run of equal ids points at its first line
@@ -491,6 +503,41 @@ class Package:
     @staticmethod
     def sha256(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
+
+
+def _register_arrow(db: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Table) -> None:
+    """Make a pyarrow table a view of the database, without a copy.
+
+    DuckDB imports pandas to ask whether each object it is given is a DataFrame; where pandas
+    is installed but not yet loaded, that import alone costs about half a second and 50 MB. The
+    object here is a pyarrow table, so pandas is hidden for the call (a ``None`` entry in
+    ``sys.modules`` makes its import fail, which DuckDB takes as "no pandas"; it remembers
+    nothing of it, so a later DataFrame is still recognised)."""
+    if "pandas" in sys.modules:
+        db.register(name, table)
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # the documented way to block an import
+    try:
+        db.register(name, table)
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+
+
+def release_memory() -> None:
+    """Hand the heap's free memory back to the system (glibc only; elsewhere nothing).
+
+    pyarrow's threads parse a large file in scratch buffers of their own heaps, and glibc keeps
+    what they free for reuse: about as much again as the parsed table (the 55 MB citations
+    file: 70 MB). Trimming after each large file keeps that from piling up across the tables."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes  # loads on first use: only a run that parses a large file needs it
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        pass
 
 
 class ResultSource(Protocol):

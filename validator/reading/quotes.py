@@ -21,6 +21,7 @@ A quote is reported only when that fails too, so the answer is the plain search'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
@@ -33,11 +34,16 @@ WORD_BEFORE = b" \"'([{/-\x00"  # a position after one of these bytes is a word 
 _FNV = 0x100000001B3
 
 
-def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
+def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]:
     """Indices of the quotes (a pyarrow string array, or a list; nulls skipped) that do not occur, after
     normalisation, in the text of their source (``texts``: source id -> normalised text).
-    Quotes whose source has no text are skipped: another check reports the source."""
+    Quotes whose source has no text are skipped: another check reports the source.
+
+    The indexed search asks ``texts`` for each source's text once per round, a batch of sources
+    at a time, and keeps none of them: ``texts`` may compute each one when asked, so that the
+    normalised sources are never all in memory together."""
     if isinstance(quotes, list) or len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker
+        texts = texts if isinstance(texts, dict) else {k: texts[k] for k in texts}
         qs = quotes if isinstance(quotes, list) else quotes.to_pylist()
         ss = source_ids if isinstance(source_ids, list) else source_ids.to_pylist()
         return [
@@ -54,25 +60,34 @@ def missing(quotes: Any, source_ids: Any, texts: dict[str, str]) -> list[int]:
     encoded = pc.dictionary_encode(source_ids)
     names = encoded.dictionary.to_pylist()
     has_text = np.array([n in texts for n in names] + [False], dtype=bool)
-    src = encoded.indices.fill_null(len(names)).to_numpy(zero_copy_only=False).astype(np.int64)
-    todo = np.flatnonzero(has_text[src] & ~quotes.is_null().to_numpy(zero_copy_only=False))
+    src = _indices(encoded.indices, len(names))
+    todo = np.flatnonzero(has_text[src] & ~_bools(quotes.is_null()))
 
     # round 1: the quotes as written, those with typographic quote marks folded to straight
     # ones (as in the sources); round 2: the rest, fully normalised; then the plain search
     marked = _rows_with_quote_marks(quotes)
     if len(marked):
-        folded = pc.replace_substring_regex(quotes.take(pa.array(marked)), f"[{SINGLE_QUOTES}]", "'")
+        folded = pc.replace_substring_regex(quotes.take(_int64_array(marked)), f"[{SINGLE_QUOTES}]", "'")
         folded = pc.replace_substring_regex(folded, f"[{DOUBLE_QUOTES}]", '"')
         mask = np.zeros(len(quotes), dtype=bool)
         mask[marked] = True
-        quotes = pc.replace_with_mask(quotes, pa.array(mask), folded)
+        bits = _buffer(np.packbits(mask, bitorder="little"))
+        flags: Any = pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])  # the stubs type it as a generic array
+        quotes = pc.replace_with_mask(quotes, flags, folded)
     rest = _index_match(quotes, src, todo, names, texts)
     if not rest:
         return []
     rest.sort()
-    normalised = pa.array([normalize(q) for q in quotes.take(pa.array(rest)).to_pylist()], pa.string())
+    normalised = _string_array([normalize(q) for q in quotes.take(_int64_array(np.array(rest))).to_pylist()])
     rest2 = _index_match(normalised, src[rest], np.arange(len(rest)), names, texts)
-    return sorted(rest[j] for j in rest2 if normalised[j].as_py() not in texts[names[src[rest[j]]]])
+    by_source: dict[int, list[int]] = {}
+    for j in rest2:
+        by_source.setdefault(int(src[rest[j]]), []).append(j)
+    out = []
+    for g, js in by_source.items():
+        text = texts[names[g]]
+        out += [rest[j] for j in js if normalised[j].as_py() not in text]
+    return sorted(out)
 
 
 def _rows_with_quote_marks(quotes: Any) -> Any:
@@ -82,10 +97,71 @@ def _rows_with_quote_marks(quotes: Any) -> Any:
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     has = pc.match_substring_regex(quotes, f"[{SINGLE_QUOTES}{DOUBLE_QUOTES}]")
-    return np.flatnonzero(has.fill_null(False).to_numpy(zero_copy_only=False)).astype(np.int64)
+    return _values(pc.indices_nonzero(has), np.uint64).astype(np.int64)  # a null quote counts as false
 
 
-def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict[str, str]) -> list[int]:
+# pyarrow imports pandas (half a second) the first time it converts a Python or numpy value
+# (pa.array, pa.scalar, fill_null with a Python value); these build arrays from buffers instead.
+
+
+def _int64_array(values: Any) -> Any:
+    """A pyarrow int64 array of a numpy array's values, without conversion."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, _buffer(values)])
+
+
+def _string_array(values: list[str]) -> Any:
+    """A pyarrow string array (no nulls) of Python strings, from its offsets and bytes."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    if offsets[-1] >= 1 << 31:  # more than a string array holds (never from a file within the limits)
+        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, _buffer(offsets), data]).cast(pa.string())
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, _buffer(offsets.astype(np.int32)), data])
+
+
+def _buffer(values: Any) -> Any:
+    """A pyarrow buffer over a numpy array's memory, without a copy."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    return pa.py_buffer(values)
+
+
+def _indices(indices: Any, null_index: int) -> Any:
+    """A dictionary's int32 indices as int64 numpy values, a null as ``null_index``."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    raw = _values(indices, np.int32).astype(np.int64)
+    if indices.null_count:
+        raw[_bools(indices.is_null())] = null_index
+    return raw
+
+
+def _values(array: Any, dtype: Any) -> Any:
+    """The values of a pyarrow array of fixed-width numbers as a numpy view (nulls not masked)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
+
+
+def _bools(array: Any) -> Any:
+    """A pyarrow boolean array without nulls as a numpy bool array (its bits unpacked)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    if not len(array):
+        return np.zeros(0, dtype=bool)
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little")[array.offset : array.offset + len(array)].astype(bool)
+
+
+def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: Mapping[str, str]) -> list[int]:
     """The indices in ``todo`` that the index could not match (grouped by source, batched)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
@@ -101,17 +177,19 @@ def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: dict
     ends = np.append(first[1:], len(order))
     unresolved: list[Any] = []
     batch: list[int] = []
+    chunks: list[bytes] = []  # the batch's texts as UTF-8
     lo = size = 0
     for g, a, b in zip(groups.tolist(), first.tolist(), ends.tolist(), strict=True):
         if not batch:
             lo = a
         batch.append(g)
-        size += len(texts[names[g]])
+        chunks.append(texts[names[g]].encode("utf-8"))
+        size += len(chunks[-1])
         if size >= BATCH_BYTES:
-            unresolved.append(_match_batch(batch, names, texts, order[lo:b], src, offsets, qbytes))
-            batch, size = [], 0
+            unresolved.append(_match_batch(batch, chunks, len(names), order[lo:b], src, offsets, qbytes))
+            batch, chunks, size = [], [], 0
     if batch:
-        unresolved.append(_match_batch(batch, names, texts, order[lo:], src, offsets, qbytes))
+        unresolved.append(_match_batch(batch, chunks, len(names), order[lo:], src, offsets, qbytes))
     return np.concatenate(unresolved).tolist() if unresolved else []
 
 
@@ -144,19 +222,17 @@ def _same_spans(a: Any, a_start: Any, b: Any, b_start: Any, lens: Any) -> Any:
 TABLE_BITS = 22  # a direct-address table of 4M slots maps quote keys to their group
 
 
-def _match_batch(
-    batch: list[int], names: list[str], texts: dict[str, str], qidx: Any, src: Any, offsets: Any, qbytes: Any
-) -> Any:
-    """Match quotes ``qidx`` (all of the sources in ``batch``); return those left unmatched."""
+def _match_batch(batch: list[int], texts: list[bytes], n_sources: int, qidx: Any, src: Any, offsets: Any, qbytes: Any) -> Any:
+    """Match quotes ``qidx`` (all of the sources in ``batch``, whose UTF-8 texts are ``texts``);
+    return those left unmatched."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     # the batch's source bytes, each followed by a 0 byte (which no valid quote contains), and
     # padding so that every window of KEY_BYTES exists
-    chunks = [texts[names[s]].encode("utf-8") + b"\x00" for s in batch]
-    sbytes = np.frombuffer(b"".join(chunks) + bytes(KEY_BYTES), dtype=np.uint8)
-    sizes = np.array([len(c) for c in chunks])
+    sbytes = np.frombuffer(b"\x00".join(texts) + b"\x00" + bytes(KEY_BYTES), dtype=np.uint8)
+    sizes = np.array([len(c) + 1 for c in texts])
     starts_of = np.concatenate(([0], np.cumsum(sizes)))
-    local = np.full(len(names) + 1, -1, dtype=np.int64)
+    local = np.full(n_sources + 1, -1, dtype=np.int64)
     local[batch] = np.arange(len(batch))
     salt = np.uint64(0x9E3779B97F4A7C15)
 
