@@ -456,10 +456,15 @@ def _re2_error_all(patterns: tuple[str, ...]) -> str | None:
     """None if RE2 compiles every pattern, else DuckDB's error for one of them."""
     import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
-    try:  # the module's default connection
-        duckdb.execute("SELECT " + ", ".join("regexp_full_match('', ?)" for _ in patterns), list(patterns))
+    # A connection of its own, closed at once: the module's default one would be a second
+    # database, with its own threads and memory, beside the package's for the whole run.
+    con = duckdb.connect(":memory:", config={"threads": 1})
+    try:
+        con.execute("SELECT " + ", ".join("regexp_full_match('', ?)" for _ in patterns), list(patterns))
     except duckdb.Error as exc:
         return str(exc)
+    finally:
+        con.close()
     return None
 
 
