@@ -24,9 +24,12 @@ both sides of a ratio alike. Reported: the median wall time of each tool, and th
 per-round ratios frictionless / tda (each ratio from two runs seconds apart).
 
 Memory is the operating system's accounting, what ``/usr/bin/time -v`` prints as "Maximum
-resident set size": ``ru_maxrss`` of the child, from ``os.wait4``. For a process that forks
-helpers and waits for them (tda does), Linux reports the largest of the process's own peak and
-its waited-for descendants' peaks, each taken alone: the largest process of the tree, not a sum.
+resident set size": ``ru_maxrss`` of the tool's process, from ``os.wait4``. For a process that
+forks helpers and waits for them (tda does), Linux reports the largest of the process's own peak
+and its waited-for descendants' peaks, each taken alone: the largest process of the tree, not a
+sum. Each tool is started by a small launcher process (LAUNCH below) that times it and waits for
+it: Linux carries a parent's peak into its child's figure across fork and exec, so a tool started
+straight from this script would report at least this script's own peak.
 To show what the helpers add while they run beside the main process, one more run of tda per
 workload samples /proc every 25 ms and adds up the resident memory of the whole process tree
 (it counts pages that forked processes share twice, so it overstates); that run is not timed
@@ -97,6 +100,26 @@ print(rows)
 """
 
 
+# Starts one measured command and waits for it, from a fresh small process. Linux carries a
+# parent's peak resident memory into its child's accounting (fork, vfork and exec keep the larger
+# of the two), so a tool started straight from this script, after it has generated a package of
+# 1,000,000 rows in memory, would report at least this script's own peak. This launcher's peak is
+# its interpreter's (about 10 MB, below any tool's own). It writes wall time and wait4's usage to
+# the file named by argv[1]; the tool inherits its standard streams.
+LAUNCH = """
+import json, os, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(cmd[0], cmd, os.environ)
+print(pid, file=open(out + ".pid", "w"), flush=True)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(out, "w") as fh:
+    json.dump({"wall": wall, "code": os.waitstatus_to_exitcode(status), "cpu": ru.ru_utime + ru.ru_stime,
+               "maxrss_kb": ru.ru_maxrss}, fh)
+"""
+
+
 def _env() -> dict[str, str]:
     """The environment of every tool: this checkout first on the import path."""
     path = os.environ.get("PYTHONPATH", "")
@@ -128,45 +151,52 @@ def _tree_rss_kb(root_pid: int) -> int:
 
 
 def timed(cmd: list[str], cwd: Path | None = None, sample: bool = False, keep_stdout: bool = False) -> dict:
-    """Run ``cmd`` as a child process and wait for it with wait4.
+    """Run ``cmd`` through the launcher (LAUNCH), which waits for it with wait4.
 
     Returns its wall time, exit code, CPU time and peak memory (``maxrss_kb``: the OS's figure,
     see the module docstring); with ``sample``, also ``tree_kb``, the peak of the process tree's
     summed resident memory sampled from /proc (such a run's time is not a fair figure)."""
-    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+        result = Path(tmp) / "run.json"
         proc = subprocess.Popen(
-            cmd, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, stdout=out if keep_stdout else subprocess.DEVNULL, stderr=err
+            [sys.executable, "-c", LAUNCH, str(result), *cmd],
+            cwd=cwd,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=out if keep_stdout else subprocess.DEVNULL,
+            stderr=err,
         )
         peak = [0]
         done = threading.Event()
 
         def sampler() -> None:
+            pidfile = Path(str(result) + ".pid")
             while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+                try:
+                    pid = int(pidfile.read_text())
+                except (OSError, ValueError):
+                    time.sleep(0.001)  # not started yet
+                    continue
+                peak[0] = max(peak[0], _tree_rss_kb(pid))
                 time.sleep(SAMPLE_SECONDS)
 
         thread = threading.Thread(target=sampler, daemon=True)
         if sample:
             thread.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
+        proc.wait()
         done.set()
         if sample:
             thread.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         out.seek(0)
-        run = {
-            "wall": wall,
-            "code": proc.returncode,
-            "cpu": usage.ru_utime + usage.ru_stime,
-            "maxrss_kb": usage.ru_maxrss,  # Linux: KB
-            "sampled": sample,
-            "stderr": err.read().decode("utf-8", "replace")[-500:],
-        }
+        stderr = err.read().decode("utf-8", "replace")
+        if proc.returncode != 0 or not result.is_file():
+            raise SystemExit(f"the launcher failed on {cmd}: exit {proc.returncode}\n{stderr[-2000:]}")
+        run = json.loads(result.read_text())
+        run["sampled"] = sample
+        run["stderr"] = stderr[-500:]
         if sample:
-            run["tree_kb"] = max(peak[0], usage.ru_maxrss)
+            run["tree_kb"] = max(peak[0], run["maxrss_kb"])
         if keep_stdout:
             run["stdout"] = out.read().decode("utf-8", "replace")
         return run
@@ -451,7 +481,7 @@ def render(results: dict) -> str:
     m, v = results["machine"], results.get("versions", {})
     out = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['system']}, Python {m['python']}; "
-        + ", ".join(f"{k} {x}" for k, x in v.items())
+        + ", ".join(f"{k} {x}" for k, x in sorted(v.items()))
         + f"; {results.get('date', '')}. Median of {results['repeat']} rounds "
         f"({results.get('real_repeat', results['repeat'])} for the real package).",
         "",
