@@ -124,7 +124,9 @@ def _ready(pkg: Package) -> bool:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         cit = pkg.arrow("citations")
-        cols = {c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names}
+        cols: dict[str, Any] = {
+            c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names
+        }
         cols["q"] = word_forms(pkg.db, cit["quote"])
         pkg.db.register("_gr_cit_arrow", pa.table(cols))  # the connection holds it until the package closes
         pkg.db.execute(
