@@ -118,15 +118,20 @@ def _ready(pkg: Package) -> bool:
     note = "note" if pkg.tables["citations"].table.field("note") else "NULL"
     where = "record_id IS NOT NULL AND quote IS NOT NULL"
     if _rows(pkg, "citations") >= FAST_WORDS_ROWS:
-        # the quotes straight from the loaded table: one pass, no copy of their text
+        # A view over the loaded table's own columns and the quotes' word forms (one pyarrow
+        # column): at 568,000 quotes a copy into a DuckDB table held 70 MB or more for the whole
+        # run, and the checks scan it as fast as they scan the copy.
+        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
         cit = pkg.arrow("citations")
-        cols = {c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names}
+        cols: dict[str, Any] = {
+            c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names
+        }
         cols["q"] = word_forms(pkg.db, cit["quote"])
-        _materialise(
-            pkg,
-            "_gr_cit",
-            cols,
-            f"SELECT id, _line, record_id, q, {refers} AS refers, {note} AS note FROM _gr_arrow WHERE {where}",
+        pkg.db.register("_gr_cit_arrow", pa.table(cols))  # the connection holds it until the package closes
+        pkg.db.execute(
+            f"CREATE OR REPLACE TEMP VIEW _gr_cit AS SELECT id, _line, record_id, q, {refers} AS refers, "
+            f"{note} AS note FROM _gr_cit_arrow WHERE {where}"
         )
     else:
         pkg.db.execute(
@@ -153,7 +158,7 @@ def _ready(pkg: Package) -> bool:
     pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT id, tok FROM _gr_words WHERE tok <> '  '")
     known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
+        "CREATE OR REPLACE TEMP VIEW _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
     )
     parties = []
     rows = []
@@ -171,11 +176,11 @@ def _ready(pkg: Package) -> bool:
                     f'FROM "{name}" WHERE {col} IS NOT NULL AND id IS NOT NULL'
                 )
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_rows AS "
+        "CREATE OR REPLACE TEMP VIEW _gr_rows AS "
         + (" UNION ALL ".join(rows) or "SELECT NULL::VARCHAR AS tbl, NULL::VARCHAR AS id WHERE false")
     )
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_parties AS "
+        "CREATE OR REPLACE TEMP VIEW _gr_parties AS "
         + (
             " UNION ALL ".join(parties)
             or "SELECT NULL::VARCHAR AS tbl, 0::BIGINT AS _line, NULL::VARCHAR AS id, NULL::VARCHAR AS field, "
@@ -296,7 +301,9 @@ def date_requirements(value: str) -> list[tuple[int, bool, str, list[str] | None
 
 
 def _dates_ready(pkg: Package) -> str | None:
-    """Register _gr_dates(tbl, _line, id, field, value, side, approx, year, months, days, attested, derived)."""
+    """Register _gr_bounds(tbl, _line, id, field, value, side, approx, year, months, days): every
+    bound of a date cell with the words that attest it, and _gr_dates(tbl, _line, field, side, id, value,
+    approx, year, months, days, attested, derived): the bounds of cited rows that no quote attests."""
     if "gr_dates" in pkg.cache:
         return pkg.cache["gr_dates"]
     pkg.cache["gr_dates"] = None
@@ -341,14 +348,18 @@ def _dates_ready(pkg: Package) -> str | None:
     derived = f"lower(ltrim(c.note)) LIKE '{DERIVED}%' AND contains({words_sql('c.note')}, d.year)"
     keys = ("tbl", "_line", "field", "side")  # one bound of one date cell
     pkg.db.execute(
+        "CREATE OR REPLACE TEMP VIEW _gr_bounds AS SELECT r.*, q.side, q.approx, q.year, q.months, q.days "
+        f"FROM ({' UNION ALL '.join(selects)}) r JOIN _gr_datereq q ON q.value = r.value"
+    )
+    # only the bounds that no quote attests are kept (on a clean package none): the table of every
+    # bound held 40 MB or more at 1,000,000 rows
+    pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_dates AS SELECT "
         + ", ".join(f"d.{k}" for k in keys)
         + ", "
         + ", ".join(f"any_value(d.{k}) AS {k}" for k in ("id", "value", "approx", "year", "months", "days"))
         + f", bool_or({attested}) AS attested, coalesce(bool_or({derived}), false) AS derived FROM "
-        f"(SELECT r.*, q.side, q.approx, q.year, q.months, q.days FROM ({' UNION ALL '.join(selects)}) r "
-        "JOIN _gr_datereq q ON q.value = r.value) d JOIN _gr_cit c ON c.record_id = d.id GROUP BY "
-        + ", ".join(f"d.{k}" for k in keys)
+        "_gr_bounds d JOIN _gr_cit c ON c.record_id = d.id GROUP BY " + ", ".join(f"d.{k}" for k in keys) + " HAVING NOT attested"
     )
     pkg.cache["gr_dates"] = "_gr_dates"
     return "_gr_dates"
@@ -508,17 +519,21 @@ def _marks_ready(pkg: Package) -> None:
             "SELECT a.id, e.location_id AS party FROM event_actors a JOIN events e ON e.id = a.event_id "
             "WHERE e.location_id IS NOT NULL"
         )
-    pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_ident AS " + " UNION ALL ".join(parts))
+    pkg.db.execute("CREATE OR REPLACE TEMP VIEW _gr_ident AS " + " UNION ALL ".join(parts))
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
         "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
     )
     table = _dates_ready(pkg)
-    years = [f"SELECT id, year AS tok FROM {table}"] if table else []
+    # the years of the bounds of cited rows (an uncited event's dates do not identify its actors)
+    years = ["SELECT id, year AS tok FROM _gr_bounds"] if table else []
     if table and pkg.usable("event_actors") and pkg.usable("events"):
-        years.append(f"SELECT a.id, d.year AS tok FROM event_actors a JOIN {table} d ON d.id = a.event_id")
+        years.append(
+            "SELECT a.id, d.year AS tok FROM event_actors a JOIN _gr_bounds d ON d.id = a.event_id "
+            "WHERE d.id IN (SELECT record_id FROM _gr_cit)"
+        )
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_years AS "
+        "CREATE OR REPLACE TEMP VIEW _gr_years AS "
         + (" UNION ALL ".join(years) or "SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tok WHERE false")
     )
 

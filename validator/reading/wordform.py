@@ -92,8 +92,9 @@ def word_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array | pyarrow.C
     if n == 0:
         return pa.chunked_array([], type=pa.string())
     wide = arr.type == pa.large_string()
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
-    data_buf = arr.buffers()[2]
+    buffers: list[Any] = arr.buffers()  # pyarrow's Buffer supports the buffer protocol numpy reads
+    offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
+    data_buf = buffers[2]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, dtype=np.uint8)
     tables = _tables(db)
     validity = arr.is_valid()
@@ -121,7 +122,7 @@ def word_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array | pyarrow.C
     return pa.chunked_array(pieces, type=pa.string())
 
 
-def _with_nulls(piece: pyarrow.Array, validity: pyarrow.Array) -> pyarrow.Array:
+def _with_nulls(piece: pyarrow.Array, validity: pyarrow.BooleanArray) -> pyarrow.Array:
     """``piece`` with nulls where ``validity`` is false."""
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
