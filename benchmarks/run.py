@@ -76,6 +76,7 @@ SAMPLE_SECONDS = 0.025
 sys.path.insert(0, str(ROOT))
 
 TDA, FRICTIONLESS, FLOOR_NAME = "tda validate", "frictionless validate", "pyarrow read (floor)"
+TDA_COLD, TDA_NO_GR = "tda validate --no-cache", "tda validate --ignore GR"
 KINDS = ("real", "replicated", "generated")  # the workloads, in the order they are measured and shown
 
 # issue 15's targets on a 2-core machine: (workload, smallest frictionless/tda ratio, most peak MB)
@@ -120,10 +121,15 @@ with open(out, "w") as fh:
 """
 
 
+CACHE_DIR = Path(tempfile.gettempdir()) / "tda-bench-cache"  # set by main() under --work
+
+
 def _env() -> dict[str, str]:
-    """The environment of every tool: this checkout first on the import path."""
+    """The environment of every tool: this checkout first on the import path, and tda's cache of
+    verdicts on unchanged inputs (validator/reading/cache.py) in a folder of the benchmark's own,
+    emptied when the run starts (so no earlier run of tda on the machine is what is measured)."""
     path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else ""), "TDA_CACHE_DIR": str(CACHE_DIR)}
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -219,6 +225,10 @@ def tools(package: Path) -> dict[str, list[str]]:
         TDA: [sys.executable, "-m", "validator", "validate", str(package)],
         FRICTIONLESS: [str(bindir / "frictionless"), "validate", str(package / "datapackage.json")],
         FLOOR_NAME: [sys.executable, "-c", FLOOR, str(package)],
+        # the same check as on a machine that never ran tda (no cached verdicts) ...
+        TDA_COLD: [sys.executable, "-m", "validator", "validate", "--no-cache", str(package)],
+        # ... and without the grounding checks, to show what they cost (issue 14)
+        TDA_NO_GR: [sys.executable, "-m", "validator", "validate", "--ignore", "GR", str(package)],
     }
 
 
@@ -261,6 +271,8 @@ def prepare(kind: str, n: int, work: Path) -> Path:
 
 def measure_workload(package: Path, repeat: int, skip: set[str], cwd: Path | None = None) -> dict:
     cmds = {name: cmd for name, cmd in tools(package).items() if name not in skip}
+    if TDA in cmds:  # one untimed run fills the cache, as any earlier run on the machine would
+        timed(cmds[TDA], cwd)
     runs = in_turns(cmds, repeat, cwd)
     for name, rs in runs.items():
         bad = [r for r in rs if r["code"] != 0]
@@ -513,6 +525,31 @@ def render(results: dict) -> str:
             f"| {_label(name)} | {w['rows']:,} | {cell(TDA)} | {cell(FRICTIONLESS)} | {ratio} | {cell(TDA, 'mem')} | "
             f"{cell(FRICTIONLESS, 'mem')} | {tree} | {cell(FLOOR_NAME)} |"
         )
+    variants = [n for n in _order(results) if {TDA_COLD, TDA_NO_GR} & results["workloads"][n]["runs"].keys()]
+    if variants:
+        out += [
+            "",
+            "tda on a cold cache (`--no-cache`: as on a machine that never ran it) and without the grounding checks "
+            "(`--ignore GR`), in the same rounds:",
+            "",
+            "| workload | rows | tda validate | --no-cache | --no-cache peak | --ignore GR | --ignore GR peak | what GR adds |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in variants:
+            w = results["workloads"][name]
+            runs = w["runs"]
+
+            def med(tool: str, w_runs: dict = runs) -> str:
+                return f"{_median(w_runs[tool]):.2f} s" if tool in w_runs else ""
+
+            def peak(tool: str, w_runs: dict = runs) -> str:
+                return _mb(max(r["maxrss_kb"] for r in w_runs[tool])) if tool in w_runs else ""
+
+            added = f"{_median(runs[TDA]) / _median(runs[TDA_NO_GR]) - 1:+.0%}" if TDA in runs and TDA_NO_GR in runs else ""
+            out.append(
+                f"| {_label(name)} | {w['rows']:,} | {med(TDA)} | {med(TDA_COLD)} | {peak(TDA_COLD)} | {med(TDA_NO_GR)} | "
+                f"{peak(TDA_NO_GR)} | {added} |"
+            )
     for kind in KINDS[1:]:
         sized = [(int(n.partition("-")[2]), results["workloads"][n]) for n in _order(results) if n.startswith(kind + "-")]
         sized = [(n, w) for n, w in sized if TDA in w["runs"]]
@@ -613,6 +650,9 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     skip = {s for s in args.skip.split(",") if s}
+    global CACHE_DIR
+    CACHE_DIR = args.work / "cache"
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
     results = measure(sizes, args.repeat, args.real_repeat, args.work, skip, [s for s in args.since_on.split(",") if s])
     results["command"] = " ".join(["python", "benchmarks/run.py", *sys.argv[1:]])
     if args.suite:

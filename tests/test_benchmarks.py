@@ -156,15 +156,23 @@ def test_benchmark_script_runs(tmp_path: Path) -> None:
     assert set(workloads) == {"real", "replicated-1200"}
     assert workloads["real"]["rows"] == real_rows(ROOT) and workloads["replicated-1200"]["rows"] == 2 * real_rows(ROOT) - 2
     for name, w in workloads.items():
-        assert set(w["runs"]) == {"tda validate", "frictionless validate", "pyarrow read (floor)"}, name
-        assert [len(rs) for rs in w["runs"].values()] == [1, 1, 1]
+        tools = {
+            "tda validate",
+            "frictionless validate",
+            "pyarrow read (floor)",
+            "tda validate --no-cache",
+            "tda validate --ignore GR",
+        }
+        assert set(w["runs"]) == tools, name
+        assert [len(rs) for rs in w["runs"].values()] == [1] * len(tools)
         assert all(r["code"] == 0 and r["maxrss_kb"] > 0 and r["cpu"] > 0 for rs in w["runs"].values() for r in rs)
     since = results["since"]["replicated-1200"]
     for variant in ("clean", "one error"):  # --since and the full run agree, on a real 10-row commit
         assert since[variant]["edited_rows"] == 10 and since[variant]["same_verdict"]
     assert since["clean"]["full_verdict"] == [0, []]
     assert [p[0] for p in since["one error"]["full_verdict"][1]] == ["KY504"]
-    for row in ("| real package | 596 |", "| real, replicated | 1,190 |", "| 10 rows, clean |"):
+    assert list((tmp_path / "cache").glob("*.json"))  # the cache of the measured runs: the benchmark's own
+    for row in ("| real package | 596 |", "| real, replicated | 1,190 |", "| 10 rows, clean |", "--no-cache | --no-cache peak"):
         assert row in result.stdout, row
     assert "| real package (596 rows): at least 2x faster than frictionless |" in result.stdout
     rendered = subprocess.run(
