@@ -35,6 +35,7 @@ from ..checks import all_checks, sidecar
 from ..checks.registry import CheckInfo
 from ..checks.runner import Report, build_report, run_checks, select_checks
 from ..errors import CannotRun, NotIncremental
+from ..problems import Problem
 from ..reading import csvread, limits
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
@@ -235,6 +236,7 @@ class Plan:
     subject: dict[str, dict[int, Row]]
     context: dict[str, dict[int, Row]]
     checks: list[CheckInfo] = field(default_factory=list)
+    whole: list[CheckInfo] = field(default_factory=list)  # run apart, on every row of their tables
 
 
 @dataclass(frozen=True)
@@ -355,10 +357,15 @@ def _file(files: dict[str, HeadFile], root: Path, table: Table) -> HeadFile:
 def build_plan(
     root: Path, head: Package, changes: dict[str, TableChange], files: dict[str, HeadFile], checks: list[CheckInfo]
 ) -> Plan:
-    """The rows the ``checks`` must see, from what each declared it reads (``registry.Reads``)."""
+    """The rows the ``checks`` must see, from what each declared it reads (``registry.Reads``).
+
+    A check about whole tables is not planned for: it runs apart on its tables as they are
+    (``whole_problems``). Making every row of those tables a subject here would make every other
+    check follow every one of them (1,000,000 rows: minutes)."""
     checks = runnable(checks, changes)
+    whole_checks = [c for c in checks if c.reads.whole]
+    checks = [c for c in checks if not c.reads.whole]
     needs = Needs.of(checks)
-    whole = {t for c in checks if c.reads.whole for t in c.reads.tables or ()}
     model = head.model
     tables = [t for t in model.tables.values() if not t.tombstones]
     subject: dict[str, dict[int, Row]] = {t: {} for t in model.tables}
@@ -378,7 +385,7 @@ def build_plan(
         for row in ch.added + ch.context:
             subject[name][row.line] = row
         changed_ids[name] |= {r.id for r in ch.added + ch.removed}
-    plan = Plan(subject, context, checks)
+    plan = Plan(subject, context, checks, whole_checks)
     if retired is not None and "retired" in needs:  # small: read it whole
         f = _file(files, root, retired)
         for i in range(f.rows):
@@ -389,11 +396,6 @@ def build_plan(
             hit = find(owner, row.id) if owner else None
             if owner and hit:
                 subject[owner][hit.line] = hit
-    for name in sorted(whole & set(model.tables)):  # a check about a whole table that changed
-        f = _file(files, root, model.tables[name])
-        for i in range(f.rows):
-            row = f.line(i + 2)
-            subject[name][row.line] = row
 
     # rows the change can affect
     def refer(target: str, ids: set[str]) -> None:
@@ -519,6 +521,21 @@ def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Pa
     return head
 
 
+def whole_problems(head: Package, checks: list[CheckInfo]) -> list[Problem]:
+    """The problems of the checks about whole tables, run on every row of the tables they read
+    (read as the full run reads them). All are reported: BASE, being valid, had none."""
+    if not checks:
+        return []
+    names = {t for c in checks for t in c.reads.tables or ()}
+    pkg = Package(head.root, head.descriptor_text, head.descriptor, head.model)
+    for name, table in head.model.tables.items():
+        pkg.tables[name] = pkg._load_table(table) if name in names else LoadedTable(table, None)
+    try:
+        return run_checks(pkg, checks)
+    finally:
+        pkg.close()
+
+
 def _without_gazetteer_ids(table: Table, rows: dict[int, Row]) -> dict[int, Row]:
     """Context rows with their GeoNames id left out: only their coordinates serve (as the parent
     of a subject place), and looking their ids up would load the gazetteer for nothing."""
@@ -572,6 +589,7 @@ def _validate_incremental(
         head.cache["early_diff"] = early
     commit, base_descriptor, changes, files = plan_change(root, since, head)
     plan = build_plan(root, head, changes, files, chosen)
+    whole = whole_problems(head, plan.whole)
     reduced = reduced_package(head, plan, files)
     reduced.sidecar = helper
     problems = run_checks(reduced, plan.checks)
@@ -581,6 +599,7 @@ def _validate_incremental(
         if name is not None and p.line is not None and p.line in plan.context[name] and p.line not in plan.subject[name]:
             continue  # a context row: BASE had no problem there, and the change did not touch it
         keep.append(p)
+    keep += whole
     base = _base_package(root, commit, base_descriptor, head)
     diff = _diff(since, commit, base_descriptor, head, changes, files)
     keep += change_problems(base, reduced, diff=diff, rules=select_checks(all_change_rules(), select, ignore))
