@@ -2,11 +2,12 @@
 
 When the package at BASE is valid (the branch a pull request goes into is kept valid by CI),
 every problem of HEAD comes from the change. So instead of reading the whole package, this
-reads ``git diff BASE`` and builds a *reduced package* holding:
+asks git which files changed, diffs each changed table against BASE's version by id
+(blobdiff.py) and builds a *reduced package* holding:
 
 - the subject rows (S), whose problems are reported: the rows added or changed, the unchanged
-  rows next to each hunk (a new row out of order, or with a repeated id, sits beside them in a
-  sorted file), and every unchanged row the change can affect: rows referring to a changed or
+  rows next to each run of changed rows (a new row out of order, or with a repeated id, sits
+  beside them in a sorted file), and every unchanged row the change can affect: rows referring to a changed or
   removed id, the rows whose citations changed, the other half of a symmetric relation, the
   places below a changed place, a row sharing an id with a changed row of another table, a
   live row whose id was just retired;
@@ -15,7 +16,8 @@ reads ``git diff BASE`` and builds a *reduced package* holding:
   sources, the parent chains of places.
 
 The ordinary checks then run on the reduced package, with every row at its line in HEAD, and
-the change rules run on a diff built from the same hunks. Anything other than rows edited in
+the change rules run on a diff built from the same rows. A check about whole tables (``whole``
+in its ``reads``) runs apart, on every row of its tables, when one of them changed. Anything other than rows edited in
 the tables (a schema, a seed, the descriptor's resources, a new or unreadable file, a line that
 is not one clean record) sends the whole validation to the full path, which gives exact
 positions for broken files. A test compares the two paths on random changes.
