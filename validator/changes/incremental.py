@@ -25,9 +25,11 @@ positions for broken files. A test compares the two paths on random changes.
 
 from __future__ import annotations
 
+import array
 import bisect
 import csv
 import json
+import mmap
 from collections.abc import Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -59,14 +61,16 @@ class HeadFile:
     by the value of a column.
 
     Line numbers come from a count of line ends per block of the file, made once (a bytes count,
-    in C), and then counted within one block: no array of every line end of a large file."""
+    in C), and then counted within one block: no array of every line end of a large file. A file
+    the diff did not read is mapped, not read: a lookup touches a few of its pages, and nothing
+    is copied."""
 
     BLOCK = 1 << 16  # bytes
 
     def __init__(self, path: Path, table: Table, data: bytes | None = None) -> None:
         self.path = path
         self.table = table
-        self.data = path.read_bytes() if data is None else data
+        self.data: bytes | mmap.mmap = _mapped(path) if data is None else data
         self.width = len(table.fields)
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)
@@ -77,17 +81,17 @@ class HeadFile:
         if self._blocks is None:
             data, size, counts = self.data, self.BLOCK, [0]
             for start in range(0, len(data), size):
-                counts.append(counts[-1] + data.count(b"\n", start, start + size))
+                counts.append(counts[-1] + data[start : start + size].count(b"\n"))
             self._blocks = counts
         return self._blocks
 
     @property
     def rows(self) -> int:
-        return self._index()[-1] - 1 + (0 if self.data.endswith(b"\n") else 1)
+        return self._index()[-1] - 1 + (0 if self.data[-1:] == b"\n" else 1)
 
     def _line_no(self, offset: int) -> int:
         block = offset // self.BLOCK
-        return self._index()[block] + self.data.count(b"\n", block * self.BLOCK, offset) + 1
+        return self._index()[block] + self.data[block * self.BLOCK : offset].count(b"\n") + 1
 
     def _row_at(self, start: int) -> Row:
         end = self.data.find(b"\n", start)
@@ -99,7 +103,7 @@ class HeadFile:
         block = bisect.bisect_left(blocks, before) - 1  # the block holding the last of them
         pos = block * self.BLOCK
         for _ in range(before - blocks[block]):
-            pos = self.data.index(b"\n", pos) + 1
+            pos = self.data.find(b"\n", pos) + 1
         return self._row_at(pos)
 
     def find(self, rid: str) -> Row | None:
@@ -170,8 +174,6 @@ class HeadFile:
 def _strings(values: list[str]) -> pa.Array:
     """A pyarrow string array built from its buffers: ``pa.array`` imports pandas to look for its
     types (0.2 s of CPU), which nothing here needs."""
-    import array
-
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     encoded = [v.encode("utf-8") for v in values]
@@ -299,8 +301,9 @@ def plan_change(
         base = run.result()
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
-        files[table.name] = f = HeadFile(root / rel, table)
-        changes[table.name] = rows_changed(base, f.data, len(table.fields))
+        data = (root / rel).read_bytes()  # read, not mapped: the diff compares it whole, as bytes
+        files[table.name] = HeadFile(root / rel, table, data)
+        changes[table.name] = rows_changed(base, data, len(table.fields))
     return commit, base_descriptor, changes, files
 
 
@@ -590,8 +593,16 @@ def _start_whole(
 
 
 def _row_count(root: Path, table: Table) -> int:
-    data = (root / table.path).read_bytes()
-    return data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
+    return HeadFile(root / table.path, table).rows
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped read-only (read when it cannot be: an empty file)."""
+    with path.open("rb") as fh:
+        try:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            return fh.read()
 
 
 def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Package) -> Package:
