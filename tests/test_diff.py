@@ -318,3 +318,141 @@ def test_every_schema_change_kind_is_in_the_versioning_policy() -> None:
     assert len(kinds) >= 15
     policy = (Path(__file__).resolve().parents[1] / "docs" / "versioning.md").read_text(encoding="utf-8")
     assert [k for k in sorted(kinds) if f"`{k}`" not in policy] == []
+
+
+# -- the row diff of --since, from the bytes of two versions of a file (changes/blobdiff.py) ------
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    return ("id,a,b\n" + "".join(",".join(r) + "\n" for r in rows)).encode()
+
+
+def _apply(base: bytes, head: bytes, change) -> None:
+    """The diff is exact: BASE without its removed lines is HEAD without its added lines, and
+    every row reported is the line at its number."""
+    old, new = base.split(b"\n")[:-1], head.split(b"\n")[:-1]
+    removed, added = {r.line for r in change.removed}, {r.line for r in change.added}
+    assert [x for n, x in enumerate(old, 1) if n not in removed] == [x for n, x in enumerate(new, 1) if n not in added]
+    for rows, lines in ((change.removed, old), (change.added + change.context, new)):
+        for r in rows:
+            assert lines[r.line - 1].decode().split(",") == r.cells
+    assert not {r.line for r in change.context} & added
+
+
+def _git_subjects(base: bytes, head: bytes, tmp: Path) -> set[int]:
+    """The HEAD lines ``git diff --unified=1`` shows (added and context): what the row diff replaced."""
+    (tmp / "a").write_bytes(base)
+    (tmp / "b").write_bytes(head)
+    out = subprocess.run(["git", "diff", "--no-index", "--unified=1", "a", "b"], cwd=tmp, capture_output=True).stdout
+    lines, new = set(), 0
+    for raw in out.split(b"\n"):
+        if raw.startswith(b"@@"):
+            spec = raw.split(b"+")[1].split(b" ")[0].split(b",")
+            new = int(spec[0]) if spec[-1] != b"0" or len(spec) == 1 else int(spec[0]) + 1
+        elif new and raw[:1] in (b" ", b"+") and not raw.startswith(b"+++"):
+            lines.add(new)
+            new += 1
+    return lines - {1}  # the header is no row
+
+
+@pytest.mark.git
+def test_the_row_diff_is_exact_and_covers_gits(tmp_path: Path) -> None:
+    """Random edits of a sorted file (values changed, rows added, removed, repeated, renamed, put
+    out of order): the diff is exact, and it re-checks every row git's diff would show."""
+    import random
+
+    from validator.changes.blobdiff import rows_changed
+
+    rng = random.Random(7)
+    for _ in range(150):
+        rows = sorted([f"x-{rng.randrange(10**6):06d}", str(rng.randrange(99)), "v"] for _ in range(rng.randint(0, 30)))
+        new = [list(r) for r in rows]
+        for _ in range(rng.randint(1, 4)):
+            op = rng.choice("change drop add repeat misplace rename".split())
+            if op == "change" and new:
+                rng.choice(new)[1] = "changed"
+            elif op == "drop" and new:
+                new.pop(rng.randrange(len(new)))
+            elif op == "add":
+                new = sorted([*new, [f"x-{rng.randrange(10**6):06d}", "new", "v"]])
+            elif op == "repeat" and new:
+                new = sorted([*new, list(rng.choice(new))])
+            elif op == "misplace":
+                new.insert(rng.randrange(len(new) + 1), [f"x-{rng.randrange(10**6):06d}", "odd", "v"])
+            elif op == "rename" and new:
+                rng.choice(new)[0] += "r"
+        base, head = _csv(rows), _csv(new)
+        change = rows_changed(base, head, 3)
+        _apply(base, head, change)
+        assert _git_subjects(base, head, tmp_path) <= {r.line for r in change.added + change.context}
+
+
+@pytest.mark.parametrize(
+    "edit, added, removed, context",
+    [
+        (lambda rows: [["a-0", "first", "v"], *rows], [2], [], [3]),  # a row added at the start
+        (lambda rows: [*rows, ["z-9", "last", "v"]], [6], [], [5]),  # ... at the end
+        (lambda rows: rows[1:], [], [2], [2]),  # the first row removed
+        (lambda rows: rows[:-1], [], [5], [4]),  # the last row removed
+        (lambda rows: [rows[0], ["b-1", "x", "v"], *rows[2:]], [3], [3], [2, 4]),  # one row changed
+        (lambda rows: rows, [], [], []),  # nothing
+    ],
+)
+def test_the_row_diff_at_the_edges(edit, added: list[int], removed: list[int], context: list[int]) -> None:
+    from validator.changes.blobdiff import rows_changed
+
+    rows = [["b-0", "1", "v"], ["b-1", "2", "v"], ["c-0", "3", "v"], ["d-0", "4", "v"]]
+    base, head = _csv(rows), _csv(edit(rows))
+    change = rows_changed(base, head, 3)
+    _apply(base, head, change)
+    assert ([r.line for r in change.added], [r.line for r in change.removed], [r.line for r in change.context]) == (
+        added,
+        removed,
+        context,
+    )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"id,a,b\nb-0,1,v\r\nb-1,2,v\nc-0,3,v\n",  # a carriage return
+        b'id,a,b\nb-0,"1\nstill 1",v\nb-1,2,v\nc-0,3,v\n',  # a record spanning lines
+        b"id,a,c\nb-0,1,v\nb-1,2,v\nc-0,3,v\n",  # the header
+        b"id,a,b\nb-0,1,v\nb-1,2,v\nc-0,3,v",  # no final line end
+        b"id,a,b\nb-0,1,v\n\nb-1,2,v\nc-0,3,v\n",  # a blank line
+        b"id,a,b\nb-0,1,v,extra\nb-1,2,v\nc-0,3,v\n",  # a field too many
+        b'id,a,b\nb-0,1,v"\nb-1,2,v\nc-0,3,v\n',  # a stray quote
+    ],
+)
+def test_what_the_row_diff_leaves_to_the_full_run(head: bytes) -> None:
+    from validator.changes.blobdiff import rows_changed
+    from validator.errors import NotIncremental
+
+    with pytest.raises(NotIncremental):
+        rows_changed(b"id,a,b\nb-0,1,v\nb-1,2,v\nc-0,3,v\n", head, 3)
+
+
+def test_a_reordered_file_is_too_large_a_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows reversed: every row differs, which the full run checks faster than lookups would."""
+    from validator.changes import blobdiff
+
+    rows = [[f"r-{i:03d}", str(i), "v"] for i in range(60)]
+    base, head = _csv(rows), _csv(rows[::-1])
+    _apply(base, head, blobdiff.rows_changed(base, head, 3))  # exact, though far from the smallest
+    monkeypatch.setattr(blobdiff, "MAX_CHANGED_ROWS", 50)
+    with pytest.raises(blobdiff.NotIncremental):
+        blobdiff.rows_changed(base, head, 3)
+
+
+def test_long_equal_stretches_are_compared_whole() -> None:
+    """The search for the next difference: anywhere in a long equal stretch, and at its ends."""
+    from validator.changes.blobdiff import common_length
+
+    a = bytes(range(256)) * 400
+    for at in (0, 1, 63, 64, 4095, 4096, 50_000, len(a) - 1):
+        b = a[:at] + b"!" + a[at + 1 :]
+        assert common_length(a, b, 0, 0) == at
+        assert common_length(a, b, 1, 1) == max(at - 1, 0) if at else common_length(a, b, 1, 1) == len(a) - 1
+    assert common_length(a, a, 0, 0) == len(a)
+    assert common_length(a, a + b"x", 0, 0) == len(a)
+    assert common_length(a, a, 10, 10) == len(a) - 10

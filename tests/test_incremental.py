@@ -190,6 +190,25 @@ def reparent(root, rng, k):
         t.save()
 
 
+def first_and_last(root, rng, k):
+    """Rows added before the first row and after the last, and the first and last rows of
+    another table removed: the diff's edges."""
+    t = Table(root, "entities")
+    t.rows.append(["ent-0000-first", "person", "First person", "", "Sorted first.", "false", "false"])
+    t.rows.append(["ent-zzzz-last", "person", "Last person", "", "Sorted last.", "false", "false"])
+    t.save()
+    r = Table(root, "relations")
+    r.rows = sorted(r.rows)[1:-1]
+    r.save()
+
+
+def reorder(root, rng, k):
+    """A whole table in reverse order: every row out of place (a large diff, still exact)."""
+    t = Table(root, "events")
+    t.rows = sorted(t.rows, reverse=True)
+    t.save(keep_order=True)
+
+
 EDITS = [
     drop_row,
     reword,
@@ -207,6 +226,8 @@ EDITS = [
     unsorted,
     hedge,
     reparent,
+    first_and_last,
+    reorder,
 ]
 
 
@@ -244,6 +265,40 @@ def test_random_edits(repo: Path, seed: int) -> None:
     _compare(repo, [edit(repo, rng, k) for k in range(rng.randint(2, 5))])
 
 
+def crlf_row(root: Path) -> None:
+    path = root / "data" / "relations.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[5] += b"\r"
+    path.write_bytes(b"\n".join(lines))
+
+
+def record_over_lines(root: Path) -> None:
+    t = Table(root, "relations")
+    t.rows[3][t.col("description")] = "A description\non two lines."
+    t.save()
+
+
+def table_file_renamed(root: Path) -> None:
+    (root / "data" / "presence.csv").rename(root / "data" / "presence-moved.csv")
+
+
+def last_line_end_lost(root: Path) -> None:
+    path = root / "data" / "events.csv"
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+
+
+@pytest.mark.parametrize("kind", [crlf_row, record_over_lines, table_file_renamed, last_line_end_lost], ids=lambda k: k.__name__)
+def test_changes_left_to_the_full_run(repo: Path, kind) -> None:
+    """A change that is not clean rows edited goes to the full path, which reports it."""
+    _reset(repo)
+    kind(repo)
+    with pytest.raises(NotIncremental):
+        validate_incremental(repo, "HEAD")
+    full = validate_since(repo, "HEAD", full=True, max_per_group=0)
+    assert _problems(validate_since(repo, "HEAD", max_per_group=0)) == _problems(full) != []
+    _reset(repo)
+
+
 def test_a_clean_change_is_clean(repo: Path) -> None:
     git(repo, "checkout", "-q", "--", ".")
     reword(repo, random.Random(1), 0)
@@ -261,27 +316,24 @@ def test_other_changes_take_the_full_path(repo: Path) -> None:
     git(repo, "checkout", "-q", "--", ".")
 
 
-def test_the_diff_started_early_is_the_one_planned(repo: Path) -> None:
-    """The CSV diff started before the model loads is the same command plan_change would run,
-    gives the same bytes, and one never collected is stopped."""
-    from validator.changes.gitside import run_git
-    from validator.changes.incremental import _start_diff
+def test_base_files_read_early_are_bases_versions(repo: Path) -> None:
+    """The CSV files started early (before the model loads) are BASE's versions of the changed
+    ones, byte for byte; one never collected is stopped."""
+    from validator.changes.incremental import start_change
 
     git(repo, "checkout", "-q", "--", ".")
     reword(repo, random.Random(2), 0)
-    early = _start_diff(repo, "HEAD")
-    assert (
-        early is not None
-        and early.args[0] == "diff"
-        and all(p.endswith(".csv") for p in early.args[early.args.index("--") + 1 :])
-    )
-    assert early.result().stdout == run_git(early.args, repo).stdout != b""
-    unused = _start_diff(repo, "HEAD")
+    early = start_change(repo, "HEAD")
+    assert set(early.blobs) == {rel for status, rel, _ in early.paths if status == "M"} != set()
+    for rel, run in early.blobs.items():
+        committed = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True).stdout
+        assert run.result() == committed != (repo / rel).read_bytes()
+    unused = start_change(repo, "HEAD")
+    runs = list(unused.blobs.values())
     unused.cancel()
-    assert unused._proc.poll() is not None  # reaped, not left running
+    assert runs and not any(r.running for r in runs)  # reaped, not left running
     git(repo, "checkout", "-q", "--", ".")
-    assert _start_diff(repo, "HEAD") is None  # nothing changed: nothing started
-    assert _start_diff(repo, "no-such-ref") is None  # plan_change reports the bad ref itself
+    assert start_change(repo, "HEAD").blobs == {}  # nothing changed: nothing started
 
 
 # -- every check, through its failing case ---------------------------------------------------------

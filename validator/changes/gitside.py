@@ -79,35 +79,48 @@ def run_git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subproces
         raise CannotRun(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
 
 
-class GitRun:
-    """A git command started now and collected later (``result()``, as ``_git`` returns it), so
-    that it runs while this process does other work. No thread: the process may fork later."""
+class BlobRun:
+    """``git cat-file blob`` started now and collected later (``result()``), so that git inflates
+    a large file while this process does other work. The bytes go to an unnamed temporary file,
+    not a pipe: a pipe would stop git until this process reads. No thread: the process may fork
+    later."""
 
-    def __init__(self, args: list[str], cwd: Path) -> None:
-        self.args = args
+    def __init__(self, blob: str, cwd: Path) -> None:
+        self._out = tempfile.TemporaryFile(prefix="tda-blob-")
         try:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_git_env()
+                ["git", "cat-file", "blob", blob], cwd=cwd, stdout=self._out, stderr=subprocess.DEVNULL, env=_git_env()
             )
         except OSError:
             self._proc = None
-        self._cwd = cwd
 
-    def result(self) -> subprocess.CompletedProcess[bytes]:
+    def result(self) -> bytes | None:
+        """The blob's bytes; None when git could not read it."""
         if self._proc is None:
-            return run_git(self.args, self._cwd)  # raises CannotRun with the reason
+            self._out.close()
+            return None
         try:
-            out, err = self._proc.communicate(timeout=GIT_TIMEOUT)
+            code = self._proc.wait(timeout=GIT_TIMEOUT)
         except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.communicate()
-            raise CannotRun(f"git {self.args[0]} took longer than {GIT_TIMEOUT} s") from None
-        return subprocess.CompletedProcess(["git", *self.args], self._proc.returncode, out, err)
+            self.cancel()
+            raise CannotRun(f"git cat-file took longer than {GIT_TIMEOUT} s") from None
+        try:
+            if code != 0:
+                return None
+            self._out.seek(0)
+            return self._out.read()
+        finally:
+            self._out.close()
 
     def cancel(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
-            self._proc.communicate()
+            self._proc.wait()
+        self._out.close()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
 
 def _git_env() -> dict[str, str]:
@@ -122,16 +135,16 @@ def find_repository(spec: str, package_dir: Path) -> tuple[Path, str]:
     """The repository's top directory and the package directory's path inside it ('' or 'sub/dir/')."""
     if not package_dir.is_dir():
         raise CannotRun(f"{package_dir}: no such directory")
-    top = run_git(["rev-parse", "--show-toplevel"], package_dir)
-    if top.returncode != 0:
-        said = top.stderr.decode("utf-8", "replace").strip().splitlines()
+    found = run_git(["rev-parse", "--show-toplevel", "--show-prefix"], package_dir)  # one git, two lines
+    if found.returncode != 0:
+        said = found.stderr.decode("utf-8", "replace").strip().splitlines()
         raise CannotRun(
             f"{spec!r} is not a directory, and {package_dir} is not inside a git repository to read it as a ref from"
             + (f" (git: {said[0]})" if said else ""),
             hint="give a directory, or run the command inside the package's git repository",
         )
-    prefix = run_git(["rev-parse", "--show-prefix"], package_dir).stdout.decode("utf-8", "surrogateescape").strip()
-    return Path(top.stdout.decode("utf-8", "surrogateescape").strip()), prefix
+    top, _, prefix = found.stdout.decode("utf-8", "surrogateescape").partition("\n")
+    return Path(top), prefix.strip("\n")
 
 
 def resolve_commit(spec: str, top: Path) -> str:

@@ -2,11 +2,12 @@
 
 When the package at BASE is valid (the branch a pull request goes into is kept valid by CI),
 every problem of HEAD comes from the change. So instead of reading the whole package, this
-reads ``git diff BASE`` and builds a *reduced package* holding:
+asks git which files changed, diffs each changed table against BASE's version by id
+(blobdiff.py) and builds a *reduced package* holding:
 
 - the subject rows (S), whose problems are reported: the rows added or changed, the unchanged
-  rows next to each hunk (a new row out of order, or with a repeated id, sits beside them in a
-  sorted file), and every unchanged row the change can affect: rows referring to a changed or
+  rows next to each run of changed rows (a new row out of order, or with a repeated id, sits
+  beside them in a sorted file), and every unchanged row the change can affect: rows referring to a changed or
   removed id, the rows whose citations changed, the other half of a symmetric relation, the
   places below a changed place, a row sharing an id with a changed row of another table, a
   live row whose id was just retired;
@@ -15,7 +16,8 @@ reads ``git diff BASE`` and builds a *reduced package* holding:
   sources, the parent chains of places.
 
 The ordinary checks then run on the reduced package, with every row at its line in HEAD, and
-the change rules run on a diff built from the same hunks. Anything other than rows edited in
+the change rules run on a diff built from the same rows. A check about whole tables (``whole``
+in its ``reads``) runs apart, on every row of its tables, when one of them changed. Anything other than rows edited in
 the tables (a schema, a seed, the descriptor's resources, a new or unreadable file, a line that
 is not one clean record) sends the whole validation to the full path, which gives exact
 positions for broken files. A test compares the two paths on random changes.
@@ -23,10 +25,13 @@ positions for broken files. A test compares the two paths on random changes.
 
 from __future__ import annotations
 
+import array
+import bisect
 import csv
 import json
-import re
-from collections.abc import Iterable
+import mmap
+from collections.abc import Collection, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -35,136 +40,71 @@ from ..checks import all_checks, sidecar
 from ..checks.registry import CheckInfo
 from ..checks.runner import Report, build_report, run_checks, select_checks
 from ..errors import CannotRun, NotIncremental
-from ..reading import csvread, limits
+from ..problems import Problem
+from ..reading import csvread
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
+from .blobdiff import Row, TableChange, parse_line, rows_changed
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
-from .gitside import WORKING_TREE, GitRun, find_repository, resolve_commit, run_git
+from .gitside import WORKING_TREE, BlobRun, find_repository, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
     import pyarrow as pa
 
 PACKAGE_PARTS = ("datapackage.json", "schemas/", "seeds/", "data/")
 BIG_FILE = 4 << 20  # bytes: a larger file is searched through its parsed columns, not byte by byte
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-@dataclass
-class Row:
-    line: int  # in HEAD (in BASE for a removed row)
-    cells: list[str]
-
-    @property
-    def id(self) -> str:
-        return self.cells[0]
-
-
-@dataclass
-class TableChange:
-    added: list[Row] = field(default_factory=list)  # HEAD lines
-    removed: list[Row] = field(default_factory=list)  # BASE lines
-    context: list[Row] = field(default_factory=list)  # unchanged neighbours, HEAD lines
-
-
-def _parse_line(text: bytes, width: int) -> list[str]:
-    """One clean CSV record, or NotIncremental."""
-    if b"\r" in text or b"\x00" in text or not text:
-        raise NotIncremental("a line with a carriage return, NUL, or nothing")
-    try:
-        decoded = text.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NotIncremental("a line that is not UTF-8") from None
-    if not csvread.RFC_LINE.fullmatch(decoded):
-        raise NotIncremental("a line that is not one RFC 4180 record")
-    cells = next(csv.reader([decoded], strict=True))
-    if len(cells) != width:
-        raise NotIncremental("a record with the wrong number of fields")
-    if any(len(cell) > limits.MAX_CELL_CHARS for cell in cells):
-        raise NotIncremental("a cell over the length limit")  # the reader's finding, which only the full path makes
-    return cells
-
-
-def parse_hunks(diff: bytes, width: int) -> TableChange:
-    """The rows a unified diff (``--unified=1``) of one CSV file adds, removes and keeps beside."""
-    change = TableChange()
-    old = new = 0
-    last = ""
-    in_hunk = False
-    for raw in diff.split(b"\n"):
-        m = _HUNK.match(raw)
-        if m:
-            a, b, c, d = m.group(1), m.group(2), m.group(3), m.group(4)
-            old = int(a) if b != b"0" else int(a) + 1
-            new = int(c) if d != b"0" else int(c) + 1
-            in_hunk = True
-            continue
-        if not in_hunk or not raw:
-            continue
-        tag, body = raw[:1], raw[1:]
-        if tag == b" ":
-            if new != 1:  # the header, unchanged, is no row: only the rows beside a change are
-                change.context.append(Row(new, _parse_line(body, width)))
-            old += 1
-            new += 1
-        elif tag == b"-":
-            if old == 1:
-                raise NotIncremental("the header line changed")
-            change.removed.append(Row(old, _parse_line(body, width)))
-            old += 1
-        elif tag == b"+":
-            if new == 1:
-                raise NotIncremental("the header line changed")
-            change.added.append(Row(new, _parse_line(body, width)))
-            new += 1
-        elif tag == b"\\":
-            if last in ("+", " "):
-                raise NotIncremental("the file lost its final line end")
-        else:
-            raise NotIncremental("an unexpected diff line")
-        last = tag.decode("ascii", "replace")
-    return change
 
 
 class HeadFile:
     """A table's CSV in the working tree: rows by id (binary search, the file being sorted) and
-    by the value of a column."""
+    by the value of a column.
 
-    def __init__(self, path: Path, table: Table) -> None:
+    Line numbers come from a count of line ends per block of the file, made once (a bytes count,
+    in C), and then counted within one block: no array of every line end of a large file. A file
+    the diff did not read is mapped, not read: a lookup touches a few of its pages, and nothing
+    is copied."""
+
+    BLOCK = 1 << 16  # bytes
+
+    def __init__(self, path: Path, table: Table, data: bytes | None = None) -> None:
         self.path = path
         self.table = table
-        self.data = path.read_bytes()
+        self.data: bytes | mmap.mmap = _mapped(path) if data is None else data
         self.width = len(table.fields)
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)
-        self._newlines: npt.NDArray[np.intp] | None = None
+        self._blocks: list[int] | None = None  # line ends before the start of each block
         self._columns: dict[str, pa.ChunkedArray] = {}
+
+    def _index(self) -> list[int]:
+        if self._blocks is None:
+            data, size, counts = self.data, self.BLOCK, [0]
+            for start in range(0, len(data), size):
+                counts.append(counts[-1] + data[start : start + size].count(b"\n"))
+            self._blocks = counts
+        return self._blocks
 
     @property
     def rows(self) -> int:
-        return self.data.count(b"\n") - 1 + (0 if self.data.endswith(b"\n") else 1)
-
-    def _newline_offsets(self) -> npt.NDArray[np.intp]:
-        if self._newlines is None:
-            import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-            self._newlines = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
-        return self._newlines
+        return self._index()[-1] - 1 + (0 if self.data[-1:] == b"\n" else 1)
 
     def _line_no(self, offset: int) -> int:
-        import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-        return int(np.searchsorted(self._newline_offsets(), offset)) + 1
+        block = offset // self.BLOCK
+        return self._index()[block] + self.data[block * self.BLOCK : offset].count(b"\n") + 1
 
     def _row_at(self, start: int) -> Row:
         end = self.data.find(b"\n", start)
-        return Row(self._line_no(start), _parse_line(self.data[start : end if end >= 0 else len(self.data)], self.width))
+        return Row(self._line_no(start), parse_line(self.data[start : end if end >= 0 else len(self.data)], self.width))
 
     def line(self, number: int) -> Row:
-        start = int(self._newline_offsets()[number - 2]) + 1
-        return self._row_at(start)
+        blocks = self._index()
+        before = number - 1  # line ends before the line's start
+        block = bisect.bisect_left(blocks, before) - 1  # the block holding the last of them
+        pos = block * self.BLOCK
+        for _ in range(before - blocks[block]):
+            pos = self.data.find(b"\n", pos) + 1
+        return self._row_at(pos)
 
     def find(self, rid: str) -> Row | None:
         key = rid.encode("utf-8")
@@ -191,10 +131,9 @@ class HeadFile:
         col = self.table.field_names.index(column)
         if len(self.data) < BIG_FILE:
             return self._where_scan(col, values)
-        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=pa.array(sorted(values), pa.string())))
+        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=_strings(sorted(values))))
         return [self.line(i + 2) for i in cast("list[int]", hits.to_pylist())]  # indices: never null
 
     def _where_scan(self, col: int, values: set[str]) -> list[Row]:
@@ -212,19 +151,36 @@ class HeadFile:
         return [out[k] for k in sorted(out)]
 
     def _column(self, name: str) -> pa.ChunkedArray:
+        """A column of the file, parsed; the first call parses every column that holds references
+        (the lookups ask for them one after the other, and each parse reads the whole file)."""
         if name not in self._columns:
             import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
             import pyarrow.csv as pacsv  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
             header = next(csv.reader([self.data[: self.first].decode("utf-8")]))
+            refs = {fk.field for fk in self.table.foreign_keys} | set(self.table.polymorphic) | {name}
+            wanted = [h for h in header if h in refs and h not in self._columns]
             table = pacsv.read_csv(
                 pa.py_buffer(self.data),  # type: ignore[arg-type]  # pyarrow-stubs omit the Buffer that read_csv takes
                 convert_options=pacsv.ConvertOptions(
-                    include_columns=[name], column_types={h: pa.string() for h in header}, strings_can_be_null=False
+                    include_columns=wanted, column_types={h: pa.string() for h in header}, strings_can_be_null=False
                 ),
             )
-            self._columns[name] = table.column(name)
+            for h in wanted:
+                self._columns[h] = table.column(h)
         return self._columns[name]
+
+
+def _strings(values: list[str]) -> pa.Array:
+    """A pyarrow string array built from its buffers: ``pa.array`` imports pandas to look for its
+    types (0.2 s of CPU), which nothing here needs."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = array.array("i", [0])
+    for e in encoded:
+        offsets.append(offsets[-1] + len(e))
+    return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(encoded)))
 
 
 @dataclass
@@ -235,6 +191,7 @@ class Plan:
     subject: dict[str, dict[int, Row]]
     context: dict[str, dict[int, Row]]
     checks: list[CheckInfo] = field(default_factory=list)
+    whole: list[CheckInfo] = field(default_factory=list)  # run apart, on every row of their tables
 
 
 @dataclass(frozen=True)
@@ -251,40 +208,77 @@ class Needs:
         return follow in self.follows
 
 
-def runnable(checks: list[CheckInfo], changes: dict[str, TableChange]) -> list[CheckInfo]:
+def runnable(checks: list[CheckInfo], changes: Collection[str]) -> list[CheckInfo]:
     """The checks that can find something new: a check about whole tables runs only when one of
     them changed (BASE, being valid, had nothing for it to find otherwise)."""
     return [c for c in checks if not c.reads.whole or any(t in changes for t in c.reads.tables or ())]
 
 
-def _changed_paths(top: Path, prefix: str, commit: str) -> list[tuple[str, str]]:
-    """(status, path relative to the package) of every tracked or untracked change in the package."""
-    out: list[tuple[str, str]] = []
-    diff = run_git(["diff", "--name-status", "-z", "--no-renames", commit, "--", prefix or "."], top)
+@dataclass
+class Change:
+    """What git says changed in the package against BASE, and BASE's versions of the changed
+    tables, being read out of git meanwhile."""
+
+    top: Path  # the repository
+    prefix: str  # the package's directory in it ('' or 'sub/dir/')
+    commit: str  # BASE
+    paths: list[tuple[str, str, str]]  # (status, path relative to the package, BASE's blob id)
+    blobs: dict[str, BlobRun] = field(default_factory=dict)  # path -> BASE's bytes, coming
+
+    def cancel(self) -> None:
+        for run in self.blobs.values():
+            run.cancel()
+
+
+def _changed_paths(top: Path, prefix: str, commit: str) -> list[tuple[str, str, str]]:
+    """(status, path relative to the package, BASE's blob id) of every tracked or untracked
+    change in the package."""
+    out: list[tuple[str, str, str]] = []
+    diff = run_git(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", commit, "--", prefix or "."], top)
     if diff.returncode != 0:
         raise NotIncremental("git diff failed")
     items = diff.stdout.split(b"\0")
-    for status, path in zip(items[0::2], items[1::2], strict=False):
+    for meta, path in zip(items[0::2], items[1::2], strict=False):
         if path:
-            out.append((status.decode(), path.decode("utf-8", "surrogateescape")[len(prefix) :]))
+            # ":<mode> <mode> <BASE's blob> <HEAD's blob> <status>"
+            fields = meta.decode("ascii", "replace").split(" ")
+            if len(fields) != 5:
+                raise NotIncremental("git diff said something unexpected")
+            out.append((fields[4], path.decode("utf-8", "surrogateescape")[len(prefix) :], fields[2]))
     untracked = run_git(["status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or "."], top)
     for item in untracked.stdout.split(b"\0"):
         if item.startswith(b"?? "):
-            out.append(("??", item[3:].decode("utf-8", "surrogateescape")[len(prefix) :]))
+            out.append(("??", item[3:].decode("utf-8", "surrogateescape")[len(prefix) :], ""))
     return out
 
 
-def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, Any], dict[str, TableChange], dict[str, HeadFile]]:
-    """The commit of ``since``, BASE's descriptor, and the row changes per table; NotIncremental
-    when the change is more than rows edited in the tables."""
+def start_change(root: Path, since: str, tables: Iterable[str] = ()) -> Change:
+    """Ask git what changed, and start reading BASE's versions of the changed files among
+    ``tables`` (paths relative to the package; all changed CSV files when empty), so that git
+    inflates them (1,000,000 rows: 0.3 s of CPU) while this process imports the checks and loads
+    the model. Raises CannotRun when ``since`` is not a commit of the repository holding ``root``."""
     top, prefix = find_repository(since, root)
     commit = resolve_commit(since, top)
+    change = Change(top, prefix, commit, _changed_paths(top, prefix, commit))
+    wanted = set(tables)
+    for status, rel, blob in change.paths:
+        if status == "M" and rel.startswith("data/") and rel.endswith(".csv") and (not wanted or rel in wanted):
+            change.blobs[rel] = BlobRun(blob, top)
+    return change
+
+
+def plan_change(
+    root: Path, since: str, head: Package, early: Change | None = None
+) -> tuple[str, dict[str, Any], dict[str, TableChange], dict[str, HeadFile]]:
+    """The commit of ``since``, BASE's descriptor, and the row changes per table; NotIncremental
+    when the change is more than rows edited in the tables."""
+    change = early or start_change(root, since, [t.path for t in head.model.tables.values()])
+    top, prefix, commit = change.top, change.prefix, change.commit
     head.cache["git"] = (top, prefix)
-    changed = _changed_paths(top, prefix, commit)
     tables = {t.path: t for t in head.model.tables.values()}
     base_descriptor: dict[str, Any] = head.descriptor
-    csv_changes: list[str] = []
-    for status, rel in changed:
+    csv_changes: list[tuple[str, str]] = []
+    for status, rel, blob in change.paths:
         if not rel.startswith(PACKAGE_PARTS):
             continue  # not part of the package: docs, code, the changelog
         if rel == DESCRIPTOR:
@@ -296,54 +290,21 @@ def plan_change(root: Path, since: str, head: Package) -> tuple[str, dict[str, A
             if not isinstance(base_descriptor, dict) or base_descriptor.get("resources") != head.descriptor.get("resources"):
                 raise NotIncremental("the descriptor's resources changed")
         elif rel in tables and status == "M":
-            csv_changes.append(rel)
+            csv_changes.append((rel, blob))
         else:
             raise NotIncremental(f"{rel} was {status}")
     changes: dict[str, TableChange] = {}
     files: dict[str, HeadFile] = {}
-    if csv_changes:
-        args = _diff_args(commit, [prefix + rel for rel in csv_changes])
-        early = head.cache.pop("early_diff", None)
-        diff = early.result() if early is not None and early.args == args else run_git(args, top)
-        if diff.returncode != 0:
-            raise NotIncremental("git diff failed")
-        for rel, part in _split_diff(diff.stdout, prefix).items():
-            table = tables.get(rel)
-            if table is None:
-                raise NotIncremental(f"an unexpected file in the diff: {rel}")
-            changes[table.name] = parse_hunks(part, len(table.fields))
+    for rel, blob in csv_changes:
+        table = tables[rel]
+        run = change.blobs.pop(rel, None) or BlobRun(blob, top)
+        base = run.result()
+        if base is None:
+            raise NotIncremental(f"BASE's {rel} cannot be read from git")
+        data = (root / rel).read_bytes()  # read, not mapped: the diff compares it whole, as bytes
+        files[table.name] = HeadFile(root / rel, table, data)
+        changes[table.name] = rows_changed(base, data, len(table.fields))
     return commit, base_descriptor, changes, files
-
-
-def _diff_args(commit: str, paths: list[str]) -> list[str]:
-    return ["diff", "--no-color", "--no-ext-diff", "--text", "--unified=1", "--no-renames", commit, "--", *paths]
-
-
-def _start_diff(root: Path, since: str) -> GitRun | None:
-    """Start the one slow git command of the planning, the diff of the changed CSV files
-    (1,000,000 rows: 0.8 s, most of it git inflating both versions), so that it runs while the
-    checks import and the model loads. plan_change takes its result when it asks for the same
-    diff, and runs its own otherwise. None when the repository cannot be read yet (plan_change
-    then says why)."""
-    try:
-        top, prefix = find_repository(since, root)
-        commit = resolve_commit(since, top)
-        changed = _changed_paths(top, prefix, commit)
-    except (CannotRun, NotIncremental):
-        return None
-    paths = [prefix + rel for status, rel in changed if status == "M" and rel.endswith(".csv")]
-    return GitRun(_diff_args(commit, paths), top) if paths else None
-
-
-def _split_diff(diff: bytes, prefix: str) -> dict[str, bytes]:
-    """A multi-file unified diff cut into each file's part (keyed by path relative to the package)."""
-    parts: dict[str, bytes] = {}
-    for chunk in diff.split(b"diff --git ")[1:]:
-        head, _, rest = chunk.partition(b"\n")
-        # "a/<path> b/<path>": with renames off both sides name the same file
-        path = head.rsplit(b" b/", 1)[-1].decode("utf-8", "surrogateescape")
-        parts[path[len(prefix) :]] = rest
-    return parts
 
 
 def _file(files: dict[str, HeadFile], root: Path, table: Table) -> HeadFile:
@@ -355,10 +316,15 @@ def _file(files: dict[str, HeadFile], root: Path, table: Table) -> HeadFile:
 def build_plan(
     root: Path, head: Package, changes: dict[str, TableChange], files: dict[str, HeadFile], checks: list[CheckInfo]
 ) -> Plan:
-    """The rows the ``checks`` must see, from what each declared it reads (``registry.Reads``)."""
+    """The rows the ``checks`` must see, from what each declared it reads (``registry.Reads``).
+
+    A check about whole tables is not planned for: it runs apart on its tables as they are
+    (``whole_problems``). Making every row of those tables a subject here would make every other
+    check follow every one of them (1,000,000 rows: minutes)."""
     checks = runnable(checks, changes)
+    whole_checks = [c for c in checks if c.reads.whole]
+    checks = [c for c in checks if not c.reads.whole]
     needs = Needs.of(checks)
-    whole = {t for c in checks if c.reads.whole for t in c.reads.tables or ()}
     model = head.model
     tables = [t for t in model.tables.values() if not t.tombstones]
     subject: dict[str, dict[int, Row]] = {t: {} for t in model.tables}
@@ -378,7 +344,7 @@ def build_plan(
         for row in ch.added + ch.context:
             subject[name][row.line] = row
         changed_ids[name] |= {r.id for r in ch.added + ch.removed}
-    plan = Plan(subject, context, checks)
+    plan = Plan(subject, context, checks, whole_checks)
     if retired is not None and "retired" in needs:  # small: read it whole
         f = _file(files, root, retired)
         for i in range(f.rows):
@@ -389,11 +355,6 @@ def build_plan(
             hit = find(owner, row.id) if owner else None
             if owner and hit:
                 subject[owner][hit.line] = hit
-    for name in sorted(whole & set(model.tables)):  # a check about a whole table that changed
-        f = _file(files, root, model.tables[name])
-        for i in range(f.rows):
-            row = f.line(i + 2)
-            subject[name][row.line] = row
 
     # rows the change can affect
     def refer(target: str, ids: set[str]) -> None:
@@ -519,6 +480,21 @@ def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Pa
     return head
 
 
+def whole_problems(head: Package, checks: list[CheckInfo]) -> list[Problem]:
+    """The problems of the checks about whole tables, run on every row of the tables they read
+    (read as the full run reads them). All are reported: BASE, being valid, had none."""
+    if not checks:
+        return []
+    names = {t for c in checks for t in c.reads.tables or ()}
+    pkg = Package(head.root, head.descriptor_text, head.descriptor, head.model)
+    for name, table in head.model.tables.items():
+        pkg.tables[name] = pkg._load_table(table) if name in names else LoadedTable(table, None)
+    try:
+        return run_checks(pkg, checks)
+    finally:
+        pkg.close()
+
+
 def _without_gazetteer_ids(table: Table, rows: dict[int, Row]) -> dict[int, Row]:
     """Context rows with their GeoNames id left out: only their coordinates serve (as the parent
     of a subject place), and looking their ids up would load the gazetteer for nothing."""
@@ -542,7 +518,10 @@ def validate_incremental(
     root = Path(path)
     if root.is_file():
         root = root.parent
-    early = _start_diff(root, since)
+    try:
+        early: Change | None = start_change(root, since)
+    except (CannotRun, NotIncremental):
+        early = None  # plan_change says why
     chosen = select_checks(all_checks(), select, ignore)
     # the helper for work that needs no table (the descriptor's) runs beside the planning, as in
     # a full run; the rest waits for the plan
@@ -553,7 +532,7 @@ def validate_incremental(
         if helper is not None:
             helper.close()
         if early is not None:
-            early.cancel()  # when the planning stopped before it took the diff
+            early.cancel()  # what the planning did not take (it stopped early, or a CSV file outside the tables)
 
 
 def _validate_incremental(
@@ -565,13 +544,22 @@ def _validate_incremental(
     ignore: Iterable[str] | None,
     strict: bool,
     max_per_group: int,
-    early: GitRun | None = None,
+    early: Change | None = None,
 ) -> Report:
     head = Package.load(root, tables=set())
-    if early is not None:
-        head.cache["early_diff"] = early
-    commit, base_descriptor, changes, files = plan_change(root, since, head)
-    plan = build_plan(root, head, changes, files, chosen)
+    # the checks about whole tables need only to know which tables changed: they run in a
+    # thread (reading and DuckDB leave the GIL) while the diff is made and the plan built
+    started = _start_whole(head, early, chosen) if early is not None else None
+    try:
+        commit, base_descriptor, changes, files = plan_change(root, since, head, early)
+        plan = build_plan(root, head, changes, files, chosen)
+        if started is not None and started[0] == plan.whole:
+            whole = started[1].result()
+        else:
+            whole = whole_problems(head, plan.whole)
+    finally:
+        if started is not None:
+            started[2].shutdown(wait=True)  # never leave the thread running
     reduced = reduced_package(head, plan, files)
     reduced.sidecar = helper
     problems = run_checks(reduced, plan.checks)
@@ -581,6 +569,7 @@ def _validate_incremental(
         if name is not None and p.line is not None and p.line in plan.context[name] and p.line not in plan.subject[name]:
             continue  # a context row: BASE had no problem there, and the change did not touch it
         keep.append(p)
+    keep += whole
     base = _base_package(root, commit, base_descriptor, head)
     diff = _diff(since, commit, base_descriptor, head, changes, files)
     keep += change_problems(base, reduced, diff=diff, rules=select_checks(all_change_rules(), select, ignore))
@@ -591,9 +580,29 @@ def _validate_incremental(
     return report
 
 
+def _start_whole(
+    head: Package, change: Change, chosen: list[CheckInfo]
+) -> tuple[list[CheckInfo], Future[list[Problem]], ThreadPoolExecutor] | None:
+    """Start the checks about whole tables that the changed files make runnable, in a thread."""
+    changed = {t.name for t in head.model.tables.values() for status, rel, _ in change.paths if status == "M" and rel == t.path}
+    checks = [c for c in runnable(chosen, changed) if c.reads.whole]
+    if not checks:
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tda-whole")
+    return checks, pool.submit(whole_problems, head, checks), pool
+
+
 def _row_count(root: Path, table: Table) -> int:
-    data = (root / table.path).read_bytes()
-    return data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1)
+    return HeadFile(root / table.path, table).rows
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped read-only (read when it cannot be: an empty file)."""
+    with path.open("rb") as fh:
+        try:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            return fh.read()
 
 
 def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Package) -> Package:
