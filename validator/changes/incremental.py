@@ -486,9 +486,7 @@ def whole_problems(head: Package, checks: list[CheckInfo]) -> list[Problem]:
     if not checks:
         return []
     names = {t for c in checks for t in c.reads.tables or ()}
-    pkg = Package(head.root, head.descriptor_text, head.descriptor, head.model)
-    for name, table in head.model.tables.items():
-        pkg.tables[name] = pkg._load_table(table) if name in names else LoadedTable(table, None)
+    pkg = Package(head.root, head.descriptor_text, head.descriptor, head.model).load_tables(names)
     try:
         return run_checks(pkg, checks)
     finally:
@@ -523,11 +521,15 @@ def validate_incremental(
     except (CannotRun, NotIncremental):
         early = None  # plan_change says why
     chosen = select_checks(all_checks(), select, ignore)
-    # the helper for work that needs no table (the descriptor's) runs beside the planning, as in
-    # a full run; the rest waits for the plan
-    helper = sidecar.start(root, [c for c in chosen if c.work and not any(w.tables for w in c.work)])
+    helper = None
     try:
-        return _validate_incremental(root, since, chosen, helper, select, ignore, strict, max_per_group, early)
+        head = Package.open(root)  # the descriptor and the model, which the helper inherits
+        # the helper for work that needs no table (the descriptor's) runs beside the planning, as in
+        # a full run; the rest waits for the plan
+        helper = sidecar.start(head, [c for c in chosen if c.work and not any(w.tables for w in c.work)])
+        head.model.finish_checks()
+        head.load_tables(set())
+        return _validate_incremental(head, since, chosen, helper, select, ignore, strict, max_per_group, early)
     finally:
         if helper is not None:
             helper.close()
@@ -536,7 +538,7 @@ def validate_incremental(
 
 
 def _validate_incremental(
-    root: Path,
+    head: Package,
     since: str,
     chosen: list[CheckInfo],
     helper: ResultSource | None,
@@ -546,7 +548,7 @@ def _validate_incremental(
     max_per_group: int,
     early: Change | None = None,
 ) -> Report:
-    head = Package.load(root, tables=set())
+    root = head.root
     # the checks about whole tables need only to know which tables changed: they run in a
     # thread (reading and DuckDB leave the GIL) while the diff is made and the plan built
     started = _start_whole(head, early, chosen) if early is not None else None
