@@ -60,13 +60,19 @@ def _start() -> subprocess.Popen:
     return _server
 
 
-def run_cli(argv: list[str], *, cwd: str | Path | None = None, timeout: int = DEFAULT_TIMEOUT) -> Result:
-    """``tda *argv`` in a child forked from the warm server; killed after ``timeout`` seconds."""
+def run_cli(
+    argv: list[str], *, cwd: str | Path | None = None, timeout: int = DEFAULT_TIMEOUT, env: dict[str, str] | None = None
+) -> Result:
+    """``tda *argv`` in a child forked from the warm server; killed after ``timeout`` seconds.
+
+    ``env`` adds to (or overrides) the child's environment, which is otherwise the server's:
+    the one this process had when the server started."""
     server = _start()
     assert server.stdin is not None and server.stdout is not None
     with tempfile.TemporaryDirectory(prefix="tda-run-") as tmp:
         out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
         request = {"argv": list(argv), "cwd": str(cwd or os.getcwd()), "out": out, "err": err, "timeout": timeout}
+        request["env"] = dict(env or {})
         start = time.monotonic()
         server.stdin.write(json.dumps(request) + "\n")
         server.stdin.flush()
@@ -77,6 +83,15 @@ def run_cli(argv: list[str], *, cwd: str | Path | None = None, timeout: int = DE
         seconds = time.monotonic() - start
         read = lambda p: Path(p).read_text(encoding="utf-8", errors="replace") if os.path.exists(p) else ""  # noqa: E731
         return Result(None if reply["timed_out"] else reply["returncode"], read(out), read(err), seconds)
+
+
+def server_modules(names: list[str]) -> list[str]:
+    """Which of the modules ``names`` the fork server has imported (what every run starts with)."""
+    server = _start()
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write(json.dumps({"modules": list(names)}) + "\n")
+    server.stdin.flush()
+    return json.loads(server.stdout.readline())["modules"]
 
 
 def run_subprocess(argv: list[str], *, cwd: str | Path | None = None, timeout: int = DEFAULT_TIMEOUT) -> Result:

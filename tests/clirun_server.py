@@ -4,8 +4,11 @@ It pays, once, the first-call costs that every ``tda`` run would pay again: impo
 vocabularies and schemas, the smallest gazetteer file. Only pure-Python state is built before
 forking; nothing here starts a thread (no DuckDB connection), so each child starts clean.
 
-Protocol: one JSON request per line on stdin (argv, cwd, out, err, timeout); one JSON reply
-per line on stdout (returncode, timed_out).
+Protocol: one JSON request per line on stdin (argv, cwd, out, err, timeout, env: variables
+added to the child's environment); one JSON reply per line on stdout (returncode, timed_out).
+A request ``{"modules": [names]}`` is answered with the names the server has imported, so a test
+can see what a run starts with (the helper processes need a process without numpy, pyarrow or
+DuckDB loaded, see validator/checks/sidecar.py).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def _child(request: dict) -> None:
     signal.alarm(int(request["timeout"]))  # default action: the process dies, whatever it is doing
     code = 70
     try:
+        os.environ.update(request.get("env", {}))
         os.chdir(request["cwd"])
         for fd, path in ((1, request["out"]), (2, request["err"])):
             target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -62,6 +66,9 @@ def serve() -> None:
     print("ready", flush=True)
     for line in sys.stdin:
         request = json.loads(line)
+        if "modules" in request:
+            print(json.dumps({"modules": [m for m in request["modules"] if m in sys.modules]}), flush=True)
+            continue
         pid = os.fork()
         if pid == 0:
             _child(request)

@@ -26,11 +26,65 @@ def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
     return Repo.create(tmp_path / "repo", tmp_path_factory.getbasetemp())
 
 
+# How the tests are spread over the cores: pytest-xdist's `--dist worksteal` (pyproject.toml) gives
+# each worker a contiguous block of the collected tests, then lets an idle worker take the tail of
+# another's block. The whole suite waits for its slowest worker, so the longest tests must start
+# first and on different workers: START_FIRST names them (node id prefixes, a whole module where
+# its tests share one expensive session-scoped build, such as the site the browser tests crawl),
+# with their rough CPU seconds, and _order() deals them to the blocks, heaviest first to the
+# lightest block, ahead of the other tests. The seconds come from `--durations`; a stale entry
+# only loses its head start, it changes no result.
+START_FIRST = [
+    ("tests/test_incremental.py::test_since_agrees_with_the_full_run_on_every_check", 110),
+    ("tests/test_benchmarks.py::test_benchmark_script_runs", 36),
+    ("tests/test_site_browser.py", 20),
+    ("tests/test_sidecar.py::test_helpers_agree_with_the_main_process[LC706]", 18),
+    ("tests/test_types.py", 11),
+    ("tests/test_build.py", 6),
+    ("tests/test_cases.py::test_case_reports_exactly_its_problems[LC706]", 5),
+    ("tests/test_site.py", 4),
+    ("tests/test_tree_unchanged.py::test_writer_changes_only_what_it_owns", 4),
+    ("tests/test_properties.py::test_random_valid_packages_are_accepted", 4),
+    ("tests/test_edtf.py::test_fast_path_agrees_with_the_library", 4),
+    ("tests/test_quotes.py::test_index_agrees_with_plain_search", 3),
+]
+
+
+def _order(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """``items`` with the START_FIRST units at the head of the workers' blocks, the rest in pytest's order."""
+    units: list[list[pytest.Item]] = [[] for _ in START_FIRST]
+    rest = []
+    for item in items:
+        rank = next((i for i, (prefix, _) in enumerate(START_FIRST) if item.nodeid.startswith(prefix)), None)
+        (rest if rank is None else units[rank]).append(item)
+    # worksteal's first split: the first worker gets len // workers tests, the next an equal share of the rest, ...
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    blocks: list[list[pytest.Item]] = [[] for _ in sizes]
+    load = [0.0] * len(sizes)
+    for (_, seconds), unit in zip(START_FIRST, units, strict=True):
+        if unit:
+            lightest = min(range(len(blocks)), key=lambda b: (load[b], b))
+            blocks[lightest] += unit
+            load[lightest] += seconds
+    out = []
+    for size, block in zip(sizes, blocks, strict=True):
+        take = max(0, size - len(block))
+        out += block + rest[:take]
+        rest = rest[take:]
+    return out + rest
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A test on a temporary git repository (the `repo` fixture, here or a module's own) needs git.
     for item in items:
         if "repo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.git)
+    # Every worker collects and orders alike (xdist requires it); without xdist the count is 1.
+    items[:] = _order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

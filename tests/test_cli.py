@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from casepkg import CASES, build_base, build_case
+from clirun import Result, run_cli, run_subprocess
 
 import validator
 from validator.cli.main import main
@@ -17,14 +16,25 @@ from validator.cli.parser import build_parser
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "validator", *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=120
-    )
+def run(*args: str, cwd: Path | None = None) -> Result:
+    """``tda *args`` in a child of the tests' warm fork server (clirun.py): the command line as a
+    user runs it, without paying the interpreter's start-up each time."""
+    return run_cli(list(args), cwd=cwd or ROOT, timeout=120)
+
+
+def run_new(*args: str, cwd: Path | None = None) -> Result:
+    """``python -m validator *args`` in a new interpreter: the real entry point, end to end."""
+    return run_subprocess(list(args), cwd=cwd or ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def clean_json() -> dict:
+    """The JSON report of this repository's package, which is valid."""
+    return json.loads(run("validate", "--format", "json", str(ROOT)).stdout)
 
 
 def test_clean_package_exits_0(tmp_path: Path) -> None:
-    result = run("validate", str(build_base(tmp_path / "p")))
+    result = run_new("validate", str(build_base(tmp_path / "p")))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("valid: 0 errors")
 
@@ -38,7 +48,7 @@ def test_problems_exit_1_with_editor_positions(tmp_path: Path) -> None:
     assert result.stdout.rstrip().splitlines()[-1].startswith("invalid: 1 error, 0 warnings in 10 tables")
 
 
-@pytest.mark.slow  # tda in a subprocess, on built cases
+@pytest.mark.slow  # tda run as a command, on built cases
 def test_json_format_is_stable(tmp_path: Path) -> None:
     result = run("validate", "--format", "json", str(build_case(CASES / "KY504", tmp_path / "p")))
     assert result.returncode == 1
@@ -63,7 +73,7 @@ def test_json_format_is_stable(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("setup", ["missing", "not-json", "not-a-directory"])
-def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path) -> None:
+def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path, clean_json: dict) -> None:
     """A package that cannot be read still gives tools one JSON document, with a report's keys."""
     target = tmp_path / "pkg"
     if setup == "not-json":
@@ -74,7 +84,7 @@ def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path) 
     result = run("validate", "--format", "json", str(target))
     assert result.returncode == 2
     data = json.loads(result.stdout)
-    clean = json.loads(run("validate", "--format", "json", str(ROOT)).stdout)
+    clean = clean_json
     assert set(data) == set(clean)
     assert data["valid"] is False and data["problems"] == []
     assert set(data["error"]) == {"message", "hint", "path", "line", "column"}
@@ -84,7 +94,7 @@ def test_json_format_on_exit_2_is_one_json_document(setup: str, tmp_path: Path) 
     assert clean["error"] is None
 
 
-@pytest.mark.slow  # tda in a subprocess, on built cases
+@pytest.mark.slow  # tda run as a command, on built cases
 def test_github_format_annotates(tmp_path: Path) -> None:
     result = run("validate", "--format", "github", str(build_case(CASES / "GR110", tmp_path / "p")))
     assert result.returncode == 0
@@ -100,20 +110,20 @@ def test_github_format_is_the_default_in_actions(tmp_path: Path, monkeypatch: py
     assert capsys.readouterr().out.startswith("::error file=data/relations.csv,line=4,col=72,title=KY504 foreign-key::")
 
 
-@pytest.mark.slow  # tda in a subprocess, on built cases
+@pytest.mark.slow  # tda run as a command, on built cases
 def test_markdown_format(tmp_path: Path) -> None:
     result = run("validate", "--format", "markdown", str(build_case(CASES / "KY504", tmp_path / "p")))
     assert "| `data/relations.csv:4:72` | KY504 | object_id 'ent-unknown' is not an id in entities |" in result.stdout
 
 
-@pytest.mark.slow  # tda in a subprocess, on built cases
+@pytest.mark.slow  # tda run as a command, on built cases
 def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
     pkg = str(build_case(CASES / "PV406", tmp_path / "p"))
     assert run("validate", pkg).returncode == 0
     assert run("validate", "--strict", pkg).returncode == 1
 
 
-@pytest.mark.slow  # tda in a subprocess, on built cases
+@pytest.mark.slow  # tda run as a command, on built cases
 def test_select_and_ignore(tmp_path: Path) -> None:
     pkg = str(build_case(CASES / "DT604", tmp_path / "p"))
     only = json.loads(run("validate", "--format", "json", "--select", "DT604", pkg).stdout)
@@ -145,11 +155,11 @@ def test_unreadable_descriptor_exits_2(tmp_path: Path, content: str | None, need
 
 
 def test_missing_directory_exits_2(tmp_path: Path) -> None:
-    result = run("validate", str(tmp_path / "nowhere"))
+    result = run_new("validate", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "no such directory" in result.stderr
 
 
-@pytest.mark.slow  # tda in a subprocess, on built cases
+@pytest.mark.slow  # tda run as a command, on built cases
 def test_grouping_caps_a_flood(tmp_path: Path) -> None:
     pkg = build_base(tmp_path / "p")
     lines = (pkg / "data/citations.csv").read_text().splitlines()
@@ -205,8 +215,8 @@ def test_a_missing_module_of_tda_itself_is_a_bug(capsys, monkeypatch) -> None:
 
 def test_version_names_the_tools_and_the_data(tmp_path: Path) -> None:
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    shown = run("--version").stdout.splitlines()
+    shown = run_new("--version").stdout.splitlines()
     assert shown[0] == f"tda {validator.__version__} (tools)"
     assert shown[1].startswith(f"data: {descriptor['name']} {descriptor['version']} (")
-    elsewhere = run("--version", cwd=tmp_path).stdout.splitlines()
+    elsewhere = run_new("--version", cwd=tmp_path).stdout.splitlines()
     assert elsewhere[1] == f"data: no readable datapackage.json in {tmp_path}"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from casepkg import CASES, build_base, build_case
+from clirun import Result, run_cli
 
 from validator.reading.coverage import Paragraph, _place, source_coverage, split_paragraphs
 from validator.reading.package import Package
@@ -20,8 +19,9 @@ PROFILE = "src-insightcrime-tda-profile"
 FURNITURE_STARTS = "share icon icon icon"
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "validator", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def run(*args: str) -> Result:
+    """``tda *args`` in a child of the tests' warm fork server (clirun.py), from the repository's root."""
+    return run_cli(list(args), cwd=ROOT, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from casepkg import CASES, build_base, build_case
+from clirun import Result, run_cli
 
 from validator.errors import CannotRun
 from validator.maintenance.stats import package_stats, render_text
@@ -18,8 +17,9 @@ from validator.maintenance.stats import package_stats, render_text
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "validator", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def run(*args: str) -> Result:
+    """``tda *args`` in a child of the tests' warm fork server (clirun.py), from the repository's root."""
+    return run_cli(list(args), cwd=ROOT, timeout=120)
 
 
 def _rows(pkg: Path, table: str) -> list[dict[str, str]]:
@@ -84,7 +84,7 @@ def test_uncited_row_is_listed(tmp_path: Path) -> None:
     assert "  data/entities.csv:6: ent-uncited-gang" in render_text(stats)
 
 
-@pytest.mark.slow  # tda stats in a subprocess
+@pytest.mark.slow  # tda stats run as a command
 def test_cli_text_exit_0(base: Path) -> None:
     result = run("stats", str(base))
     assert result.returncode == 0, result.stderr
@@ -95,7 +95,7 @@ def test_cli_text_exit_0(base: Path) -> None:
     assert "Uncited rows: none\n" in out
 
 
-@pytest.mark.slow  # tda stats in a subprocess
+@pytest.mark.slow  # tda stats run as a command
 def test_cli_json_exit_1_when_a_row_is_uncited(tmp_path: Path) -> None:
     result = run("stats", "--format", "json", str(build_case(CASES / "PV401", tmp_path / "p")))
     assert result.returncode == 1
@@ -105,7 +105,7 @@ def test_cli_json_exit_1_when_a_row_is_uncited(tmp_path: Path) -> None:
     assert data["citations_per_row"]["entities"]["rows_with"]["0"] == 1
 
 
-@pytest.mark.slow  # tda stats in a subprocess
+@pytest.mark.slow  # tda stats run as a command
 def test_unreadable_table_exits_2(tmp_path: Path) -> None:
     pkg = build_case(CASES / "CS212", tmp_path / "p")
     with pytest.raises(CannotRun, match="events.csv: the events table cannot be read"):
