@@ -35,7 +35,6 @@ def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
 # lightest block, ahead of the other tests. The seconds come from `--durations`; a stale entry
 # only loses its head start, it changes no result.
 START_FIRST = [
-    ("tests/test_incremental.py::test_every_check_is_reached_by_the_incremental_path", 40),
     ("tests/test_benchmarks.py::test_benchmark_script_runs", 36),
     ("tests/test_site_browser.py", 20),
     ("tests/test_sidecar.py::test_helpers_agree_with_the_main_process[LC706]", 18),
