@@ -16,7 +16,9 @@ word is a stem that must start a word ("kidnap" matches "kidnappings"). Everythi
 DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
 forms are computed over whole columns by ``reading/wordform.py`` (the same strings, a fraction of
 the time of the SQL rule), each shared table is built once, and the one costly comparison of
-names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike.
+names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike. GR110 on large
+tables compares hashes of runs of words first (``_copies_by_hash``) and the strings only where
+a hash is shared.
 """
 
 from __future__ import annotations
