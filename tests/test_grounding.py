@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,3 +135,62 @@ def test_word_form_and_date_requirements() -> None:
     assert date_requirements("2012~/2013") == [(0, True, " 2012 ", None, None), (1, False, " 2013 ", None, None)]
     assert date_requirements("2018/..") == [(0, False, " 2018 ", None, None)]
     assert date_requirements("2023-09-20")[0][4] == [" 20 ", " 20th "]
+
+
+def _plant_copies(pkg: Path) -> dict[str, int]:
+    """Descriptions that copy runs of their own row's quote, or nearly do; returns the rows GR110
+    must warn about, with the length of the run it reports."""
+    rels = _rows(pkg, "relations")
+    quotes: dict[str, list[str]] = {}
+    for c in _rows(pkg, "citations"):
+        quotes.setdefault(c["record_id"], []).append(c["quote"])
+
+    def longest(rid: str) -> list[str]:
+        return max((words(q).split() for q in quotes.get(rid, [])), key=len, default=[])
+
+    todo = sorted((r for r in rels if len(longest(r["id"])) >= 24), key=lambda r: r["id"])
+    accented = next(r for r in todo if any(not w.isascii() for w in longest(r["id"])[:20]))
+    todo.remove(accented)
+    acc_words = longest(accented["id"])
+    at = next(i for i, w in enumerate(acc_words) if not w.isascii())
+    run = acc_words[max(0, at - 4) : max(0, at - 4) + 10]
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", " ".join(run)) if not unicodedata.combining(ch))
+    seps = [", ", " — ", "... ", " “", "” ", " (", ") ", "; ", "-", " ", "! ", "?"]
+    plans: dict[str, tuple[str, int | None]] = {}
+    a, b, c, d, e, f = (r["id"] for r in todo[:6])
+    w = {rid: longest(rid) for rid in (a, b, c, d, e, f)}
+    plans[a] = ("Zqx: " + " ".join(w[a][1:11]) + ", zqy.", 10)  # exactly ten words
+    plans[b] = ("Zqx " + " ".join(w[b][1:10]) + " zqy", None)  # nine: not a copy
+    styled = "".join(word.upper() + sep for word, sep in zip(w[c][0:12], seps, strict=True))  # case and punctuation
+    plans[c] = (unicodedata.normalize("NFD", "Zqx " + styled), 12)
+    plans[d] = ("Zqx " + " ".join(w[d][0:10]) + " zqy " + " ".join(w[d][12:23]), 11)  # the longer of two runs
+    plans[e] = ("Zqx " + " ".join(w[f][0:14]) + " zqy", None)  # another row's quote
+    plans[accented["id"]] = ("Zqx " + stripped + " zqy", None)  # accents are part of a word
+    nfd = next(r for r in todo[6:] if r["id"] != f)["id"]
+    nfd_run = longest(nfd)[3:13]
+    plans[nfd] = (unicodedata.normalize("NFD", "ZQX " + " ".join(nfd_run).title()), 10)
+    for r in rels:
+        if r["id"] in plans:
+            r["description"] = plans[r["id"]][0]
+    _write(pkg, "relations", rels)
+    return {rid: n for rid, (_, n) in plans.items() if n is not None}
+
+
+def test_copied_descriptions_are_found_the_same_way_on_large_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GR110 hashes runs of words on large tables: it warns about exactly the rows (and runs) the
+    plain query does, and a hash shared by unequal runs reports nothing by itself."""
+    from validator.checks import grounding
+
+    pkg = _copy(tmp_path / "pkg")
+    expected = _plant_copies(pkg)
+
+    def gr110() -> list[tuple[str | None, int | None, str]]:
+        return [(p.record, p.line, p.message) for p in validate(pkg, select=["GR110"], max_per_group=0).problems]
+
+    plain = gr110()
+    found = {rid: int(msg.split(" shares ")[1].split()[0]) for rid, _, msg in plain}
+    assert found == expected
+    monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)  # the hashed path, on the same package
+    assert gr110() == plain
+    monkeypatch.setattr(grounding, "_run_keys", lambda h, row: h & 0)  # every run's key the same
+    assert gr110() == plain

@@ -155,3 +155,30 @@ def test_the_checks_report_the_same_both_ways(tmp_path: Path, monkeypatch: pytes
     assert fast == plain
     assert {"GR101", "GR102", "GR107", "GR110"} <= {p[0] for p in plain}  # the edits did reach the checks
     shutil.rmtree(pkg)
+
+
+def test_runs_of_words_hash_as_their_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_hashes gives every run of n words of every word form, numbered from its first word, and
+    equal runs (of any strings) the hash string_hashes gives that run's text; so do slices cut
+    mid-column (a small CHUNK_BYTES) and a sliced chunked column."""
+    monkeypatch.setattr(wordform, "CHUNK_BYTES", 40)
+    rnd = random.Random(7)
+    vocab = ["a", "bb", "ñu", "dé", "x1", "ça"]
+    texts: list[str | None] = []
+    for _ in range(200):
+        k = rnd.randint(0, 14)
+        texts.append(None if k == 1 else " " + " ".join(rnd.choice(vocab) for _ in range(k)) + " " if k else "  ")
+    column = pa.chunked_array([pa.array(texts[:50], pa.string()), pa.array(texts[50:], pa.string()).slice(2)])
+    kept = texts[:50] + texts[52:]
+    got = {}
+    for which, first, h in wordform.run_hashes(column, 3):
+        got.update({(int(i), int(s)): int(x) for i, s, x in zip(which, first, h, strict=True)})
+    expected = {}
+    for i, text in enumerate(kept):
+        ws = text.split() if text else []
+        expected.update({(i, s + 1): " " + " ".join(ws[s : s + 3]) + " " for s in range(len(ws) - 2)})
+    assert set(got) == set(expected)
+    runs = sorted(set(expected.values()))
+    by_text = dict(zip(runs, (int(x) for x in wordform.string_hashes(pa.array(runs, pa.string()))), strict=True))
+    assert all(got[key] == by_text[run] for key, run in expected.items())
+    assert len(set(by_text.values())) == len(runs)

@@ -16,7 +16,9 @@ word is a stem that must start a word ("kidnap" matches "kidnappings"). Everythi
 DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
 forms are computed over whole columns by ``reading/wordform.py`` (the same strings, a fraction of
 the time of the SQL rule), each shared table is built once, and the one costly comparison of
-names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike.
+names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike. GR110 on large
+tables compares hashes of runs of words first (``_copies_by_hash``) and the strings only where
+a hash is shared.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
-from ..reading.wordform import word_form_sql, word_forms
+from ..reading.wordform import run_hashes, string_hashes, word_form_sql, word_forms
 from .common import at_cell, quote_sql_ident, short
 from .registry import Reads, check, reads
 
@@ -128,6 +130,7 @@ def _ready(pkg: Package) -> bool:
             c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names
         }
         cols["q"] = word_forms(pkg.db, cit["quote"])
+        pkg.cache["gr_cit_cols"] = cols  # GR110 hashes the runs of words of these quotes
         pkg.db.register("_gr_cit_arrow", pa.table(cols))  # the connection holds it until the package closes
         pkg.db.execute(
             f"CREATE OR REPLACE TEMP VIEW _gr_cit AS SELECT id, _line, record_id, q, {refers} AS refers, "
@@ -686,28 +689,34 @@ def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
     """
     if not _ready(pkg):
         return
-    # only a quote of COPY_RUN words or more can share a run of COPY_RUN words: the rows that have
-    # one are the only ones whose descriptions are put in word form and cut into runs
-    many = f"length(q) - length(replace(q, ' ', '')) > {COPY_RUN}"  # spaces = words + 1
-    pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_long AS SELECT record_id, q FROM _gr_cit WHERE {many}")
-    for name in pkg.model.cited_tables().values():
-        if not pkg.usable(name) or pkg.tables[name].table.field("description") is None:
-            continue
-        _create_with_words(
-            pkg,
-            "_gr_desc",
-            f'SELECT _line, id, description AS text FROM "{name}" WHERE description IS NOT NULL AND id IS NOT NULL '
-            "AND id IN (SELECT record_id FROM _gr_long)",
-            _rows(pkg, name) >= FAST_WORDS_ROWS,
-        )
-        rows = pkg.sql(
-            "WITH d AS (SELECT _line, id, string_split(trim(tok), ' ') AS w FROM _gr_desc), "
-            f"g AS (SELECT _line, id, w, unnest(range(1, len(w) - {COPY_RUN - 2})) AS i FROM d WHERE len(w) >= {COPY_RUN}) "
-            "SELECT g._line, g.id, g.w, list(DISTINCT g.i ORDER BY g.i) FROM g JOIN _gr_long c ON c.record_id = g.id "
-            f"WHERE contains(c.q, ' ' || array_to_string(g.w[g.i:g.i + {COPY_RUN - 1}], ' ') || ' ') "
-            "GROUP BY g._line, g.id, g.w ORDER BY g._line"
-        )
-        for line, rid, w, starts in rows:
+    names = [
+        n for n in pkg.model.cited_tables().values() if pkg.usable(n) and pkg.tables[n].table.field("description") is not None
+    ]
+    if "gr_cit_cols" in pkg.cache:
+        found = _copies_by_hash(pkg, names)
+    else:
+        found = {}
+        # only a quote of COPY_RUN words or more can share a run of COPY_RUN words: the rows that
+        # have one are the only ones whose descriptions are put in word form and cut into runs
+        many = f"length(q) - length(replace(q, ' ', '')) > {COPY_RUN}"  # spaces = words + 1
+        pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_long AS SELECT record_id, q FROM _gr_cit WHERE {many}")
+        for name in names:
+            _create_with_words(
+                pkg,
+                "_gr_desc",
+                f'SELECT _line, id, description AS text FROM "{name}" WHERE description IS NOT NULL AND id IS NOT NULL '
+                "AND id IN (SELECT record_id FROM _gr_long)",
+                _rows(pkg, name) >= FAST_WORDS_ROWS,
+            )
+            found[name] = pkg.sql(
+                "WITH d AS (SELECT _line, id, string_split(trim(tok), ' ') AS w FROM _gr_desc), "
+                f"g AS (SELECT _line, id, w, unnest(range(1, len(w) - {COPY_RUN - 2})) AS i FROM d WHERE len(w) >= {COPY_RUN}) "
+                "SELECT g._line, g.id, g.w, list(DISTINCT g.i ORDER BY g.i) FROM g JOIN _gr_long c ON c.record_id = g.id "
+                f"WHERE contains(c.q, ' ' || array_to_string(g.w[g.i:g.i + {COPY_RUN - 1}], ' ') || ' ') "
+                "GROUP BY g._line, g.id, g.w ORDER BY g._line"
+            )
+    for name in names:
+        for line, rid, w, starts in found.get(name, []):
             run_start, run_end = _longest_run(starts)
             shared = " ".join(w[run_start - 1 : run_end + COPY_RUN - 1])
             yield at_cell(
@@ -719,6 +728,101 @@ def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
                 record=rid,
                 hint="say it in our own words; the quote in citations.csv carries the source's words",
             )
+
+
+def _run_keys(h: Any, row: Any) -> Any:
+    """A run's hash combined with its row's (the hash of the record id): one 64-bit key, its bits
+    mixed so that its top bits can index a bitmap. Equal runs of one row give equal keys."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    k = h ^ (row * np.uint64(0x9E3779B97F4A7C15))
+    k ^= k >> np.uint64(31)
+    k *= np.uint64(0xBF58476D1CE4E5B9)
+    k ^= k >> np.uint64(29)
+    return k
+
+
+_BITMAP_BITS = 24  # 16 MB each: at 2,500,000 description runs, about 15 % of their entries are set
+
+
+def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """GR110 on large tables: the rows of each table in ``names`` whose description shares a run of
+    COPY_RUN words with a quote of its row, as (line, id, words, first words of the shared runs).
+
+    Cutting every description into runs and searching each in the row's quotes cost 4 s at
+    1,000,000 rows. Here each run of COPY_RUN words, of the descriptions and of the quotes, is
+    hashed (wordform.run_hashes) with its record id into one 64-bit key; a description's run
+    whose key no quote run has is in no quote of its row (equal runs have equal keys), and the few
+    runs whose key a quote run shares go through the very query of the small path, on the
+    strings: a shared hash alone never reports a row."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    descs: dict[str, tuple[Any, Any, Any]] = {}
+    keys = []
+    for name in names:
+        t = pkg.arrow(name).select(["_line", "id", "description"])
+        t = t.filter(pc.and_(pc.is_valid(t["id"]), pc.is_valid(t["description"])))
+        row = string_hashes(t["id"])
+        tok = word_forms(pkg.db, t["description"])
+        descs[name] = (t, tok, row)
+        keys += [_run_keys(h, row[which]) for which, _, h in run_hashes(tok, COPY_RUN)]
+    ours = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64)
+    if not len(ours):
+        return {}
+    # two bitmaps, of the keys' top and bottom bits, turn nearly every quote run away cheaply
+    low = np.uint64((1 << _BITMAP_BITS) - 1)
+    high = np.uint64(64 - _BITMAP_BITS)
+    top = np.zeros(1 << _BITMAP_BITS, dtype=bool)
+    top[ours >> high] = True
+    bottom = np.zeros(1 << _BITMAP_BITS, dtype=bool)
+    bottom[ours & low] = True
+    cit = pkg.cache["gr_cit_cols"]
+    qrow = string_hashes(cit["record_id"])
+    valid = np.asarray(cit["record_id"].is_valid(), dtype=bool)
+    near = []
+    for which, _, h in run_hashes(cit["q"], COPY_RUN):
+        keep = valid[which]
+        k = _run_keys(h[keep], qrow[which[keep]])
+        k = k[top[k >> high]]
+        near.append(k[bottom[k & low]])
+    del top, bottom
+    maybe = np.sort(np.concatenate(near)) if near else np.zeros(0, dtype=np.uint64)
+    at = np.minimum(np.searchsorted(ours, maybe), len(ours) - 1)
+    quoted = maybe[ours[at] == maybe]  # the keys of description runs that some quote run has
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    if not len(quoted):
+        return found
+    for name, (t, tok, row) in descs.items():
+        rows, firsts = [], []
+        for which, start, h in run_hashes(tok, COPY_RUN):
+            k = _run_keys(h, row[which])
+            at = np.minimum(np.searchsorted(quoted, k), len(quoted) - 1)
+            m = quoted[at] == k
+            rows.append(which[m])
+            firsts.append(start[m])
+        picked = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        if not len(picked):
+            continue
+        take = pa.array(picked, pa.int64())
+        _materialise(
+            pkg,
+            "_gr_copy",
+            {
+                "_line": t["_line"].take(take),
+                "id": t["id"].take(take),
+                "tok": tok.take(take),
+                "i": pa.array(np.concatenate(firsts), pa.int64()),
+            },
+        )
+        found[name] = pkg.sql(
+            "WITH g AS (SELECT _line, id, string_split(trim(tok), ' ') AS w, i FROM _gr_copy) "
+            "SELECT g._line, g.id, g.w, list(DISTINCT g.i ORDER BY g.i) FROM g JOIN _gr_cit c ON c.record_id = g.id "
+            f"WHERE contains(c.q, ' ' || array_to_string(g.w[g.i:g.i + {COPY_RUN - 1}], ' ') || ' ') "
+            "GROUP BY g._line, g.id, g.w ORDER BY g._line"
+        )
+    return found
 
 
 def _longest_run(starts: list[int]) -> tuple[int, int]:

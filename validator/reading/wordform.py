@@ -24,6 +24,7 @@ its word form from ``word_form_sql`` itself. A test compares the two on tricky t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -199,3 +200,122 @@ def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any, Any]) -> tu
         new_off = new_off + np.concatenate(([0], np.cumsum(lengths == 1)))
     bad = np.unique(np.searchsorted(rel, bad_pos, side="right") - 1) if len(bad_pos) else bad_pos
     return new_off, result, bad
+
+
+# --- runs of words, by hash -------------------------------------------------------------------
+
+# The hash of a byte string s is sum(s[k] * _BASE**k) modulo 2**64 (numpy's unsigned arithmetic
+# wraps there). Equal strings always get equal hashes, which is all a caller may rely on: two
+# unequal runs can share a hash, so a caller compares the strings of every hash it finds shared.
+_BASE = 0x9E3779B97F4A7C15  # odd, hence invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+_powers_cache: dict[str, Any] = {}
+
+
+def _powers(size: int) -> tuple[Any, Any]:
+    """_BASE**k and _BASE_INV**k modulo 2**64 for k < size (at least), kept for the next call."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    have = _powers_cache.get("p")
+    if have is None or len(have[0]) < size:
+        n = max(2 * size, CHUNK_BYTES + (1 << 16))  # a slice is about CHUNK_BYTES
+        up = np.ones(n, dtype=np.uint64)
+        down = np.ones(n, dtype=np.uint64)
+        k = 1
+        while k < n:  # doubling: the powers k..2k-1 are those below k times base**k
+            m = min(k, n - k)
+            up[k : k + m] = up[:m] * pow(_BASE, k, 1 << 64)
+            down[k : k + m] = down[:m] * pow(_BASE_INV, k, 1 << 64)
+            k *= 2
+        have = (up, down)
+        _powers_cache["p"] = have
+    return have
+
+
+def _slices(strings: pyarrow.Array | pyarrow.ChunkedArray) -> Iterator[tuple[int, Any, Any]]:
+    """The column a slice of whole strings at a time, about CHUNK_BYTES each: (the index of its
+    first string, its bytes, the offsets of its strings in those bytes) as numpy arrays."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    base = 0
+    for arr in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        n = len(arr)
+        if n == 0:
+            continue
+        buffers: list[Any] = arr.buffers()
+        wide = arr.type == pa.large_string()
+        offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
+        data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, dtype=np.uint8)
+        lo = 0
+        while lo < n:
+            hi = int(np.searchsorted(offsets, offsets[lo] + CHUNK_BYTES, side="right")) - 1
+            hi = min(max(hi, lo + 1), n)
+            yield base + lo, data[int(offsets[lo]) : int(offsets[hi])], (offsets[lo : hi + 1] - offsets[lo]).astype(np.int64)
+            lo = hi
+        base += n
+
+
+def _prefix(b: Any) -> Any:
+    """prefix[k]: the hash of b[:k], for every k up to len(b)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    up, _ = _powers(len(b) + 1)
+    prefix = np.zeros(len(b) + 1, dtype=np.uint64)
+    np.cumsum(b.astype(np.uint64) * up[: len(b)], out=prefix[1:])
+    return prefix
+
+
+def string_hashes(strings: pyarrow.Array | pyarrow.ChunkedArray) -> Any:
+    """The hash of each string, as a numpy array (a null's, of whatever bytes it holds)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    out = np.zeros(len(strings), dtype=np.uint64)
+    for lo, b, rel in _slices(strings):
+        prefix = _prefix(b)
+        _, down = _powers(len(b) + 1)
+        out[lo : lo + len(rel) - 1] = (prefix[rel[1:]] - prefix[rel[:-1]]) * down[rel[:-1]]
+    return out
+
+
+def run_hashes(forms: pyarrow.Array | pyarrow.ChunkedArray, run: int) -> Iterator[tuple[Any, Any, Any]]:
+    """The runs of ``run`` consecutive words of each word form (as ``word_forms`` makes them: words
+    between single spaces, one space at each end), as numpy arrays, a slice of the column at a time:
+    (the string's index in ``forms``, the run's first word counted from 1, the hash of the run with
+    the spaces around it: `` w1 w2 ... wn ``, as ``string_hashes`` hashes that string). A string
+    with fewer words has no run; a null string's bytes, if any, are read as they are (callers drop
+    the rows they do not want)."""
+    for lo, b, rel in _slices(forms):
+        found = _runs(b, rel, run)
+        if found is not None:
+            which, start, h = found
+            yield which + lo, start, h
+
+
+def _runs(b: Any, rel: Any, run: int) -> tuple[Any, Any, Any] | None:
+    """run_hashes over the strings b[rel[i]:rel[i+1]]: (string, first word, hash), or None."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    spaces = np.flatnonzero(b == 0x20)
+    if len(spaces) <= run:
+        return None
+    # the string each space is in: every non-empty word form opens with a space, so the count of
+    # opening spaces so far numbers the non-empty strings
+    filled = np.flatnonzero(rel[1:] > rel[:-1])
+    opens = np.zeros(len(b), dtype=bool)
+    opens[rel[filled]] = True
+    owner = filled[np.cumsum(opens[spaces]) - 1]
+    # a run is the bytes from one space to the run-th space after it, both in the same string
+    first = np.flatnonzero(owner[:-run] == owner[run:])
+    if not len(first):
+        return None
+    prefix = _prefix(b)
+    _, down = _powers(len(b) + 1)
+    start, end = spaces[first], spaces[first + run] + 1
+    h = (prefix[end] - prefix[start]) * down[start]  # shifted back as if the run began at 0
+    which = owner[first]
+    # the run's first word: the spaces of its string before its opening space, plus one
+    opening = np.zeros(len(rel) - 1, dtype=np.int64)  # the index in spaces of each string's opening space
+    opening[filled] = np.flatnonzero(opens[spaces])
+    word = first - opening[which] + 1
+    return which, word, h
