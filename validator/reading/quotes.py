@@ -29,7 +29,7 @@ from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
 PLAIN_SEARCH_MAX = 20_000  # up to this many quotes, search each one plainly
 KEY_BYTES = 16  # bytes of a quote's start that select candidate positions
 MAX_CANDIDATES = 32  # a start found more often than this sends the quote to the plain search
-BATCH_BYTES = 4 << 20  # source bytes indexed at once (bounds the arrays' memory)
+BATCH_BYTES = 2 << 20  # source bytes indexed at once (bounds the arrays' memory: about 20 bytes per source byte)
 WORD_BEFORE = b" \"'([{/-\x00"  # a position after one of these bytes is a word start
 _FNV = 0x100000001B3
 
@@ -275,7 +275,7 @@ def _same_spans(a: Any, a_start: Any, b: Any, b_start: Any, lens: Any) -> Any:
     return np.add.reduceat((xa != xb).astype(np.int64), seg) == 0
 
 
-TABLE_BITS = 22  # a direct-address table of 4M slots maps quote keys to their group
+TABLE_BITS = 22  # at most 4M slots in the direct-address table that maps quote keys to their group
 
 
 def _match_batch(batch: list[int], texts: list[bytes], n_sources: int, qidx: Any, src: Any, offsets: Any, qbytes: Any) -> Any:
@@ -340,9 +340,11 @@ def _lookup(keys: Any, probes: Any) -> Any:
     probes landing on a slot shared by several keys fall back to binary search."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    shift = np.uint64(64 - TABLE_BITS)
+    # about 16 slots per key: few keys share one, and the table stays small for a small batch
+    bits = min(TABLE_BITS, max(10, int(len(keys)).bit_length() + 4))
+    shift = np.uint64(64 - bits)
     slot = (keys >> shift).astype(np.int64)
-    table = np.full(1 << TABLE_BITS, -1, dtype=np.int32)
+    table = np.full(1 << bits, -1, dtype=np.int32)
     slots, slot_count = np.unique(slot, return_counts=True)
     table[slot] = np.arange(len(keys), dtype=np.int32)
     table[slots[slot_count > 1]] = -2
