@@ -101,7 +101,7 @@ class CsvFile:
     text: str | None = None  # decoded text without BOM (exact path); None when not decoded
     source: Any = None  # the file's path, re-read (fast path) only to position a problem
     arrow: Any = None  # pyarrow.Table (fast path)
-    newlines: Any = None  # numpy offsets of every LF, BOM excluded (fast path)
+    newlines: Any = None  # numpy offsets of every LF, BOM excluded (fast path; found when a position is asked)
     chars: CharProfile | None = None
     findings: list[Finding] = field(default_factory=list)
     header: list[str] | None = None
@@ -466,7 +466,9 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
     if not data.endswith(b"\n"):
         last = data[int(newlines[-1]) + 1 :] if len(newlines) else data
         findings.append(Finding("no_final_newline", len(newlines) + 1, len(last.decode("utf-8")) + 1))
-    out = CsvFile(rel=rel, size=len(data), arrow=table, newlines=newlines, header=header, findings=findings)
+    # the line ends are not kept (8 bytes a line, 8 MB at 1,000,000 rows): the few problems
+    # that need a cell's column find them again in the file (``cell_position``)
+    out = CsvFile(rel=rel, size=len(data), arrow=table, header=header, findings=findings)
     non_ascii = _non_ascii(data)
     out.chars = CharProfile(below_space > len(newlines) or b"\x7f" in data, non_ascii, _nfc_lines(data, newlines, non_ascii))
     return out
