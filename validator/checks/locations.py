@@ -25,7 +25,7 @@ ANCESTOR_KM = {"state": 600.0, "department": 600.0, "region": 600.0, "border_are
 ANCESTOR_KM_DEFAULT = 60.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__ per place (40,000 places: 2 MB less)
 class Loc:
     line: int
     id: str

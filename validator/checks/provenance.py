@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
+from ..reading.package import release_memory
 from ..reading.queries import source_files
 from ..reading.quotes import missing
 from ..reading.textnorm import normalize
@@ -95,7 +96,11 @@ def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     quotes, sources = _quote_columns(pkg)
 
     def work() -> list[int]:
-        return missing(quotes, sources, _NormalisedTexts(files))
+        found = missing(quotes, sources, _NormalisedTexts(files))
+        # the search's arrays were freed on this worker thread, in its own heap arena, which the
+        # main thread does not reuse: hand that memory back now rather than keep it to the end
+        release_memory()
+        return found
 
     return work
 

@@ -101,7 +101,7 @@ class CsvFile:
     text: str | None = None  # decoded text without BOM (exact path); None when not decoded
     source: Any = None  # the file's path, re-read (fast path) only to position a problem
     arrow: Any = None  # pyarrow.Table (fast path)
-    newlines: Any = None  # numpy offsets of every LF, BOM excluded (fast path)
+    newlines: Any = None  # numpy offsets of every LF, BOM excluded (fast path; found when a position is asked)
     chars: CharProfile | None = None
     findings: list[Finding] = field(default_factory=list)
     header: list[str] | None = None
@@ -109,6 +109,7 @@ class CsvFile:
     lines: list[int] = field(default_factory=list)
     rows_usable: bool = True  # False when the file is too broken to check its rows
     broken: list[tuple[int, str]] = field(default_factory=list)  # (line, first cell) of records that could not be parsed
+    released: set[str] = field(default_factory=set)  # columns let go after their checks ran (fast path)
     _line_starts: list[int] | None = None
     _raw_cache: bytes | None = None
 
@@ -169,6 +170,8 @@ class CsvFile:
         """The text of one cell of the record starting at ``line`` (None when it is not there)."""
         if self.arrow is not None:
             row = line - 2
+            if field_name in self.released and 0 <= row < self.arrow.num_rows:
+                return self._cell_from_file(line, field_index)
             if field_name in self.arrow.column_names and 0 <= row < self.arrow.num_rows:
                 value = self.arrow.column(field_name)[row].as_py()
                 return "" if value is None else str(value)
@@ -177,6 +180,18 @@ class CsvFile:
         if i < len(self.lines) and self.lines[i] == line and field_index < len(self.records[i]):
             return self.records[i][field_index]
         return None
+
+    def _cell_from_file(self, line: int, field_index: int) -> str | None:
+        """The cell of a released column, parsed again from its line in the file."""
+        if self.source is None:
+            return None
+        if self.newlines is None:
+            import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+            self.newlines = np.flatnonzero(np.frombuffer(self._raw(), dtype=np.uint8) == 10)
+        text = _line_text(self._raw(), self.newlines, line)
+        cells = next(csv.reader([text]), []) if text is not None else []
+        return cells[field_index] if field_index < len(cells) else None
 
 
 def cell_offsets(text: str, begin: int) -> list[int]:
@@ -466,7 +481,9 @@ def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFi
     if not data.endswith(b"\n"):
         last = data[int(newlines[-1]) + 1 :] if len(newlines) else data
         findings.append(Finding("no_final_newline", len(newlines) + 1, len(last.decode("utf-8")) + 1))
-    out = CsvFile(rel=rel, size=len(data), arrow=table, newlines=newlines, header=header, findings=findings)
+    # the line ends are not kept (8 bytes a line, 8 MB at 1,000,000 rows): the few problems
+    # that need a cell's column find them again in the file (``cell_position``)
+    out = CsvFile(rel=rel, size=len(data), arrow=table, header=header, findings=findings)
     non_ascii = _non_ascii(data)
     out.chars = CharProfile(below_space > len(newlines) or b"\x7f" in data, non_ascii, _nfc_lines(data, newlines, non_ascii))
     return out

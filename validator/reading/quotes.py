@@ -21,7 +21,7 @@ A quote is reported only when that fails too, so the answer is the plain search'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
@@ -29,7 +29,7 @@ from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
 PLAIN_SEARCH_MAX = 20_000  # up to this many quotes, search each one plainly
 KEY_BYTES = 16  # bytes of a quote's start that select candidate positions
 MAX_CANDIDATES = 32  # a start found more often than this sends the quote to the plain search
-BATCH_BYTES = 4 << 20  # source bytes indexed at once (bounds the arrays' memory)
+BATCH_BYTES = 2 << 20  # source bytes indexed at once (bounds the arrays' memory: about 20 bytes per source byte)
 WORD_BEFORE = b" \"'([{/-\x00"  # a position after one of these bytes is a word start
 _FNV = 0x100000001B3
 
@@ -55,31 +55,41 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    quotes = quotes.combine_chunks() if isinstance(quotes, pa.ChunkedArray) else quotes
-    source_ids = source_ids.combine_chunks() if isinstance(source_ids, pa.ChunkedArray) else source_ids
-    encoded = pc.dictionary_encode(source_ids)
-    names = encoded.dictionary.to_pylist()
+    # the columns stay in their chunks: each batch of sources takes just its own quotes (a copy
+    # of the whole quote column, or a folded one, would be 30 MB more at 1,000,000 rows)
+    quotes = quotes if isinstance(quotes, pa.ChunkedArray) else pa.chunked_array([quotes])
+    source_ids = source_ids if isinstance(source_ids, pa.ChunkedArray) else pa.chunked_array([source_ids])
+    distinct = pc.unique(source_ids).drop_null()
+    names = distinct.to_pylist()
     has_text = np.array([n in texts for n in names] + [False], dtype=bool)
-    src = _indices(encoded.indices, len(names))
-    todo = np.flatnonzero(has_text[src] & ~_bools(quotes.is_null()))
+    src = _positions(pc.index_in(source_ids, value_set=distinct), len(names))
+    todo = np.flatnonzero(has_text[src] & ~_chunked_bools(quotes.is_null()))
 
     # round 1: the quotes as written, those with typographic quote marks folded to straight
     # ones (as in the sources); round 2: the rest, fully normalised; then the plain search
     marked = _rows_with_quote_marks(quotes)
+    folded = None
     if len(marked):
-        folded = pc.replace_substring_regex(quotes.take(_int64_array(marked)), f"[{SINGLE_QUOTES}]", "'")
+        folded = pc.replace_substring_regex(_take(quotes, marked), f"[{SINGLE_QUOTES}]", "'")
         folded = pc.replace_substring_regex(folded, f"[{DOUBLE_QUOTES}]", '"')
-        mask = np.zeros(len(quotes), dtype=bool)
-        mask[marked] = True
-        bits = _buffer(np.packbits(mask, bitorder="little"))
-        flags: Any = pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])  # the stubs type it as a generic array
-        quotes = pc.replace_with_mask(quotes, flags, folded)
-    rest = _index_match(quotes, src, todo, names, texts)
+
+    def as_written(rows: Any) -> tuple[Any, Any]:
+        """The batch's quotes of round 1 (folded where marked), and the rows in their order."""
+        if folded is None:
+            return _take(quotes, rows), rows
+        at = np.searchsorted(marked, rows)
+        is_marked = at < len(marked)
+        is_marked[is_marked] = marked[at[is_marked]] == rows[is_marked]
+        plain, mark = rows[~is_marked], rows[is_marked]
+        parts = [_take(quotes, plain), folded.take(_int64_array(at[is_marked]))]
+        return pa.concat_arrays(parts), np.concatenate((plain, mark))
+
+    rest = _index_match(as_written, src, todo, names, texts)
     if not rest:
         return []
     rest.sort()
-    normalised = _string_array([normalize(q) for q in quotes.take(_int64_array(np.array(rest))).to_pylist()])
-    rest2 = _index_match(normalised, src[rest], np.arange(len(rest)), names, texts)
+    normalised = _string_array([normalize(q) for q in _take(quotes, np.array(rest)).to_pylist()])
+    rest2 = _index_match(lambda rows: (normalised.take(_int64_array(rows)), rows), src[rest], np.arange(len(rest)), names, texts)
     by_source: dict[int, list[int]] = {}
     for j in rest2:
         by_source.setdefault(int(src[rest[j]]), []).append(j)
@@ -90,14 +100,56 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]
     return sorted(out)
 
 
+def _take(column: Any, rows: Any) -> Any:
+    """The values of a chunked string column at the sorted ``rows``, as one array: taken chunk by
+    chunk, so that no copy of the whole column is made."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    bounds = np.cumsum([0] + [len(c) for c in column.chunks])
+    cut = np.searchsorted(rows, bounds)
+    parts = [
+        chunk.take(_int64_array(rows[cut[k] : cut[k + 1]] - bounds[k]))
+        for k, chunk in enumerate(column.chunks)
+        if cut[k + 1] > cut[k]
+    ]
+    if not parts:
+        return pa.array([], pa.string()) if column.type == pa.string() else column.chunk(0).slice(0, 0)
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+
+
+def _positions(indices: Any, null_index: int) -> Any:
+    """A chunked int32 column of positions as one int64 numpy array, a null as ``null_index``."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    parts = []
+    for chunk in indices.chunks:
+        raw = _values(chunk, np.int32).astype(np.int64)
+        if chunk.null_count:
+            raw[_bools(chunk.is_null())] = null_index
+        parts.append(raw)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _chunked_bools(column: Any) -> Any:
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    parts = [_bools(c) for c in column.chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def _rows_with_quote_marks(quotes: Any) -> Any:
     """Indices of the quotes holding a typographic quote mark that the first round folds (one
     RE2 pass, a boolean per quote: no copy of the quote bytes)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    has = pc.match_substring_regex(quotes, f"[{SINGLE_QUOTES}{DOUBLE_QUOTES}]")
-    return _values(pc.indices_nonzero(has), np.uint64).astype(np.int64)  # a null quote counts as false
+    found, start = [], 0
+    for chunk in quotes.chunks:
+        has = pc.match_substring_regex(chunk, f"[{SINGLE_QUOTES}{DOUBLE_QUOTES}]")
+        found.append(_values(pc.indices_nonzero(has), np.uint64).astype(np.int64) + start)  # a null quote counts as false
+        start += len(chunk)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 # pyarrow imports pandas (half a second) the first time it converts a Python or numpy value
@@ -134,16 +186,6 @@ def _buffer(values: Any) -> Any:
     return pa.py_buffer(values)
 
 
-def _indices(indices: Any, null_index: int) -> Any:
-    """A dictionary's int32 indices as int64 numpy values, a null as ``null_index``."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-    raw = _values(indices, np.int32).astype(np.int64)
-    if indices.null_count:
-        raw[_bools(indices.is_null())] = null_index
-    return raw
-
-
 def _values(array: Any, dtype: Any) -> Any:
     """The values of a pyarrow array of fixed-width numbers as a numpy view (nulls not masked)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
@@ -161,16 +203,14 @@ def _bools(array: Any) -> Any:
     return np.unpackbits(bits, bitorder="little")[array.offset : array.offset + len(array)].astype(bool)
 
 
-def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: Mapping[str, str]) -> list[int]:
-    """The indices in ``todo`` that the index could not match (grouped by source, batched)."""
+def _index_match(
+    take: Callable[[Any], tuple[Any, Any]], src: Any, todo: Any, names: list[str], texts: Mapping[str, str]
+) -> list[int]:
+    """The indices in ``todo`` that the index could not match (grouped by source, batched).
+    ``take(rows)`` gives the quotes of ``rows`` as one string array, and the rows in its order."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1].astype(np.int64)
-    buf = quotes.buffers()[2]
-    # the quote bytes in place: only quotes of KEY_BYTES or more are keyed or compared, so every
-    # window read from them lies inside the buffer
-    qbytes = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, dtype=np.uint8)
-    order = todo[np.argsort(src[todo])]
+    order = todo[np.argsort(src[todo], kind="stable")]
     if not len(order):
         return []
     groups, first = np.unique(src[order], return_index=True)
@@ -186,11 +226,27 @@ def _index_match(quotes: Any, src: Any, todo: Any, names: list[str], texts: Mapp
         chunks.append(texts[names[g]].encode("utf-8"))
         size += len(chunks[-1])
         if size >= BATCH_BYTES:
-            unresolved.append(_match_batch(batch, chunks, len(names), order[lo:b], src, offsets, qbytes))
+            unresolved.append(_batch_quotes(take, batch, chunks, len(names), order[lo:b], src))
             batch, chunks, size = [], [], 0
     if batch:
-        unresolved.append(_match_batch(batch, chunks, len(names), order[lo:], src, offsets, qbytes))
+        unresolved.append(_batch_quotes(take, batch, chunks, len(names), order[lo:], src))
     return np.concatenate(unresolved).tolist() if unresolved else []
+
+
+def _batch_quotes(
+    take: Callable[[Any], tuple[Any, Any]], batch: list[int], chunks: list[bytes], n_sources: int, rows: Any, src: Any
+) -> Any:
+    """``_match_batch`` on the quotes of ``rows`` alone, taken out of their column for it."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    quotes, rows = take(np.sort(rows))
+    offsets = np.frombuffer(quotes.buffers()[1], dtype=np.int32)[quotes.offset : quotes.offset + len(quotes) + 1].astype(np.int64)
+    buf = quotes.buffers()[2]
+    # the quote bytes in place: only quotes of KEY_BYTES or more are keyed or compared, so every
+    # window read from them lies inside the buffer
+    qbytes = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, dtype=np.uint8)
+    left = _match_batch(batch, chunks, n_sources, np.arange(len(rows)), src[rows], offsets, qbytes)
+    return rows[left]
 
 
 def _keys(data: Any, pos: Any) -> Any:
@@ -219,7 +275,7 @@ def _same_spans(a: Any, a_start: Any, b: Any, b_start: Any, lens: Any) -> Any:
     return np.add.reduceat((xa != xb).astype(np.int64), seg) == 0
 
 
-TABLE_BITS = 22  # a direct-address table of 4M slots maps quote keys to their group
+TABLE_BITS = 22  # at most 4M slots in the direct-address table that maps quote keys to their group
 
 
 def _match_batch(batch: list[int], texts: list[bytes], n_sources: int, qidx: Any, src: Any, offsets: Any, qbytes: Any) -> Any:
@@ -284,9 +340,11 @@ def _lookup(keys: Any, probes: Any) -> Any:
     probes landing on a slot shared by several keys fall back to binary search."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    shift = np.uint64(64 - TABLE_BITS)
+    # about 16 slots per key: few keys share one, and the table stays small for a small batch
+    bits = min(TABLE_BITS, max(10, int(len(keys)).bit_length() + 4))
+    shift = np.uint64(64 - bits)
     slot = (keys >> shift).astype(np.int64)
-    table = np.full(1 << TABLE_BITS, -1, dtype=np.int32)
+    table = np.full(1 << bits, -1, dtype=np.int32)
     slots, slot_count = np.unique(slot, return_counts=True)
     table[slot] = np.arange(len(keys), dtype=np.int32)
     table[slots[slot_count > 1]] = -2
