@@ -109,7 +109,6 @@ class CsvFile:
     lines: list[int] = field(default_factory=list)
     rows_usable: bool = True  # False when the file is too broken to check its rows
     broken: list[tuple[int, str]] = field(default_factory=list)  # (line, first cell) of records that could not be parsed
-    released: set[str] = field(default_factory=set)  # columns let go after their checks ran (fast path)
     _line_starts: list[int] | None = None
     _raw_cache: bytes | None = None
 
@@ -170,8 +169,6 @@ class CsvFile:
         """The text of one cell of the record starting at ``line`` (None when it is not there)."""
         if self.arrow is not None:
             row = line - 2
-            if field_name in self.released and 0 <= row < self.arrow.num_rows:
-                return self._cell_from_file(line, field_index)
             if field_name in self.arrow.column_names and 0 <= row < self.arrow.num_rows:
                 value = self.arrow.column(field_name)[row].as_py()
                 return "" if value is None else str(value)
@@ -180,18 +177,6 @@ class CsvFile:
         if i < len(self.lines) and self.lines[i] == line and field_index < len(self.records[i]):
             return self.records[i][field_index]
         return None
-
-    def _cell_from_file(self, line: int, field_index: int) -> str | None:
-        """The cell of a released column, parsed again from its line in the file."""
-        if self.source is None:
-            return None
-        if self.newlines is None:
-            import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-            self.newlines = np.flatnonzero(np.frombuffer(self._raw(), dtype=np.uint8) == 10)
-        text = _line_text(self._raw(), self.newlines, line)
-        cells = next(csv.reader([text]), []) if text is not None else []
-        return cells[field_index] if field_index < len(cells) else None
 
 
 def cell_offsets(text: str, begin: int) -> list[int]:

@@ -345,36 +345,6 @@ class Package:
             self._registered[name] = self._arrow(self.tables[name])
         return self._registered[name]
 
-    def release(self, name: str, columns: list[str]) -> list[str]:
-        """Let go of ``columns`` of table ``name`` once no check still to run reads them; return
-        those let go.
-
-        A large table's columns are held from its parse to the end of the run, and its long text
-        columns (quotes, descriptions) are most of its memory: at 1,000,000 rows, about 50 MB of
-        the 120 MB the tables take. The one who runs the checks knows when the last check that
-        reads a table has run, and calls this then. Only tables read by the fast path are
-        touched (an exact-path table is small); ``id`` and ``_line`` always stay, since problems
-        and other tables' references name them. After this, the database's view of the table has
-        no such column (a query naming one fails loudly, never silently), and the value of a
-        released cell that a problem shows is read again from the file.
-        """
-        loaded = self.tables.get(name)
-        if loaded is None or loaded.csv is None or loaded.csv.arrow is None:
-            return []
-        drop = [c for c in dict.fromkeys(columns) if c not in ("id", "_line") and c in loaded.csv.arrow.column_names]
-        if not drop:
-            return []
-        loaded.csv.arrow = loaded.csv.arrow.drop_columns(drop)
-        loaded.csv.released.update(drop)
-        registered = self._registered.get(name)
-        if registered is not None:
-            self._registered[name] = registered.drop_columns([c for c in drop if c in registered.column_names])
-            if self._db is not None:
-                self._db.unregister(name)
-                _register_arrow(self._db, name, self._registered[name])
-        release_memory()
-        return drop
-
     def _id_order_small(self, name: str, ids: list[str | None], lines: list[int]) -> IdOrder:
         for i in range(1, len(ids)):
             rid, before = ids[i], ids[i - 1]
