@@ -392,3 +392,25 @@ def test_since_agrees_with_the_full_run_on_a_checks_case(case: Path, tmp_path: P
 def test_every_check_has_a_case_here() -> None:
     """So that the test above reaches every check, on one path or the other."""
     assert {c.code for c in all_checks()} <= {case.name.split("-")[0] for case in CASE_DIRS}
+
+
+def test_line_lookups_agree_with_and_without_the_array_of_line_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file looked up many times switches to an array of every line end; row for row, it finds
+    the same lines and line numbers as counting within blocks (on the real citations file, whose
+    lines span several blocks)."""
+    from validator.changes.incremental import HeadFile
+    from validator.reading.model import load_model
+
+    root = Path(__file__).resolve().parents[1]
+    table = load_model(root / "schemas").tables["citations"]
+    path = root / table.path
+    lines = path.read_bytes().count(b"\n")
+    monkeypatch.setattr(HeadFile, "BLOCK", 4096)  # many blocks in a small file
+    by_block, by_array = HeadFile(path, table), HeadFile(path, table)
+    monkeypatch.setattr(by_block, "MANY_LOOKUPS", 1 << 40)
+    monkeypatch.setattr(by_array, "MANY_LOOKUPS", 0)
+    for number in range(2, lines + 1):
+        assert by_array.line(number) == by_block.line(number), number
+    assert by_array._ends is not None and by_block._ends is None
+    for rid in ("cit-0001", "cit-zzz", next(iter(by_block.line(lines).cells))):
+        assert by_array.find(rid) == by_block.find(rid)

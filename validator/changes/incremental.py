@@ -50,6 +50,8 @@ from .gitside import WORKING_TREE, BlobRun, find_repository, resolve_commit, run
 from .rules import all_change_rules, change_problems
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pyarrow as pa
 
 PACKAGE_PARTS = ("datapackage.json", "schemas/", "seeds/", "data/")
@@ -75,6 +77,8 @@ class HeadFile:
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)
         self._blocks: list[int] | None = None  # line ends before the start of each block
+        self._ends: npt.NDArray[np.int64] | None = None  # every line end, once lookups are many
+        self._lookups = 0
         self._columns: dict[str, pa.ChunkedArray] = {}
 
     def _index(self) -> list[int]:
@@ -89,7 +93,23 @@ class HeadFile:
     def rows(self) -> int:
         return self._index()[-1] - 1 + (0 if self.data[-1:] == b"\n" else 1)
 
+    # Past this many lookups in one file, an array of every line end (8 bytes a line, made in one
+    # pass) is cheaper than counting line ends within a block at each lookup: an edit of a row
+    # that hundreds of rows refer to makes thousands of lookups.
+    MANY_LOOKUPS = 256
+
+    def _all_ends(self) -> npt.NDArray[np.int64] | None:
+        self._lookups += 1
+        if self._ends is None and self._lookups > self.MANY_LOOKUPS:
+            import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+            self._ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
+        return self._ends
+
     def _line_no(self, offset: int) -> int:
+        ends = self._all_ends()
+        if ends is not None:
+            return int(ends.searchsorted(offset)) + 1  # the line ends before ``offset``, plus one
         block = offset // self.BLOCK
         return self._index()[block] + self.data[block * self.BLOCK : offset].count(b"\n") + 1
 
@@ -98,8 +118,11 @@ class HeadFile:
         return Row(self._line_no(start), parse_line(self.data[start : end if end >= 0 else len(self.data)], self.width))
 
     def line(self, number: int) -> Row:
-        blocks = self._index()
         before = number - 1  # line ends before the line's start
+        ends = self._all_ends()
+        if ends is not None:
+            return self._row_at(int(ends[before - 1]) + 1 if before > 0 else 0)
+        blocks = self._index()
         block = bisect.bisect_left(blocks, before) - 1  # the block holding the last of them
         pos = block * self.BLOCK
         for _ in range(before - blocks[block]):
