@@ -63,10 +63,10 @@ def test_a_helper_that_fails_leaves_the_work_to_the_main_process() -> None:
 
 _WHICH_HELPERS = """
 import json, sys
-from pathlib import Path
 from validator.checks import all_checks, sidecar
+from validator.reading.package import Package
 sidecar.TABLES_HELPER_MAX_BYTES = int(sys.argv[2])
-helpers = sidecar.start(Path(sys.argv[1]), all_checks())
+helpers = sidecar.start(Package.open(sys.argv[1]), all_checks())
 print(json.dumps(sorted(sorted(h.keys) for h in helpers.helpers)))
 helpers.close()
 """

@@ -18,10 +18,8 @@ import os
 import pickle
 import struct
 import sys
-from pathlib import Path
 from typing import Any
 
-from ..errors import CannotRun
 from ..reading.package import Package
 from .registry import CheckInfo, Work, works
 
@@ -41,17 +39,6 @@ def helper_groups(checks: list[CheckInfo]) -> list[list[Work]]:
 # the helper would parse the same tables a second time, in Python, on a core the main process's
 # DuckDB and pyarrow threads want (1,000,000 rows: 6.1 s with the helper, 5.7 s without).
 TABLES_HELPER_MAX_BYTES = 16 << 20
-
-
-def _table_bytes(root: Path, tables: set[str]) -> int:
-    """Bytes of the tables under their usual paths (data/NAME.csv); a guess is enough here."""
-    total = 0
-    for name in tables:
-        try:
-            total += (root / "data" / f"{name}.csv").stat().st_size
-        except OSError:
-            pass
-    return total
 
 
 class Helpers:
@@ -128,26 +115,19 @@ class Sidecar:
             pass
 
 
-def start(package: Package | Path, checks: list[CheckInfo]) -> Helpers | None:
+def start(pkg: Package, checks: list[CheckInfo]) -> Helpers | None:
     """Fork the helpers for the work the checks need; None where that is not possible.
 
-    ``package`` is opened (``Package.open``: descriptor and model) but its tables are not read,
-    so each helper inherits the model and reads only the tables its work declares; given a
-    path, the package is opened here (and when that fails, the main process reports why)."""
-    if isinstance(package, Path):
-        try:
-            package = Package.open(package)
-        except CannotRun:
-            return None
-    pkg = package
-    root = pkg.root
+    ``pkg`` is opened (``Package.open``: descriptor and model), so each helper inherits the
+    model; a helper reads the tables its work declares unless ``pkg`` has read them already (a
+    small package is read before the fork, in plain Python)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork") or os.environ.get("TDA_NO_SIDECAR"):
         return None
     if any(m in sys.modules for m in ("numpy", "pyarrow", "duckdb")):
         return None  # their thread pools may be running: forking now is not safe
     helpers = []
     for group in helper_groups(checks):
-        if _table_bytes(root, {t for w in group for t in w.tables}) > TABLES_HELPER_MAX_BYTES:
+        if sum(pkg.file_sizes({t for w in group for t in w.tables}).values()) > TABLES_HELPER_MAX_BYTES:
             continue  # so big that re-reading the tables costs more than the helper saves
         codes = {c.code for c in checks if any(w in group for w in c.work)}
         helper = _fork(pkg, group, codes)

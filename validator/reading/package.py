@@ -118,21 +118,30 @@ class Package:
                 self.tables[table.name] = LoadedTable(table, None)
         return self
 
+    def file_sizes(self, names: set[str] | None = None) -> dict[str, int]:
+        """Bytes of each table's CSV file (0 when missing or unsafe): of the file as read when the
+        table is loaded, else as it is on disk."""
+        sizes = {}
+        for name, table in self.model.tables.items():
+            if names is not None and name not in names:
+                continue
+            loaded = self.tables.get(name)
+            if loaded is not None and loaded.csv is not None:
+                sizes[name] = loaded.csv.size
+                continue
+            target, _ = resolve_inside(self.root, table.path)
+            try:
+                sizes[name] = target.stat().st_size if target is not None and target.is_file() else 0
+            except OSError:
+                sizes[name] = 0
+        return sizes
+
     def read_in_python(self) -> bool:
         """True when every table is small enough for the exact path (plain Python, no pyarrow or
         numpy): such a package can be read before ``validate`` forks its helpers, so that they
         inherit the parsed tables instead of parsing them again."""
-        total = 0
-        for table in self.model.tables.values():
-            target, _ = resolve_inside(self.root, table.path)
-            try:
-                size = target.stat().st_size if target is not None and target.is_file() else 0
-            except OSError:
-                size = 0
-            if size >= csvread.FAST_PATH_MIN_BYTES:
-                return False
-            total += size
-        return total < SMALL_PACKAGE_BYTES
+        sizes = self.file_sizes().values()
+        return all(size < csvread.FAST_PATH_MIN_BYTES for size in sizes) and sum(sizes) < SMALL_PACKAGE_BYTES
 
     def _load_table(self, table: Table) -> LoadedTable:
         target, reason = resolve_inside(self.root, table.path)
