@@ -36,6 +36,7 @@ def files(draw) -> bytes:
 @given(files())
 @example(b'id,v,w\nr",a,"r1,a,a\n')  # found by this test: a closing quote before the opening one
 @example(b'id,v,w\nr,"a,",c\n')
+@example(b'"id","v","w"\n"r0","a","a"\n"r2","q,"q",xa"\n')  # found by this test: text after a closing quote that follows a comma
 def test_fast_path_agrees_with_the_exact_path(data: bytes) -> None:
     fast = csvread._read_fast("t.csv", data)
     if fast is None:

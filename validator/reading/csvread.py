@@ -573,11 +573,14 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
     lines = len(newlines) + 1
     unpaired = np.bincount(line[opening], minlength=lines) != np.bincount(line[closing], minlength=lines)
     # a closing quote before its opening one (``r",a,"x``) pairs up by count but not in order:
-    # the running count of open cells along the line goes below zero
+    # the running count of open cells along the line goes below zero; and a closing quote right
+    # after a comma that text follows (``"q,"q",x``) counts as an opening one: the count goes
+    # above one, which no line without doubled quotes reaches (its quoted cells hold no quote)
     depth = np.cumsum(opening.astype(np.int64) - closing.astype(np.int64))
     first = np.searchsorted(line, line, side="left")  # the line's first quote
     before = np.where(first > 0, depth[np.maximum(first - 1, 0)], 0)
-    misordered = line[depth - before < 0]
+    open_cells = depth - before
+    misordered = line[(open_cells < 0) | (open_cells > 1)]
     doubled = line[1:][quotes[1:] == quotes[:-1] + 1]  # lines with two quotes in a row
     suspects = set((np.flatnonzero(unpaired) - 1).tolist()) | set((doubled - 1).tolist()) | set((misordered - 1).tolist())
     starts = np.concatenate(([-1], newlines))
