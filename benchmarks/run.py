@@ -127,9 +127,15 @@ CACHE_DIR = Path(tempfile.gettempdir()) / "tda-bench-cache"  # set by main() und
 def _env() -> dict[str, str]:
     """The environment of every tool: this checkout first on the import path, and tda's cache of
     verdicts on unchanged inputs (validator/reading/cache.py) in a folder of the benchmark's own,
-    emptied when the run starts (so no earlier run of tda on the machine is what is measured)."""
+    emptied when the run starts (so no earlier run of tda on the machine is what is measured).
+
+    Python may write its compiled bytecode, as it does for an installed package (pip compiles
+    every module at install time): with PYTHONDONTWRITEBYTECODE set, as some shells and images
+    set it, every tda run would compile this checkout's modules again (30-40 ms on the real
+    package), while frictionless, installed, would not."""
     path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else ""), "TDA_CACHE_DIR": str(CACHE_DIR)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else ""), "TDA_CACHE_DIR": str(CACHE_DIR)}
 
 
 def _tree_rss_kb(root_pid: int) -> int:
