@@ -379,6 +379,11 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
         if old is not None and new is not None:
             diff.note = "cannot be read on either side"
         return diff
+    if b_ok and h_ok and old is not None and new is not None:
+        small = _small_table_diff(base, head, name, old, new)
+        if small is not None:
+            diff.added, diff.removed, diff.changed = small
+            return diff
     if b_ok:
         con.register("b_raw", _arrow(base, name))
     if h_ok:
@@ -406,6 +411,52 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
         if ok:
             con.unregister(raw)
     return diff
+
+
+Rows = dict[str, tuple[int, dict[str, str | None]]]
+
+
+def _first_rows(pkg: Package, name: str, table: Table) -> Rows | None:
+    """id -> (line, cells) of the first row of each id, as the queries below see them; None for
+    a table held only in the database."""
+    rows = pkg.python_rows(name)
+    if rows is None:
+        return None
+    fields = table.field_names
+    out: Rows = {}
+    for line, *cells in rows:
+        values = dict(zip(fields, cells, strict=True))
+        rid = values.get("id")
+        if rid is not None and rid not in out:
+            out[rid] = (line, values)
+    return out
+
+
+def _small_table_diff(
+    base: Package, head: Package, name: str, old: Table, new: Table
+) -> tuple[list[RowChange], list[RowChange], list[RowChange]] | None:
+    """Added, removed and changed rows of two small tables read in Python, compared in Python:
+    the same answer as the queries of ``_table_diff`` (tests/test_diff.py compares them), without
+    copying both tables into a database of their own (on the real package, 0.13 s of CPU a
+    diff, a third of a full run of the checks)."""
+    b, h = _first_rows(base, name, old), _first_rows(head, name, new)
+    if b is None or h is None:
+        return None
+
+    def with_values(side: Rows, ids: list[str], table: Table) -> list[RowChange]:
+        cols = [n for n in table.field_names if n != "id"]
+        return [RowChange(i, side[i][0], values=tuple((c, _cell(side[i][1][c])) for c in cols)) for i in ids]
+
+    added = with_values(h, sorted(h.keys() - b.keys()), new)
+    removed = with_values(b, sorted(b.keys() - h.keys()), old)
+    cols = [n for n in old.field_names if n != "id" and n in new.field_names]
+    changed = []
+    for rid in sorted(b.keys() & h.keys()):
+        before, (line, after) = b[rid][1], h[rid]
+        fields = tuple(FieldChange(c, before[c], after[c]) for c in cols if before[c] != after[c])
+        if fields:
+            changed.append(RowChange(rid, line, fields))
+    return added, removed, changed
 
 
 def _rows_with_values(con: duckdb.DuckDBPyConnection, relation: str, query: str, table: Table | None) -> list[RowChange]:

@@ -236,17 +236,22 @@ class Package:
             [[dict(zip(keys, r, strict=True)) for r in rows]],
         )
 
+    def python_rows(self, name: str) -> list[tuple[Any, ...]] | None:
+        """A small table read by the exact path, row for row as the database holds it: (line,
+        then each of the model's fields, an empty cell as None), in the file's order. None for
+        a table read by pyarrow, too large, or unusable: its rows are only in the database."""
+        loaded = self.tables.get(name)
+        if loaded is None or not loaded.usable or loaded.csv is None:
+            return None
+        if loaded.csv.arrow is not None or loaded.csv.row_count > SMALL_TABLE_ROWS:
+            return None
+        return _rows_as_held(loaded)
+
     def _insert_small(self, name: str, loaded: LoadedTable) -> None:
         """A small table read by the exact path goes into the database without pyarrow (whose
         import costs more than the whole check of a small package)."""
-        assert loaded.csv is not None
-        fields = loaded.table.field_names
-        index = [loaded.column_index[f] for f in fields]
-        rows = [
-            (line, *[(r[i] if r[i] != "" else None) for i in index])
-            for r, line in zip(loaded.csv.records, loaded.csv.lines, strict=True)
-        ]
-        self.register_rows(name, [("_line", "BIGINT")] + [(f, "VARCHAR") for f in fields], rows)
+        fields = [("_line", "BIGINT")] + [(f, "VARCHAR") for f in loaded.table.field_names]
+        self.register_rows(name, fields, _rows_as_held(loaded))
 
     def _arrow(self, loaded: LoadedTable) -> pyarrow.Table:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
@@ -609,3 +614,14 @@ def _read_descriptor(root: Path) -> tuple[str, dict[str, Any]]:
             f"{DESCRIPTOR}:1:1: the descriptor must be a JSON object, not {jsonread.kind(descriptor)}", path=DESCRIPTOR
         )
     return text, descriptor
+
+
+def _rows_as_held(loaded: LoadedTable) -> list[tuple[Any, ...]]:
+    """A table's records as a small table is held in the database: (line, then each field of the
+    model, an empty cell as None)."""
+    assert loaded.csv is not None
+    index = [loaded.column_index[f] for f in loaded.table.field_names]
+    return [
+        (line, *[(r[i] if r[i] != "" else None) for i in index])
+        for r, line in zip(loaded.csv.records, loaded.csv.lines, strict=True)
+    ]
