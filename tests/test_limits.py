@@ -244,3 +244,24 @@ def test_source_document_size(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     report = validate(pkg)
     assert [p.code for p in report.problems] == ["PV403"]
     assert f"larger than the limit of {size - 1:,} bytes" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    "text, twice",
+    [
+        ('{"a": 1, "a": 2}', "a"),
+        ('{"a": 1, "\\u0061": 2}', "a"),  # the same key, one of them escaped
+        ('{"a\\"b": 1, "a\\u0022b": 2}', 'a"b'),
+        ('{"é": 1, "\\u00e9": 2}', "é"),
+        ('{"a": {"a": 1}, "b": 2}', None),  # one key in each of two objects
+        ('{"a\\n": 1, "a": 2}', None),
+    ],
+)
+def test_a_key_twice_in_one_object_is_found_however_it_is_written(text: str, twice: str | None) -> None:
+    from validator.reading.jsonread import loads
+
+    if twice is None:
+        assert loads(text, "x.json") == json.loads(text)
+        return
+    with pytest.raises(CannotRun, match=f"the key {twice!r} appears twice"):
+        loads(text, "x.json")

@@ -24,6 +24,7 @@ _TOKEN = re.compile(
     r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
     r"|(?P<lit>true|false|null)"
 )
+_CONTROL = re.compile(r"[\x00-\x1f]")  # json.loads refuses these unescaped in a string
 INT_DIGITS = 4300  # Python refuses to convert longer integers (sys.get_int_max_str_digits)
 
 
@@ -41,10 +42,14 @@ def _first_violation(text: str) -> tuple[int, str] | None:
         if kind == "str" and m.group("colon"):
             keys = stack[-1] if stack else None
             if keys is not None:
-                try:
-                    key = json.loads(m.group("str"))
-                except ValueError:
-                    key = m.group("str")
+                raw = m.group("str")
+                if "\\" not in raw and not _CONTROL.search(raw):
+                    key = raw[1:-1]  # what json.loads makes of it, without a call per key
+                else:
+                    try:
+                        key = json.loads(raw)
+                    except ValueError:
+                        key = raw
                 if key in keys:
                     return m.start(), f"the key {key!r} appears twice in one object (JSON readers keep only one of them)"
                 keys.add(key)

@@ -228,12 +228,11 @@ class Package:
             cols = ", ".join(f'"{c}" {t}' for c, t in columns)
             self.db.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({cols})')
             return
-        # one parameter, a list of structs, unnested: much faster than a prepared insert per row
-        keys = [f"c{i}" for i in range(len(columns))]
-        select = ", ".join(f'CAST(s.{k} AS {t}) AS "{c}"' for k, (c, t) in zip(keys, columns, strict=True))
+        # one parameter per column, a list, unnested side by side (lists of equal length unnest in
+        # step): much faster than a prepared insert per row, and half the time of one list of structs
+        select = ", ".join(f'CAST(unnest(?) AS {t}) AS "{c}"' for c, t in columns)
         self.db.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select} FROM (SELECT unnest(?) AS s)',
-            [[dict(zip(keys, r, strict=True)) for r in rows]],
+            f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}', [list(col) for col in zip(*rows, strict=True)]
         )
 
     def python_rows(self, name: str) -> list[tuple[Any, ...]] | None:
