@@ -498,7 +498,9 @@ def _sources(pkg: Package) -> dict[str, tuple[int, str | None, str | None]]:
     if not pkg.usable("sources"):
         return {}
     out: dict[str, tuple[int, str | None, str | None]] = {}
-    for line, sid, rel, recorded in pkg.sql("SELECT _line, id, path, sha256 FROM sources WHERE id IS NOT NULL ORDER BY _line"):
+    for line, sid, rel, recorded in pkg.column_rows("sources", ["id", "path", "sha256"]):
+        if sid is None:
+            continue
         data = pkg.seed_bytes(rel) if rel else None
         out.setdefault(sid, (line, rel, pkg.sha256(data) if data is not None else recorded))
     return out
@@ -508,8 +510,9 @@ def _citing(pkg: Package) -> dict[str, tuple[str, ...]]:
     if not pkg.usable("citations"):
         return {}
     out: dict[str, list[str]] = {}
-    for sid, cid in pkg.sql("SELECT source_id, id FROM citations WHERE id IS NOT NULL AND source_id IS NOT NULL ORDER BY id"):
-        out.setdefault(sid, []).append(cid)
+    for _, cid, sid in sorted(pkg.column_rows("citations", ["id", "source_id"]), key=lambda r: (r[1] or "", r[0])):
+        if cid is not None and sid is not None:
+            out.setdefault(sid, []).append(cid)
     return {k: tuple(v) for k, v in out.items()}
 
 

@@ -246,6 +246,18 @@ class Package:
             return None
         return _rows_as_held(loaded)
 
+    def column_rows(self, name: str, columns: list[str]) -> list[tuple[Any, ...]]:
+        """(line, then ``columns``) of every row of a usable table, in the file's order, an empty
+        cell as None: from the rows read in Python where the table is small, so that a package
+        read only to be compared (the base of ``--since`` and ``tda diff``) needs no database;
+        from the database otherwise."""
+        rows = self.python_rows(name)
+        if rows is None:
+            cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+            return self.sql(f'SELECT _line, {cols} FROM "{name}" ORDER BY _line')
+        index = [self.tables[name].table.field_names.index(c) + 1 for c in columns]
+        return [(r[0], *[r[i] for i in index]) for r in rows]
+
     def _insert_small(self, name: str, loaded: LoadedTable) -> None:
         """A small table read by the exact path goes into the database without pyarrow (whose
         import costs more than the whole check of a small package)."""

@@ -35,10 +35,9 @@ def tombstones(pkg: Package) -> dict[str, Tombstone]:
     out: dict[str, Tombstone] = {}
     table = pkg.model.tombstone_table()
     if table is not None and pkg.usable(table.name):
-        for line, rid, reason, repl, version in pkg.sql(
-            f'SELECT _line, id, reason, replaced_by, version FROM "{table.name}" WHERE id IS NOT NULL ORDER BY _line'
-        ):
-            out.setdefault(rid, Tombstone(line, rid, reason, repl, version))
+        for line, rid, reason, repl, version in pkg.column_rows(table.name, ["id", "reason", "replaced_by", "version"]):
+            if rid is not None:
+                out.setdefault(rid, Tombstone(line, rid, reason, repl, version))
     pkg.cache["tombstones"] = out
     return out
 
