@@ -8,6 +8,7 @@ the checks can be set-based SQL instead of Python loops over cells.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -463,10 +464,8 @@ class Package:
         if smap is None:
             smap = {}
             try:
-                import json_source_map  # json_source_map loads on first use: every tda command would pay its start-up time otherwise
-
                 text = self.descriptor_text if rel == DESCRIPTOR else (self.root / rel).read_text(encoding="utf-8")
-                smap = json_source_map.calculate(text)
+                smap = _source_map(text)
             except Exception:  # noqa: BLE001 - positions are a courtesy; never fail on them
                 smap = {}
             self._source_maps[rel] = smap
@@ -636,3 +635,13 @@ def _rows_as_held(loaded: LoadedTable) -> list[tuple[Any, ...]]:
         (line, *[(r[i] if r[i] != "" else None) for i in index])
         for r, line in zip(loaded.csv.records, loaded.csv.lines, strict=True)
     ]
+
+
+@functools.lru_cache(maxsize=4)
+def _source_map(text: str) -> dict[str, Any]:
+    """JSON pointer -> where it is in ``text``. A pure-Python parse (8 ms for the real
+    datapackage.json), kept per text: a process that validates many packages (the API, the test
+    suite) locates problems in the same descriptor again and again."""
+    import json_source_map  # json_source_map loads on first use: every tda command would pay its start-up time otherwise
+
+    return json_source_map.calculate(text)
