@@ -204,6 +204,13 @@ class Package:
                 self._db.execute("SET allocator_flush_threshold = '8MB'")
             except duckdb.Error:  # an older DuckDB without the setting
                 pass
+            # ... and after a query's bulk release too, past 2 MB rather than 512 MB: the real
+            # package's peak 98 -> 90 MB for 4% more CPU, 1,000,000 generated rows about 70 MB less
+            # (0 B: 85 MB, but 24% more CPU, every release given back and taken again)
+            try:
+                self._db.execute("SET allocator_bulk_deallocation_flush_threshold = '2MB'")
+            except duckdb.Error:
+                pass
             try:  # a long query would draw a progress bar on the terminal, between the problems
                 self._db.execute("SET enable_progress_bar = false")
             except duckdb.Error:
