@@ -30,7 +30,7 @@ import bisect
 import csv
 import json
 import mmap
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,10 +297,15 @@ def start_change(root: Path, since: str, tables: Iterable[str] = ()) -> Change:
 
 
 def plan_change(
-    root: Path, since: str, head: Package, early: Change | None = None
+    root: Path,
+    since: str,
+    head: Package,
+    early: Change | None = None,
+    meanwhile: Callable[[dict[str, HeadFile]], None] | None = None,
 ) -> tuple[str, dict[str, Any], dict[str, TableChange], dict[str, HeadFile]]:
     """The commit of ``since``, BASE's descriptor, and the row changes per table; NotIncremental
-    when the change is more than rows edited in the tables."""
+    when the change is more than rows edited in the tables. ``meanwhile`` is called with HEAD's
+    changed files before BASE's versions are waited for (git may still be inflating them)."""
     change = early or start_change(root, since, [t.path for t in head.model.tables.values()])
     top, prefix, commit = change.top, change.prefix, change.commit
     head.cache["git"] = (top, prefix)
@@ -324,15 +329,18 @@ def plan_change(
             raise NotIncremental(f"{rel} was {status}")
     changes: dict[str, TableChange] = {}
     files: dict[str, HeadFile] = {}
+    for rel, _ in csv_changes:
+        table = tables[rel]  # read, not mapped: the diff compares it whole, as bytes
+        files[table.name] = HeadFile(root / rel, table, (root / rel).read_bytes())
+    if meanwhile is not None:
+        meanwhile(files)
     for rel, blob in csv_changes:
         table = tables[rel]
         run = change.blobs.pop(rel, None) or BlobRun(blob, top)
         base = run.result()
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
-        data = (root / rel).read_bytes()  # read, not mapped: the diff compares it whole, as bytes
-        files[table.name] = HeadFile(root / rel, table, data)
-        changes[table.name] = rows_changed(base, data, len(table.fields))
+        changes[table.name] = rows_changed(base, files[table.name].data, len(table.fields))
     return commit, base_descriptor, changes, files
 
 
@@ -461,13 +469,11 @@ def _tombstones(
     removed or renamed, or when an added tombstone repeats its id; those are subjects, the rest
     are only looked at. What the rest name exists in HEAD (BASE was valid and the change did not
     touch those rows), which ``Plan.known_ids`` tells the reference checks."""
-    model = head.model
-    table = model.tombstone_table()
+    table = head.model.tombstone_table()
     assert table is not None
-    loaded = Package(head.root, head.descriptor_text, head.descriptor, model).load_tables({table.name}).tables[table.name]
-    if not loaded.usable or loaded.csv is None:
-        raise NotIncremental(f"{table.path} cannot be read as a table")
+    loaded = read_whole(head, table)
     plan.loaded[table.name] = loaded
+    assert loaded.csv is not None
     ids = _values(loaded, "id")
     lines = loaded.csv.line_numbers() or range(2, len(ids) + 2)
     targets: list[tuple[list[str], dict[str, str]]] = [
@@ -488,6 +494,39 @@ def _tombstones(
             target = by_prefix.get("") or by_prefix.get(value.split("-", 1)[0]) if value else None
             if target is not None:
                 plan.known_ids.setdefault(target, set()).add(value)
+
+
+def read_whole(head: Package, table: Table) -> LoadedTable:
+    """A table read as the full run reads it (once: kept in ``head.cache``)."""
+    key = f"incremental.whole:{table.name}"
+    if key not in head.cache:
+        loaded = (
+            Package(head.root, head.descriptor_text, head.descriptor, head.model).load_tables({table.name}).tables[table.name]
+        )
+        if not loaded.usable or loaded.csv is None:
+            raise NotIncremental(f"{table.path} cannot be read as a table")
+        head.cache[key] = loaded
+    return cast("LoadedTable", head.cache[key])
+
+
+def prefetch(head: Package, changed: Collection[str], files: dict[str, HeadFile], checks: list[CheckInfo]) -> None:
+    """What the plan will read whatever the diff says, read while git inflates BASE's files: the
+    tombstones, and the reference columns of the large files that refer to a changed table."""
+    model = head.model
+    retired = model.tombstone_table()
+    if retired is not None:
+        read_whole(head, retired)
+    if "references" not in Needs.of(runnable(checks, changed)):
+        return
+    for t in model.tables.values():
+        if t.tombstones:
+            continue
+        fields = [fk.field for fk in t.foreign_keys if fk.resource in changed]
+        fields += [f for f, by_prefix in t.polymorphic.items() if set(by_prefix.values()) & set(changed)]
+        if fields:
+            f = _file(files, head.root, t)
+            if len(f.data) >= BIG_FILE:
+                f._column(fields[0])  # parses every reference column of the file at once
 
 
 def _values(loaded: LoadedTable, name: str) -> list[str]:
@@ -642,7 +681,14 @@ def _validate_incremental(
     # thread (reading and DuckDB leave the GIL) while the diff is made and the plan built
     started = _start_whole(head, early, chosen) if early is not None else None
     try:
-        commit, base_descriptor, changes, files = plan_change(root, since, head, early)
+        changed = (
+            {t.name for t in head.model.tables.values() for status, rel, _ in early.paths if status == "M" and rel == t.path}
+            if early
+            else set()
+        )
+        commit, base_descriptor, changes, files = plan_change(
+            root, since, head, early, meanwhile=lambda files: prefetch(head, changed, files, chosen)
+        )
         plan = build_plan(root, head, changes, files, chosen)
         if started is not None and started[0] == plan.whole:
             whole = started[1].result()
