@@ -329,9 +329,9 @@ def plan_change(
             raise NotIncremental(f"{rel} was {status}")
     changes: dict[str, TableChange] = {}
     files: dict[str, HeadFile] = {}
-    for rel, _ in csv_changes:
-        table = tables[rel]  # read, not mapped: the diff compares it whole, as bytes
-        files[table.name] = HeadFile(root / rel, table, (root / rel).read_bytes())
+    head_bytes = {rel: (root / rel).read_bytes() for rel, _ in csv_changes}  # read, not mapped: the diff compares it whole
+    for rel, data in head_bytes.items():
+        files[tables[rel].name] = HeadFile(root / rel, tables[rel], data)
     if meanwhile is not None:
         meanwhile(files)
     for rel, blob in csv_changes:
@@ -340,7 +340,7 @@ def plan_change(
         base = run.result()
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
-        changes[table.name] = rows_changed(base, files[table.name].data, len(table.fields))
+        changes[table.name] = rows_changed(base, head_bytes[rel], len(table.fields))
     return commit, base_descriptor, changes, files
 
 
