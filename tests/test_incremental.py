@@ -414,3 +414,108 @@ def test_line_lookups_agree_with_and_without_the_array_of_line_ends(monkeypatch:
     assert by_array._ends is not None and by_block._ends is None
     for rid in ("cit-0001", "cit-zzz", next(iter(by_block.line(lines).cells))):
         assert by_array.find(rid) == by_block.find(rid)
+
+
+# -- tombstones: read whole, only those a change can break re-checked ----------------------------
+
+STONES = [  # (id, reason, replaced_by): sorted by id, each replacement a live row of BASE, and
+    # each tombstone that names one two lines or more from where the replacement's own id sorts
+    ("ent-a0000023", "renamed", "ent-e0000023"),
+    ("ent-a0000077", "merged", "ent-e0000077"),
+    ("ent-b0000001", "error", ""),
+    ("ent-b0000002", "retracted", ""),
+    ("loc-a0000022", "merged", "loc-p0000022"),
+    ("rel-a0000000", "merged", "rel-r0000000"),
+    ("rel-a0000001", "error", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def tomb_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A valid generated package whose BASE has tombstones, some naming their replacement."""
+    root = tmp_path_factory.mktemp("tomb") / "pkg"
+    generate(root, rows=1200, seed=5)
+    with (root / "data" / "retired.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["id", "reason", "replaced_by", "version", "note"])
+        w.writerows([rid, reason, repl, "1.0.0", ""] for rid, reason, repl in STONES)
+    _commit(root)
+    assert validate_since(root, "HEAD", full=True).valid  # BASE is valid, as the incremental path assumes
+    return root
+
+
+def _set(root: Path, name: str, rid: str, column: str, value: str) -> None:
+    t = Table(root, name)
+    next(r for r in t.rows if r[0] == rid)[t.col(column)] = value
+    t.save()
+
+
+def _drop(root: Path, name: str, rid: str) -> None:
+    t = Table(root, name)
+    t.rows = [r for r in t.rows if r[0] != rid]
+    t.save()
+
+
+def _append(root: Path, name: str, row: list[str], keep_order: bool = False) -> None:
+    t = Table(root, name)
+    t.rows.append(row)
+    t.save(keep_order=keep_order)
+
+
+def replacement_merged_away(root: Path) -> None:
+    """The row an unchanged tombstone names is merged into another (a tombstone of its own): the
+    old tombstone now names a retired id, and every reference to the row is broken."""
+    _drop(root, "entities", "ent-e0000077")
+    _append(root, "retired", ["ent-e0000077", "merged", "ent-e0000078", "1.0.0", ""])
+
+
+def replacement_removed(root: Path) -> None:
+    _drop(root, "relations", "rel-r0000000")
+
+
+def tombstone_repeated(root: Path) -> None:
+    _append(root, "retired", ["ent-a0000023", "error", "", "1.0.0", ""])
+
+
+def retired_id_reused(root: Path) -> None:
+    _append(root, "entities", ["ent-a0000077", "person", "Back again", "", "Reused.", "false", "false"])
+
+
+def reference_to_a_retired_id(root: Path) -> None:
+    t = Table(root, "presence")
+    t.rows[3][t.col("entity_id")] = "ent-a0000077"
+    t.save()
+
+
+def live_id_retired(root: Path) -> None:
+    _append(root, "retired", ["ent-e0000050", "error", "", "1.0.0", ""])
+
+
+def replacement_changed(root: Path) -> None:
+    _set(root, "retired", "ent-a0000023", "replaced_by", "loc-p0000022")
+
+
+TOMBSTONE_EDITS = [
+    replacement_merged_away,
+    replacement_removed,
+    tombstone_repeated,
+    retired_id_reused,
+    reference_to_a_retired_id,
+    live_id_retired,
+    replacement_changed,
+]
+
+
+@pytest.mark.parametrize("kind", TOMBSTONE_EDITS, ids=[e.__name__ for e in TOMBSTONE_EDITS])
+def test_tombstones_the_change_can_break(tomb_repo: Path, kind) -> None:
+    """The tombstones are read whole but only those a change can break are re-checked: the
+    incremental path gives the full run's problems, messages included (a reference to a retired
+    id names its replacement through the chain of tombstones)."""
+    _reset(tomb_repo)
+    kind(tomb_repo)
+    full = validate_since(tomb_repo, "HEAD", full=True, max_per_group=0)
+    inc = validate_incremental(tomb_repo, "HEAD", max_per_group=0)
+    assert full.problems
+    key = [(p.code, p.path, p.line, p.column, p.message) for p in full.problems]
+    assert sorted(key) == sorted((p.code, p.path, p.line, p.column, p.message) for p in inc.problems)
+    _reset(tomb_repo)

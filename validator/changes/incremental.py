@@ -30,7 +30,7 @@ import bisect
 import csv
 import json
 import mmap
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,7 @@ from ..problems import Problem
 from ..reading import csvread
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
+from ..reading.queries import tombstones
 from .blobdiff import Row, TableChange, parse_line, rows_changed
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
 from .gitside import WORKING_TREE, BlobRun, find_repository, resolve_commit, run_git
@@ -215,6 +216,11 @@ class Plan:
     context: dict[str, dict[int, Row]]
     checks: list[CheckInfo] = field(default_factory=list)
     whole: list[CheckInfo] = field(default_factory=list)  # run apart, on every row of their tables
+    # tables read whole, as the full run reads them: only their subject rows' problems are reported
+    loaded: dict[str, LoadedTable] = field(default_factory=dict)
+    # per table, ids that exist in HEAD but whose rows the reduced package leaves out (what the
+    # context rows of a table read whole refer to): a reference to one is not a broken one
+    known_ids: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -291,10 +297,15 @@ def start_change(root: Path, since: str, tables: Iterable[str] = ()) -> Change:
 
 
 def plan_change(
-    root: Path, since: str, head: Package, early: Change | None = None
+    root: Path,
+    since: str,
+    head: Package,
+    early: Change | None = None,
+    meanwhile: Callable[[dict[str, HeadFile]], None] | None = None,
 ) -> tuple[str, dict[str, Any], dict[str, TableChange], dict[str, HeadFile]]:
     """The commit of ``since``, BASE's descriptor, and the row changes per table; NotIncremental
-    when the change is more than rows edited in the tables."""
+    when the change is more than rows edited in the tables. ``meanwhile`` is called with HEAD's
+    changed files before BASE's versions are waited for (git may still be inflating them)."""
     change = early or start_change(root, since, [t.path for t in head.model.tables.values()])
     top, prefix, commit = change.top, change.prefix, change.commit
     head.cache["git"] = (top, prefix)
@@ -318,15 +329,18 @@ def plan_change(
             raise NotIncremental(f"{rel} was {status}")
     changes: dict[str, TableChange] = {}
     files: dict[str, HeadFile] = {}
+    head_bytes = {rel: (root / rel).read_bytes() for rel, _ in csv_changes}  # read, not mapped: the diff compares it whole
+    for rel, data in head_bytes.items():
+        files[tables[rel].name] = HeadFile(root / rel, tables[rel], data)
+    if meanwhile is not None:
+        meanwhile(files)
     for rel, blob in csv_changes:
         table = tables[rel]
         run = change.blobs.pop(rel, None) or BlobRun(blob, top)
         base = run.result()
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
-        data = (root / rel).read_bytes()  # read, not mapped: the diff compares it whole, as bytes
-        files[table.name] = HeadFile(root / rel, table, data)
-        changes[table.name] = rows_changed(base, data, len(table.fields))
+        changes[table.name] = rows_changed(base, head_bytes[rel], len(table.fields))
     return commit, base_descriptor, changes, files
 
 
@@ -368,11 +382,9 @@ def build_plan(
             subject[name][row.line] = row
         changed_ids[name] |= {r.id for r in ch.added + ch.removed}
     plan = Plan(subject, context, checks, whole_checks)
-    if retired is not None and "retired" in needs:  # small: read it whole
-        f = _file(files, root, retired)
-        for i in range(f.rows):
-            row = f.line(i + 2)
-            subject[retired.name][row.line] = row
+    if retired is not None:
+        _tombstones(root, head, plan, changes, changed_ids, files)
+    if retired is not None and "retired" in needs:
         for row in changes.get(retired.name, TableChange()).added:  # a live row whose id was just retired
             owner = table_of(row.id)
             hit = find(owner, row.id) if owner else None
@@ -439,6 +451,93 @@ def build_plan(
     return plan
 
 
+def _tombstones(
+    root: Path,
+    head: Package,
+    plan: Plan,
+    changes: dict[str, TableChange],
+    changed_ids: dict[str, set[str]],
+    files: dict[str, HeadFile],
+) -> None:
+    """Read the tombstones whole, as the full run reads them, and make subjects of those the
+    change can break.
+
+    The checks look retired ids up in them and the change rules compare BASE's and HEAD's sets,
+    so every tombstone is there; but a 1,000,000-row package has 45,000, a quarter of them naming
+    a replacement, and following each replacement (and that row's references in turn) was most
+    of the plan. An unchanged tombstone can only break when the row its replaced_by names is
+    removed or renamed, or when an added tombstone repeats its id; those are subjects, the rest
+    are only looked at. What the rest name exists in HEAD (BASE was valid and the change did not
+    touch those rows), which ``Plan.known_ids`` tells the reference checks."""
+    table = head.model.tombstone_table()
+    assert table is not None
+    loaded = read_whole(head, table)
+    plan.loaded[table.name] = loaded
+    assert loaded.csv is not None
+    ids = _values(loaded, "id")
+    lines = loaded.csv.line_numbers() or range(2, len(ids) + 2)
+    targets: list[tuple[list[str], dict[str, str]]] = [
+        (_values(loaded, fk.field), {"": fk.resource}) for fk in table.foreign_keys
+    ] + [(_values(loaded, fname), by_prefix) for fname, by_prefix in table.polymorphic.items()]
+    gone = set().union(*changed_ids.values())
+    repeated = {r.id for r in changes.get(table.name, TableChange()).added}
+    subject = plan.subject[table.name]
+    f = _file(files, root, table)
+    for i, line in enumerate(lines):
+        if line in subject:
+            continue
+        if ids[i] in repeated or any(values[i] in gone for values, _ in targets):
+            subject[line] = f.line(line)
+            continue
+        for values, by_prefix in targets:
+            value = values[i]
+            target = by_prefix.get("") or by_prefix.get(value.split("-", 1)[0]) if value else None
+            if target is not None:
+                plan.known_ids.setdefault(target, set()).add(value)
+
+
+def read_whole(head: Package, table: Table) -> LoadedTable:
+    """A table read as the full run reads it (once: kept in ``head.cache``)."""
+    key = f"incremental.whole:{table.name}"
+    if key not in head.cache:
+        loaded = (
+            Package(head.root, head.descriptor_text, head.descriptor, head.model).load_tables({table.name}).tables[table.name]
+        )
+        if not loaded.usable or loaded.csv is None:
+            raise NotIncremental(f"{table.path} cannot be read as a table")
+        head.cache[key] = loaded
+    return cast("LoadedTable", head.cache[key])
+
+
+def prefetch(head: Package, changed: Collection[str], files: dict[str, HeadFile], checks: list[CheckInfo]) -> None:
+    """What the plan will read whatever the diff says, read while git inflates BASE's files: the
+    tombstones, and the reference columns of the large files that refer to a changed table."""
+    model = head.model
+    retired = model.tombstone_table()
+    if retired is not None:
+        read_whole(head, retired)
+    if "references" not in Needs.of(runnable(checks, changed)):
+        return
+    for t in model.tables.values():
+        if t.tombstones:
+            continue
+        fields = [fk.field for fk in t.foreign_keys if fk.resource in changed]
+        fields += [f for f, by_prefix in t.polymorphic.items() if set(by_prefix.values()) & set(changed)]
+        if fields:
+            f = _file(files, head.root, t)
+            if len(f.data) >= BIG_FILE:
+                f._column(fields[0])  # parses every reference column of the file at once
+
+
+def _values(loaded: LoadedTable, name: str) -> list[str]:
+    """A column of a table as read ('' for an empty cell)."""
+    assert loaded.csv is not None
+    if loaded.csv.arrow is not None:
+        return [v or "" for v in loaded.csv.arrow.column(name).to_pylist()]
+    i = loaded.column_index[name]
+    return [r[i] for r in loaded.csv.records]
+
+
 def _complete(
     root: Path,
     model: Model,
@@ -468,6 +567,7 @@ def _complete(
     if not {"references", "parents", "citations"} & needs.follows:
         return
     queue = [(name, row) for name in model.tables for row in list(subject[name].values()) + list(context[name].values())]
+    # (a table read whole has no context rows here: see _tombstones)
     while queue:
         name, row = queue.pop()
         table = model.tables[name]
@@ -489,6 +589,9 @@ def _complete(
 def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Package:
     """HEAD's descriptor and model, with each table holding only the planned rows at their lines."""
     for name, loaded in list(head.tables.items()):
+        if name in plan.loaded:
+            head.tables[name] = plan.loaded[name]
+            continue
         rows = {**_without_gazetteer_ids(loaded.table, plan.context[name]), **plan.subject[name]}
         table = loaded.table
         f = files.get(name)
@@ -500,6 +603,8 @@ def reduced_package(head: Package, plan: Plan, files: dict[str, HeadFile]) -> Pa
         parsed.lines = [r.line for r in ordered]
         parsed.chars = csvread.profile_text("".join(",".join(r.cells) for r in ordered))
         head.tables[name] = LoadedTable(table, parsed, header_ok=True, column_index={h: i for i, h in enumerate(header)})
+        # rows left out that exist: the reference checks count their ids (as a broken record's)
+        head.tables[name].ragged_ids = sorted(plan.known_ids.get(name, ()))
     return head
 
 
@@ -576,7 +681,14 @@ def _validate_incremental(
     # thread (reading and DuckDB leave the GIL) while the diff is made and the plan built
     started = _start_whole(head, early, chosen) if early is not None else None
     try:
-        commit, base_descriptor, changes, files = plan_change(root, since, head, early)
+        changed = (
+            {t.name for t in head.model.tables.values() for status, rel, _ in early.paths if status == "M" and rel == t.path}
+            if early
+            else set()
+        )
+        commit, base_descriptor, changes, files = plan_change(
+            root, since, head, early, meanwhile=lambda files: prefetch(head, changed, files, chosen)
+        )
         plan = build_plan(root, head, changes, files, chosen)
         if started is not None and started[0] == plan.whole:
             whole = started[1].result()
@@ -593,9 +705,11 @@ def _validate_incremental(
         name = next((n for n, t in reduced.tables.items() if t.rel == p.path), None)
         if name is not None and p.line is not None and p.line in plan.context[name] and p.line not in plan.subject[name]:
             continue  # a context row: BASE had no problem there, and the change did not touch it
+        if name in plan.loaded and p.line is not None and p.line > 1 and p.line not in plan.subject[name]:
+            continue  # likewise, a row of a table read whole
         keep.append(p)
     keep += whole
-    base = _base_package(root, commit, base_descriptor, head)
+    base = _base_package(root, commit, base_descriptor, reduced, changes)
     diff = _diff(since, commit, base_descriptor, head, changes, files)
     keep += change_problems(base, reduced, diff=diff, rules=select_checks(all_change_rules(), select, ignore))
     reduced.sidecar = None  # closed by the caller
@@ -630,13 +744,17 @@ def _mapped(path: Path) -> bytes | mmap.mmap:
             return fh.read()
 
 
-def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Package) -> Package:
-    """BASE for the change rules: its descriptor, and its tombstones (the one table they read whole)."""
+def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Package, changes: dict[str, TableChange]) -> Package:
+    """BASE for the change rules: its descriptor, and its tombstones (the one table they read
+    whole): HEAD's, when the change left them as they were."""
     base = Package(root, json.dumps(descriptor), descriptor, head.model)
     top, prefix = head.cache["git"]
     for name, table in head.model.tables.items():
         base.tables[name] = LoadedTable(table, None)
-        if table.tombstones:
+        if table.tombstones and name not in changes and head.usable(name):
+            base.tables[name] = head.tables[name]
+            base.cache["tombstones"] = tombstones(head)  # the same bytes: the same tombstones
+        elif table.tombstones:
             shown = run_git(["show", f"{commit}:{prefix}{table.path}"], top)
             if shown.returncode == 0:
                 parsed = csvread.read_csv(table.path, shown.stdout)
