@@ -62,3 +62,23 @@ def test_declines_what_it_cannot_vouch_for() -> None:
         b"id,v\nr1,caf\xe9\n",
     ]:
         assert csvread._read_fast("t.csv", data) is None, data
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='a,"\n\ré', max_size=24))
+@example('"a""b",c\n')
+@example('"q,"q",xa')
+@example('a"b')
+@example('"unclosed,')
+@example('"x"y')
+@example("a,b,\r\nmore")
+def test_the_record_pattern_accepts_what_the_scan_accepts(record: str) -> None:
+    """The regular expression tried first accepts exactly the records the character scan finds
+    no quoting error in."""
+    assert (csvread._GOOD_RECORD.fullmatch(record) is not None) == (csvread._quote_error_at(record) is None)
+
+
+def test_a_long_quoted_cell_is_one_pass() -> None:
+    cell = '"' + 'ab""' * 250_000 + '"'
+    assert csvread.quote_error(f"{cell},x\n") is None
+    assert csvread.quote_error(f"{cell}x,y\n") == (len(cell), "text follows the closing quote of a cell")
