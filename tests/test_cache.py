@@ -12,7 +12,7 @@ import pycountry
 import pytest
 
 from validator import validate
-from validator.checks.locations import _iso_tables
+from validator.checks.locations import _iso_answers, _iso_tables, lookup_iso
 from validator.errors import CannotRun
 from validator.reading import cache, gazetteer
 from validator.reading.model import load_model
@@ -48,7 +48,7 @@ def _entries(folder: Path) -> list[str]:
 def test_a_clean_run_fills_the_cache_and_a_second_run_gives_the_same_report(cache_dir: Path, package: Path) -> None:
     first = validate(package)
     assert first.valid and first.problems == []
-    assert _entries(cache_dir) == ["frictionless", "gazetteer", "metadata", "schemas"]
+    assert _entries(cache_dir) == ["frictionless", "gazetteer", "iso", "metadata", "schemas"]
     second = validate(package)
     assert second.as_dict() == first.as_dict()
 
@@ -121,6 +121,21 @@ def test_cached_gazetteer_answers_equal_a_fresh_lookup(cache_dir: Path) -> None:
     assert gazetteer.lookup(ids) == fresh  # from the cache
     assert 999999999 not in fresh and fresh[3632998].name == "Maracay"
     assert gazetteer.lookup({3625428}) == {3625428: fresh[3625428]}  # another set: another key
+
+
+def test_cached_iso_answers_equal_a_fresh_lookup(cache_dir: Path) -> None:
+    codes = ["VE", "VE-D", "VE-Z9", "XX", "CO-ANT"]  # a country, a state, two unknown, a department
+    fresh = _iso_answers(codes)
+    assert lookup_iso(codes) == fresh  # fills the cache
+    assert lookup_iso(codes) == fresh  # from the cache
+    assert fresh["VE"] == ("country", True) and fresh["VE-D"] == ("subdivision", True) and fresh["XX"] is None
+    assert lookup_iso(["VE-Z9"]) == {"VE-Z9": None}  # another set: another key
+    for entry in cache_dir.glob("iso-*.json"):
+        entry.write_text(json.dumps({"key": entry.stem, "value": {c: ["country", True] for c in codes}}))
+    assert lookup_iso(codes) == {c: ("country", True) for c in codes}  # what is stored is what is answered ...
+    for entry in cache_dir.glob("iso-*.json"):
+        entry.write_text(json.dumps({"key": entry.stem, "value": {"VE": ["country"]}}))
+    assert lookup_iso(codes) == fresh  # ... unless it is not an answer for these codes
 
 
 def test_iso_codes_read_from_pycountrys_files_agree_with_pycountry() -> None:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..problems import Problem
-from ..reading import gazetteer, limits
+from ..reading import cache, gazetteer, limits
 from .common import at_cell
 from .registry import Work, check, reads
 
 if TYPE_CHECKING:
     from ..reading.package import Package
 
+_OWN_SOURCE = cache.own_source(__file__)  # the lookups below are this file's: a change to it is a new key
 ROOT_TYPES = {"country", "world_region"}
 FIRST_LEVEL = {"state", "department", "province"}
 # How far (km) a point may lie from the gazetteer's point for the place, by geo_precision.
@@ -169,9 +170,29 @@ def parent_chains(pkg: Package) -> Iterator[Problem]:
 def iso_lookup(pkg: Package) -> dict[str, tuple[str, bool] | None]:
     """Every iso_code of the package, looked up in pycountry: ("country", True), ("subdivision",
     whether it is first-level), or None for a code ISO 3166 does not have."""
-    codes = sorted({loc.iso for loc in _locations(pkg).values() if loc.iso})
+    return lookup_iso(loc.iso for loc in _locations(pkg).values() if loc.iso)
+
+
+def lookup_iso(wanted: Iterable[str]) -> dict[str, tuple[str, bool] | None]:
+    """Each of ``wanted`` looked up in pycountry, as ``iso_lookup`` says."""
+    codes = sorted(set(wanted))
     if not codes:
         return {}
+    # The answer for the same codes from the same pycountry files is kept (reading/cache.py):
+    # parsing its 5,000 subdivisions took 90 ms of every run.
+    entry = cache.key("iso", cache.library("pycountry"), _OWN_SOURCE, "\n".join(codes))
+    known = cache.get(entry)
+    if isinstance(known, dict) and sorted(known) == codes:
+        try:
+            return {code: (str(v[0]), bool(v[1])) if v is not None else None for code, v in known.items()}
+        except (TypeError, IndexError):
+            pass  # not what this code writes: look the codes up again
+    out = _iso_answers(codes)
+    cache.put(entry, {code: list(v) if v is not None else None for code, v in out.items()})
+    return out
+
+
+def _iso_answers(codes: list[str]) -> dict[str, tuple[str, bool] | None]:
     countries, subdivisions = _iso_tables()
     out: dict[str, tuple[str, bool] | None] = {}
     for code in codes:
