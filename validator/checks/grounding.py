@@ -640,6 +640,7 @@ def facts_once(pkg: Package) -> Iterator[Problem]:
     event also the set of its actors. Entities and locations are not facts and are not compared.
     Fails: ``rel-a`` and ``rel-b`` both ``ent-x`` allied_with ``ent-y`` from 2018.
     """
+    tables: list[tuple[str, list[str], str, str]] = []  # (table, key, its rows' columns, the key's columns)
     for name in pkg.model.cited_tables().values():
         if name in ("entities", "locations") or not pkg.usable(name):
             continue
@@ -652,12 +653,21 @@ def facts_once(pkg: Package) -> Iterator[Problem]:
             actors = ", (SELECT list_sort(list(a.entity_id)) FROM event_actors a WHERE a.event_id = t.id) AS actors"
             cols.append("actors")
         group = ", ".join(c.removeprefix("t.") for c in cols)
-        # a key's hash found on two rows or more picks the candidates (nearly none); the window
-        # that numbers the rows of each key runs on those alone (equal keys have equal hashes)
+        body = f'SELECT t._line, t.id{"".join(", " + c for c in cols if c != "actors")}{actors} FROM "{name}" t WHERE t.id IS NOT NULL'
+        tables.append((name, key, body, group))
+    if not tables:
+        return
+    # A key's hash found on two rows of a table or more picks the tables to compare (nearly
+    # never one): one query over every table, where a query per table cost more than its rows.
+    hashes = " UNION ALL ".join(
+        f"SELECT {i} AS k, hash({group}) AS h FROM ({body})" for i, (_, _, body, group) in enumerate(tables)
+    )
+    shared = {k for (k,) in pkg.sql(f"SELECT DISTINCT k FROM (SELECT k FROM ({hashes}) GROUP BY k, h HAVING count(*) > 1)")}
+    for name, key, body, group in (t for i, t in enumerate(tables) if i in shared):
+        # the window that numbers the rows of each key runs on the candidates alone (equal keys
+        # have equal hashes)
         rows = pkg.sql(
-            f"WITH k AS MATERIALIZED (SELECT *, hash({group}) AS h FROM (SELECT t._line, t.id"
-            f"{''.join(', ' + c for c in cols if c != 'actors')}{actors} "
-            f'FROM "{name}" t WHERE t.id IS NOT NULL)), '
+            f"WITH k AS MATERIALIZED (SELECT *, hash({group}) AS h FROM ({body})), "
             "d AS (SELECT * FROM k WHERE h IN (SELECT h FROM k GROUP BY h HAVING count(*) > 1)) "
             f"SELECT _line, id, first_value(id) OVER w, first_value(_line) OVER w, row_number() OVER w "
             f"FROM d WINDOW w AS (PARTITION BY {group} ORDER BY _line) QUALIFY row_number() OVER w > 1 ORDER BY _line"
