@@ -223,11 +223,9 @@ EDITS = [
     reverse_relation,
     reversed_dates,
     rename,
-    unsorted,
     hedge,
     reparent,
     first_and_last,
-    reorder,
 ]
 
 
@@ -287,7 +285,46 @@ def last_line_end_lost(root: Path) -> None:
     path.write_bytes(path.read_bytes().rstrip(b"\n"))
 
 
-@pytest.mark.parametrize("kind", [crlf_row, record_over_lines, table_file_renamed, last_line_end_lost], ids=lambda k: k.__name__)
+def far_duplicate(table: str, copied: int, at: int):
+    """A row of ``table`` repeated at another place (row indices; negative from the end): the
+    file is no longer sorted by id, and the repeated id can be anywhere in it."""
+
+    def edit(root: Path) -> None:
+        t = Table(root, table)
+        t.rows.insert(at % (len(t.rows) + 1), list(t.rows[copied]))
+        t.save(keep_order=True)
+
+    edit.__name__ = f"far_duplicate_{table}_{copied}_{at}"
+    return edit
+
+
+def unsorted_row(root: Path) -> None:
+    unsorted(root, random.Random("unsorted"), 0)
+
+
+def reversed_table(root: Path) -> None:
+    reorder(root, random.Random("reorder"), 0)
+
+
+LEFT_TO_THE_FULL_RUN = [
+    crlf_row,
+    record_over_lines,
+    table_file_renamed,
+    last_line_end_lost,
+    # a file no longer sorted by id: the lookups by id are binary searches, and a repeated id may be
+    # anywhere in the file, not beside the changed rows
+    unsorted_row,
+    reversed_table,
+    far_duplicate("entities", 6, 5),  # the copy on the line before the row before the original
+    far_duplicate("entities", 0, -1),
+    far_duplicate("citations", -1, 0),
+    far_duplicate("citations", 300, 2),
+    far_duplicate("events", 2, 24),
+    far_duplicate("sources", 1, 0),
+]
+
+
+@pytest.mark.parametrize("kind", LEFT_TO_THE_FULL_RUN, ids=lambda k: k.__name__)
 def test_changes_left_to_the_full_run(repo: Path, kind) -> None:
     """A change that is not clean rows edited goes to the full path, which reports it."""
     _reset(repo)
