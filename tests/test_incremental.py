@@ -209,6 +209,25 @@ def reorder(root, rng, k):
     t.save(keep_order=True)
 
 
+def duplicate_changed_before(root, rng, k):
+    """A repeated id, its row just before the original and with other cells: the full diff takes
+    an id's first row, so the entity counts as changed (CH003), not as unchanged."""
+    t = Table(root, "entities")
+    i = rng.randrange(len(t.rows))
+    row = list(t.rows[i])
+    row[t.col("name")] = f"Another name {k}"
+    t.rows.insert(i, row)
+    t.save(keep_order=True)
+
+
+def duplicate_source(root, rng, k):
+    """A source's row repeated beside it: the same source, not a new one (no CH003)."""
+    t = Table(root, "sources")
+    i = rng.randrange(len(t.rows))
+    t.rows.insert(i, list(t.rows[i]))
+    t.save(keep_order=True)
+
+
 EDITS = [
     drop_row,
     reword,
@@ -226,6 +245,8 @@ EDITS = [
     hedge,
     reparent,
     first_and_last,
+    duplicate_changed_before,
+    duplicate_source,
 ]
 
 

@@ -802,15 +802,11 @@ def _diff(
     for key in sorted((set(base_descriptor) | set(head.descriptor)) - set(NOT_METADATA)):
         if base_descriptor.get(key) != head.descriptor.get(key):
             diff.metadata.append(MetadataChange(key, base_descriptor.get(key), head.descriptor.get(key)))
+    sides: dict[str, tuple[dict[str, Row], dict[str, Row]]] = {}
     for name, ch in changes.items():
         table = head.model.tables[name]
         cols = table.field_names
-        kept = {r.id for r in ch.context}  # unchanged rows: an added row with one of their ids is a duplicate
-        before = {r.id: r for r in ch.removed}
-        after: dict[str, Row] = {}
-        for r in ch.added:  # as the full diff counts a repeated id once, at its first line
-            if r.id not in after and (r.id not in kept or r.id in before):
-                after[r.id] = r
+        before, after = sides[name] = _first_rows(ch)
         rows_head = files[name].rows if name in files else _row_count(head.root, table)
         t = TableDiff(name, table.path, rows_head - len(ch.added) + len(ch.removed), rows_head)
         for rid in sorted(after.keys() - before.keys()):
@@ -825,8 +821,7 @@ def _diff(
         diff.tables.append(t)
     if "sources" in changes:
         cols = head.model.tables["sources"].field_names
-        before = {r.id: r for r in changes["sources"].removed}
-        after = {r.id: r for r in changes["sources"].added}
+        before, after = sides["sources"]
         pi, si = cols.index("path"), cols.index("sha256")
         for sid in sorted(before.keys() | after.keys()):
             b, a = before.get(sid), after.get(sid)
@@ -838,3 +833,28 @@ def _diff(
             elif (b.cells[pi], b.cells[si]) != (a.cells[pi], a.cells[si]):
                 diff.sources.append(SourceChange(sid, "changed", b.cells[pi], a.cells[pi], b.cells[si], a.cells[si], a.line, ()))
     return diff
+
+
+def _first_rows(change: TableChange) -> tuple[dict[str, Row], dict[str, Row]]:
+    """BASE's and HEAD's row of each id the change touches, as the full diff takes them: the
+    first row of an id in HEAD, so a repeated id counts once.
+
+    HEAD being sorted (``in_id_order``), the rows sharing an added row's id sit together, so an
+    unchanged one is a context row. When that row comes first, the id is as it was in BASE; when
+    an added row comes first, that row is HEAD's, and the unchanged one (BASE's row of the id:
+    BASE's ids are unique) is what it is compared with."""
+    kept: dict[str, Row] = {}
+    for r in change.context:
+        kept.setdefault(r.id, r)
+    before = {r.id: r for r in change.removed}
+    after: dict[str, Row] = {}
+    for r in sorted(change.added, key=lambda r: r.line):
+        if r.id in after:
+            continue
+        unchanged = kept.get(r.id)
+        if unchanged is not None and unchanged.line < r.line:
+            continue  # BASE's row, unchanged, comes first
+        after[r.id] = r
+        if unchanged is not None:
+            before.setdefault(r.id, unchanged)
+    return before, after
