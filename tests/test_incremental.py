@@ -209,6 +209,25 @@ def reorder(root, rng, k):
     t.save(keep_order=True)
 
 
+def duplicate_changed_before(root, rng, k):
+    """A repeated id, its row just before the original and with other cells: the full diff takes
+    an id's first row, so the entity counts as changed (CH003), not as unchanged."""
+    t = Table(root, "entities")
+    i = rng.randrange(len(t.rows))
+    row = list(t.rows[i])
+    row[t.col("name")] = f"Another name {k}"
+    t.rows.insert(i, row)
+    t.save(keep_order=True)
+
+
+def duplicate_source(root, rng, k):
+    """A source's row repeated beside it: the same source, not a new one (no CH003)."""
+    t = Table(root, "sources")
+    i = rng.randrange(len(t.rows))
+    t.rows.insert(i, list(t.rows[i]))
+    t.save(keep_order=True)
+
+
 EDITS = [
     drop_row,
     reword,
@@ -223,11 +242,11 @@ EDITS = [
     reverse_relation,
     reversed_dates,
     rename,
-    unsorted,
     hedge,
     reparent,
     first_and_last,
-    reorder,
+    duplicate_changed_before,
+    duplicate_source,
 ]
 
 
@@ -287,7 +306,46 @@ def last_line_end_lost(root: Path) -> None:
     path.write_bytes(path.read_bytes().rstrip(b"\n"))
 
 
-@pytest.mark.parametrize("kind", [crlf_row, record_over_lines, table_file_renamed, last_line_end_lost], ids=lambda k: k.__name__)
+def far_duplicate(table: str, copied: int, at: int):
+    """A row of ``table`` repeated at another place (row indices; negative from the end): the
+    file is no longer sorted by id, and the repeated id can be anywhere in it."""
+
+    def edit(root: Path) -> None:
+        t = Table(root, table)
+        t.rows.insert(at % (len(t.rows) + 1), list(t.rows[copied]))
+        t.save(keep_order=True)
+
+    edit.__name__ = f"far_duplicate_{table}_{copied}_{at}"
+    return edit
+
+
+def unsorted_row(root: Path) -> None:
+    unsorted(root, random.Random("unsorted"), 0)
+
+
+def reversed_table(root: Path) -> None:
+    reorder(root, random.Random("reorder"), 0)
+
+
+LEFT_TO_THE_FULL_RUN = [
+    crlf_row,
+    record_over_lines,
+    table_file_renamed,
+    last_line_end_lost,
+    # a file no longer sorted by id: the lookups by id are binary searches, and a repeated id may be
+    # anywhere in the file, not beside the changed rows
+    unsorted_row,
+    reversed_table,
+    far_duplicate("entities", 6, 5),  # the copy on the line before the row before the original
+    far_duplicate("entities", 0, -1),
+    far_duplicate("citations", -1, 0),
+    far_duplicate("citations", 300, 2),
+    far_duplicate("events", 2, 24),
+    far_duplicate("sources", 1, 0),
+]
+
+
+@pytest.mark.parametrize("kind", LEFT_TO_THE_FULL_RUN, ids=lambda k: k.__name__)
 def test_changes_left_to_the_full_run(repo: Path, kind) -> None:
     """A change that is not clean rows edited goes to the full path, which reports it."""
     _reset(repo)

@@ -20,7 +20,8 @@ the change rules run on a diff built from the same rows. A check about whole tab
 in its ``reads``) runs apart, on every row of its tables, when one of them changed. Anything other than rows edited in
 the tables (a schema, a seed, the descriptor's resources, a new or unreadable file, a line that
 is not one clean record) sends the whole validation to the full path, which gives exact
-positions for broken files. A test compares the two paths on random changes.
+positions for broken files; so does a table no longer sorted by id (``in_id_order``). A test
+compares the two paths on random changes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import array
 import bisect
 import csv
+import itertools
 import json
 import mmap
 from collections.abc import Callable, Collection, Iterable
@@ -341,7 +343,23 @@ def plan_change(
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
         changes[table.name] = rows_changed(base, head_bytes[rel], len(table.fields))
+        if not in_id_order(changes[table.name]):
+            raise NotIncremental(f"{rel} is no longer sorted by id")
     return commit, base_descriptor, changes, files
+
+
+def in_id_order(change: TableChange) -> bool:
+    """Whether HEAD's file is still sorted by id (byte order; an empty id sorts first), told from
+    the changed rows and their unchanged neighbours alone: between two of them lies an unchanged
+    stretch of BASE's file, which is sorted.
+
+    This path relies on sorted files: its lookups by id are binary searches, and it looks for a
+    repeated id only beside the changed rows. In a file out of order, a row added far from the
+    row whose id it repeats is a duplicate no row of the plan shows, and a binary search can miss
+    a row that is there (a broken reference that is not one). The full run reports such a file
+    (the first row out of order, and every repeated id)."""
+    rows = sorted(change.added + change.context, key=lambda r: r.line)
+    return all(a.id <= b.id for a, b in itertools.pairwise(rows))
 
 
 def _file(files: dict[str, HeadFile], root: Path, table: Table) -> HeadFile:
@@ -784,15 +802,11 @@ def _diff(
     for key in sorted((set(base_descriptor) | set(head.descriptor)) - set(NOT_METADATA)):
         if base_descriptor.get(key) != head.descriptor.get(key):
             diff.metadata.append(MetadataChange(key, base_descriptor.get(key), head.descriptor.get(key)))
+    sides: dict[str, tuple[dict[str, Row], dict[str, Row]]] = {}
     for name, ch in changes.items():
         table = head.model.tables[name]
         cols = table.field_names
-        kept = {r.id for r in ch.context}  # unchanged rows: an added row with one of their ids is a duplicate
-        before = {r.id: r for r in ch.removed}
-        after: dict[str, Row] = {}
-        for r in ch.added:  # as the full diff counts a repeated id once, at its first line
-            if r.id not in after and (r.id not in kept or r.id in before):
-                after[r.id] = r
+        before, after = sides[name] = _first_rows(ch)
         rows_head = files[name].rows if name in files else _row_count(head.root, table)
         t = TableDiff(name, table.path, rows_head - len(ch.added) + len(ch.removed), rows_head)
         for rid in sorted(after.keys() - before.keys()):
@@ -807,8 +821,7 @@ def _diff(
         diff.tables.append(t)
     if "sources" in changes:
         cols = head.model.tables["sources"].field_names
-        before = {r.id: r for r in changes["sources"].removed}
-        after = {r.id: r for r in changes["sources"].added}
+        before, after = sides["sources"]
         pi, si = cols.index("path"), cols.index("sha256")
         for sid in sorted(before.keys() | after.keys()):
             b, a = before.get(sid), after.get(sid)
@@ -820,3 +833,28 @@ def _diff(
             elif (b.cells[pi], b.cells[si]) != (a.cells[pi], a.cells[si]):
                 diff.sources.append(SourceChange(sid, "changed", b.cells[pi], a.cells[pi], b.cells[si], a.cells[si], a.line, ()))
     return diff
+
+
+def _first_rows(change: TableChange) -> tuple[dict[str, Row], dict[str, Row]]:
+    """BASE's and HEAD's row of each id the change touches, as the full diff takes them: the
+    first row of an id in HEAD, so a repeated id counts once.
+
+    HEAD being sorted (``in_id_order``), the rows sharing an added row's id sit together, so an
+    unchanged one is a context row. When that row comes first, the id is as it was in BASE; when
+    an added row comes first, that row is HEAD's, and the unchanged one (BASE's row of the id:
+    BASE's ids are unique) is what it is compared with."""
+    kept: dict[str, Row] = {}
+    for r in change.context:
+        kept.setdefault(r.id, r)
+    before = {r.id: r for r in change.removed}
+    after: dict[str, Row] = {}
+    for r in sorted(change.added, key=lambda r: r.line):
+        if r.id in after:
+            continue
+        unchanged = kept.get(r.id)
+        if unchanged is not None and unchanged.line < r.line:
+            continue  # BASE's row, unchanged, comes first
+        after[r.id] = r
+        if unchanged is not None:
+            before.setdefault(r.id, unchanged)
+    return before, after
