@@ -482,12 +482,15 @@ def _mb(kb: float) -> str:
     return f"{kb / 1024:,.0f} MB"
 
 
-def _order(results: dict) -> list[str]:
+def _order(results: dict, part: str = "workloads") -> list[str]:
+    """The names of ``results[part]`` in KINDS order, then by size: the saved JSON's keys are
+    sorted by name, so a saved run renders as it was printed."""
+
     def key(name: str) -> tuple:
         kind, _, n = name.partition("-")
         return (KINDS.index(kind), int(n or 0))
 
-    return sorted(results["workloads"], key=key)
+    return sorted(results.get(part, {}), key=key)
 
 
 def _label(name: str) -> str:
@@ -575,7 +578,7 @@ def render(results: dict) -> str:
                     else ""
                 )
                 out.append(f"| {w['rows']:,} | {wall:.2f} s | {growth} |")
-    for name, sn in results.get("since", {}).items():
+    for name, sn in ((k, results["since"][k]) for k in _order(results, "since")):
         out += [
             "",
             f"`tda validate --since HEAD~1` after a commit editing 10 rows of the {_label(name)} package ({sn['rows']:,} rows):",
@@ -618,7 +621,7 @@ def targets(results: dict) -> list[str]:
             f"{'met' if ratio >= speed else 'missed'} |"
         )
         rows.append(f"| {_label(name)}: peak memory at most {mb} MB | {peak:,.0f} MB | {'met' if peak <= mb else 'missed'} |")
-    for name, sn in results.get("since", {}).items():
+    for name, sn in ((k, results["since"][k]) for k in _order(results, "since")):
         shares = [_median(sn[v]["runs"]["since"]) / _median(sn[v]["runs"]["full"]) for v in ("clean", "one error")]
         same = all(sn[v]["same_verdict"] for v in ("clean", "one error"))
         met = max(shares) <= SINCE_TARGET and same

@@ -204,3 +204,16 @@ def test_a_hedge_is_found_on_the_fast_path(clean: Path, tmp_path: Path, monkeypa
     found = _problems(pkg, True, monkeypatch)
     assert {p[4] for p in found if p[0] == "PV405"} == set(targets)
     assert found == _problems(pkg, False, monkeypatch)
+
+
+def test_a_saved_run_renders_in_the_order_it_was_printed() -> None:
+    """The saved JSON's keys are sorted by name (generated before real and replicated); the
+    rendered tables keep the order of the run: the real package, replicated, generated."""
+    saved = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert len(saved["since"]) == 2  # the committed run has --since on both large workloads
+    text = run_py.render(saved)
+    since = [line for line in text.splitlines() if line.startswith("`tda validate --since HEAD~1`")]
+    assert ["replicated" in since[0], "generated" in since[1]] == [True, True]
+    assert text.index("| real package |") < text.index("| real, replicated |") < text.index("| generated |")
+    reordered = {**saved, "since": dict(reversed(list(saved["since"].items())))}
+    assert run_py.render(reordered) == text
