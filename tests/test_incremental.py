@@ -577,3 +577,29 @@ def test_tombstones_the_change_can_break(tomb_repo: Path, kind) -> None:
     key = [(p.code, p.path, p.line, p.column, p.message) for p in full.problems]
     assert sorted(key) == sorted((p.code, p.path, p.line, p.column, p.message) for p in inc.problems)
     _reset(tomb_repo)
+
+
+def recorded_hash_edited(root: Path) -> None:
+    """Only the sha256 cell changes: the stored file is the same, so the source did not change
+    (the full diff hashes the file), and PV404 reports the cell."""
+    _set(root, "sources", "src-s000000", "sha256", "0" * 64)
+
+
+def path_to_another_seed(root: Path) -> None:
+    """The path now names the other stored file: the source changed (CH007, counting the
+    citations that quote it), and its quotes are checked against the other text."""
+    _set(root, "sources", "src-s000000", "path", "s000001.txt")
+
+
+@pytest.mark.parametrize("kind", [recorded_hash_edited, path_to_another_seed], ids=lambda k: k.__name__)
+def test_a_source_row_edited_is_judged_by_its_stored_file(repo: Path, kind) -> None:
+    """The incremental path compares sources as the full diff does, by the SHA-256 of the stored
+    file (the recorded one only when the file cannot be read), with the same messages."""
+    _reset(repo)
+    kind(repo)
+    full = validate_since(repo, "HEAD", full=True, max_per_group=0)
+    inc = validate_incremental(repo, "HEAD", max_per_group=0)
+    key = sorted((p.code, p.path, p.line, p.column, p.message) for p in full.problems)
+    assert key == sorted((p.code, p.path, p.line, p.column, p.message) for p in inc.problems)
+    assert ("CH007" in {k[0] for k in key}) is (kind is path_to_another_seed)
+    _reset(repo)

@@ -823,15 +823,32 @@ def _diff(
         cols = head.model.tables["sources"].field_names
         before, after = sides["sources"]
         pi, si = cols.index("path"), cols.index("sha256")
+
+        def stored(row: Row) -> tuple[str | None, str | None]:
+            """(path, SHA-256 of the stored file), as the full diff has them: the file's own hash,
+            the recorded one only when it cannot be read. The seeds are BASE's (a changed seed
+            goes to the full run), so one hash serves both sides."""
+            rel, recorded = row.cells[pi] or None, row.cells[si] or None
+            data = head.seed_bytes(rel) if rel else None
+            return rel, head.sha256(data) if data is not None else recorded
+
         for sid in sorted(before.keys() | after.keys()):
             b, a = before.get(sid), after.get(sid)
+            # (an added or removed source's citations are left out: no change rule reads them)
             if a is None:
                 assert b is not None  # sid is a key of one side at least
-                diff.sources.append(SourceChange(sid, "removed", b.cells[pi], None, b.cells[si], None, b.line, ()))
+                (pb, hb) = stored(b)
+                diff.sources.append(SourceChange(sid, "removed", pb, None, hb, None, b.line, ()))
             elif b is None:
-                diff.sources.append(SourceChange(sid, "added", None, a.cells[pi], None, a.cells[si], a.line, ()))
-            elif (b.cells[pi], b.cells[si]) != (a.cells[pi], a.cells[si]):
-                diff.sources.append(SourceChange(sid, "changed", b.cells[pi], a.cells[pi], b.cells[si], a.cells[si], a.line, ()))
+                (pa, ha) = stored(a)
+                diff.sources.append(SourceChange(sid, "added", None, pa, None, ha, a.line, ()))
+            elif stored(b) != stored(a):
+                (pb, hb), (pa, ha) = stored(b), stored(a)
+                # the citations quoting it, as the full diff lists them (CH007 counts them)
+                table = head.model.tables["citations"]
+                citing = files.get("citations") or HeadFile(head.root / table.path, table)
+                cites = tuple(sorted(r.id for r in citing.where("source_id", {sid}) if r.id))
+                diff.sources.append(SourceChange(sid, "changed", pb, pa, hb, ha, a.line, cites))
     return diff
 
 
