@@ -844,7 +844,7 @@ def _diff(
                 diff.sources.append(SourceChange(sid, "added", None, pa, None, ha, a.line, ()))
             elif stored(b) != stored(a):
                 (pb, hb), (pa, ha) = stored(b), stored(a)
-                # the citations quoting it, as the full diff lists them (CH007 counts them)
+                # the citations quoting it, as the full diff lists them (the message counts them)
                 table = head.model.tables["citations"]
                 citing = files.get("citations") or HeadFile(head.root / table.path, table)
                 cites = tuple(sorted(r.id for r in citing.where("source_id", {sid}) if r.id))
