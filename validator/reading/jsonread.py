@@ -10,6 +10,7 @@ sees text it can read.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -73,9 +74,19 @@ def _first_violation(text: str) -> tuple[int, str] | None:
     return None
 
 
+# A process that validates many packages (the API, the test suite) reads the same schemas again
+# and again: the scan's answer is kept per text, for texts up to this size.
+_REMEMBERED_CHARS = 1 << 20
+
+
+@functools.lru_cache(maxsize=64)
+def _seen_violation(text: str) -> tuple[int, str] | None:
+    return _first_violation(text)
+
+
 def loads(text: str, rel: str) -> Any:
     """Parse ``text`` (the content of ``rel``); raise CannotRun, with line and column, if it is not safe JSON."""
-    violation = _first_violation(text)
+    violation = _seen_violation(text) if len(text) <= _REMEMBERED_CHARS else _first_violation(text)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
