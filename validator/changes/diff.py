@@ -499,11 +499,16 @@ def _sources(pkg: Package) -> dict[str, tuple[int, str | None, str | None]]:
         return {}
     out: dict[str, tuple[int, str | None, str | None]] = {}
     for line, sid, rel, recorded in pkg.column_rows("sources", ["id", "path", "sha256"]):
-        if sid is None:
-            continue
-        data = pkg.seed_bytes(rel) if rel else None
-        out.setdefault(sid, (line, rel, pkg.sha256(data) if data is not None else recorded))
+        if sid is not None and sid not in out:
+            out[sid] = (line, rel, stored_hash(pkg, rel, recorded))
     return out
+
+
+def stored_hash(pkg: Package, rel: str | None, recorded: str | None) -> str | None:
+    """What a source row's document is, for a diff: the SHA-256 of its stored file under seeds/,
+    or the recorded one when the file cannot be read."""
+    data = pkg.seed_bytes(rel) if rel else None
+    return pkg.sha256(data) if data is not None else recorded
 
 
 def _citing(pkg: Package) -> dict[str, tuple[str, ...]]:

@@ -48,7 +48,7 @@ from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from ..reading.queries import tombstones
 from .blobdiff import Row, TableChange, parse_line, rows_changed
-from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff
+from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff, stored_hash
 from .gitside import WORKING_TREE, BlobRun, find_repository, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
 
@@ -824,26 +824,24 @@ def _diff(
         before, after = sides["sources"]
         pi, si = cols.index("path"), cols.index("sha256")
 
-        def stored(row: Row) -> tuple[str | None, str | None]:
-            """(path, SHA-256 of the stored file), as the full diff has them: the file's own hash,
-            the recorded one only when it cannot be read. The seeds are BASE's (a changed seed
-            goes to the full run), so one hash serves both sides."""
-            rel, recorded = row.cells[pi] or None, row.cells[si] or None
-            data = head.seed_bytes(rel) if rel else None
-            return rel, head.sha256(data) if data is not None else recorded
+        def stored(row: Row | None) -> tuple[str | None, str | None]:
+            """(path, what the full diff calls the document): the seeds are BASE's (a changed
+            seed goes to the full run), so HEAD's files serve both sides."""
+            if row is None:
+                return None, None
+            rel = row.cells[pi] or None
+            return rel, stored_hash(head, rel, row.cells[si] or None)
 
         for sid in sorted(before.keys() | after.keys()):
             b, a = before.get(sid), after.get(sid)
+            (pb, hb), (pa, ha) = stored(b), stored(a)
             # (an added or removed source's citations are left out: no change rule reads them)
             if a is None:
                 assert b is not None  # sid is a key of one side at least
-                (pb, hb) = stored(b)
                 diff.sources.append(SourceChange(sid, "removed", pb, None, hb, None, b.line, ()))
             elif b is None:
-                (pa, ha) = stored(a)
                 diff.sources.append(SourceChange(sid, "added", None, pa, None, ha, a.line, ()))
-            elif stored(b) != stored(a):
-                (pb, hb), (pa, ha) = stored(b), stored(a)
+            elif (pb, hb) != (pa, ha):
                 # the citations quoting it, as the full diff lists them (the message counts them)
                 table = head.model.tables["citations"]
                 citing = files.get("citations") or HeadFile(head.root / table.path, table)

@@ -254,14 +254,14 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
     hedged = HEDGED.result(pkg)
     if not hedged:
         return
-    pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
-    if pkg.tables["citations"].table.field("hedge_elsewhere") is not None:
-        pkg.db.execute("DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')")
     tables = [
         n for n in pkg.model.cited_tables().values() if pkg.usable(n) and pkg.tables[n].table.field("claim_status") is not None
     ]
     if not tables:
         return
+    pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
+    if pkg.tables["citations"].table.field("hedge_elsewhere") is not None:
+        pkg.db.execute("DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')")
     # one query over every table with a claim status (a query per table cost more than its rows)
     reported = " UNION ALL ".join(
         f"SELECT {k} AS k, _line, id FROM \"{name}\" WHERE claim_status = 'reported'" for k, name in enumerate(tables)

@@ -75,11 +75,12 @@ def _first_violation(text: str) -> tuple[int, str] | None:
 
 
 # A process that validates many packages (the API, the test suite) reads the same schemas again
-# and again: the scan's answer is kept per text, for texts up to this size.
-_REMEMBERED_CHARS = 1 << 20
+# and again: the scan's answer is kept per text, for texts up to this size (a schema is about
+# 10 KB, the descriptor 40 KB; at most 32 texts are held, 8 MB at worst).
+_REMEMBERED_CHARS = 256 << 10
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=32)
 def _seen_violation(text: str) -> tuple[int, str] | None:
     return _first_violation(text)
 
