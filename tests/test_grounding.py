@@ -194,3 +194,33 @@ def test_copied_descriptions_are_found_the_same_way_on_large_tables(tmp_path: Pa
     assert gr110() == plain
     monkeypatch.setattr(grounding, "_run_keys", lambda h, row: h & 0)  # every run's key the same
     assert gr110() == plain
+
+
+def test_the_large_paths_do_not_import_pandas() -> None:
+    """pyarrow imports pandas (half a second, 50 MB) when it converts a Python or numpy value;
+    the large paths build their arrays from buffers (reading/arrays.py). Run on the real package
+    with every size threshold at zero, in a fresh interpreter, pandas stays unloaded."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("pandas")  # without pandas installed the test proves nothing
+    script = (
+        "import sys\n"
+        "from validator.reading import csvread\n"
+        "from validator.checks import grounding\n"
+        "csvread.FAST_PATH_MIN_BYTES = 0\n"
+        "grounding.FAST_WORDS_ROWS = 0\n"
+        "from validator import validate\n"
+        "report = validate(sys.argv[1])\n"
+        "assert report.valid, report.problems[:3]\n"
+        "assert sys.modules.get('pandas') is None, 'pandas was imported'\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TDA_NO_SIDECAR": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -26,7 +26,6 @@ compares the two paths on random changes.
 
 from __future__ import annotations
 
-import array
 import bisect
 import csv
 import itertools
@@ -44,6 +43,7 @@ from ..checks.runner import Report, build_report, run_checks, select_checks
 from ..errors import CannotRun, NotIncremental
 from ..problems import Problem
 from ..reading import csvread
+from ..reading.arrays import string_array
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from ..reading.queries import tombstones
@@ -159,7 +159,7 @@ class HeadFile:
             return self._where_scan(col, values)
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=_strings(sorted(values))))
+        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=string_array(sorted(values))))
         return [self.line(i + 2) for i in cast("list[int]", hits.to_pylist())]  # indices: never null
 
     def _where_scan(self, col: int, values: set[str]) -> list[Row]:
@@ -195,18 +195,6 @@ class HeadFile:
             for h in wanted:
                 self._columns[h] = table.column(h)
         return self._columns[name]
-
-
-def _strings(values: list[str]) -> pa.Array:
-    """A pyarrow string array built from its buffers: ``pa.array`` imports pandas to look for its
-    types (0.2 s of CPU), which nothing here needs."""
-    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
-
-    encoded = [v.encode("utf-8") for v in values]
-    offsets = array.array("i", [0])
-    for e in encoded:
-        offsets.append(offsets[-1] + len(e))
-    return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(encoded)))
 
 
 @dataclass

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
+from ..reading.arrays import bools, int64_array
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
 from ..reading.wordform import run_hashes, string_hashes, word_form_sql, word_forms
 from .common import at_cell, quote_sql_ident, short
@@ -769,7 +770,6 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     runs whose key a quote run shares go through the very query of the small path, on the
     strings: a shared hash alone never reports a row."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     descs: dict[str, tuple[Any, Any, Any]] = {}
@@ -793,7 +793,7 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     bottom[ours & low] = True
     cit = pkg.cache["gr_cit_cols"]
     qrow = string_hashes(cit["record_id"])
-    valid = np.asarray(cit["record_id"].is_valid(), dtype=bool)
+    valid = bools(cit["record_id"].is_valid())
     near = []
     for which, _, h in run_hashes(cit["q"], COPY_RUN):
         keep = valid[which]
@@ -818,7 +818,7 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
         picked = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         if not len(picked):
             continue
-        take = pa.array(picked, pa.int64())
+        take = int64_array(picked)
         _materialise(
             pkg,
             "_gr_copy",
@@ -826,7 +826,7 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
                 "_line": t["_line"].take(take),
                 "id": t["id"].take(take),
                 "tok": tok.take(take),
-                "i": pa.array(np.concatenate(firsts), pa.int64()),
+                "i": int64_array(np.concatenate(firsts)),
             },
         )
         found[name] = pkg.sql(

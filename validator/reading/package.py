@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from ..errors import CannotRun
 from ..problems import Problem
 from . import csvread, jsonread, limits
+from .arrays import int64_array
 from .model import Model, Table, load_model
 from .paths import not_a_file, resolve_inside, unsafe_reason
 
@@ -281,11 +282,7 @@ class Package:
             import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
             table = loaded.csv.arrow.select(loaded.table.field_names)
-            # from the buffer: pa.array() on a numpy array imports pandas (half a second)
-            numbers = np.arange(2, table.num_rows + 2, dtype=np.int64)
-            buffer = pa.py_buffer(cast("Any", numbers))  # the stubs do not know numpy arrays as buffers
-            lines = pa.Array.from_buffers(pa.int64(), len(numbers), [None, buffer])
-            return table.add_column(0, "_line", lines)
+            return table.add_column(0, "_line", int64_array(np.arange(2, table.num_rows + 2)))
         records = loaded.csv.records
         cols: dict[str, Any] = {"_line": pa.array(loaded.csv.lines, type=pa.int64())}
         for name in loaded.table.field_names:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .arrays import bools, int64_array, string_array
 from .textnorm import DOUBLE_QUOTES, SINGLE_QUOTES, normalize
 
 PLAIN_SEARCH_MAX = 20_000  # up to this many quotes, search each one plainly
@@ -63,7 +64,7 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]
     names = distinct.to_pylist()
     has_text = np.array([n in texts for n in names] + [False], dtype=bool)
     src = _positions(pc.index_in(source_ids, value_set=distinct), len(names))
-    todo = np.flatnonzero(has_text[src] & ~_chunked_bools(quotes.is_null()))
+    todo = np.flatnonzero(has_text[src] & ~bools(quotes.is_null()))
 
     # round 1: the quotes as written, those with typographic quote marks folded to straight
     # ones (as in the sources); round 2: the rest, fully normalised; then the plain search
@@ -81,15 +82,15 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str]) -> list[int]
         is_marked = at < len(marked)
         is_marked[is_marked] = marked[at[is_marked]] == rows[is_marked]
         plain, mark = rows[~is_marked], rows[is_marked]
-        parts = [_take(quotes, plain), folded.take(_int64_array(at[is_marked]))]
+        parts = [_take(quotes, plain), folded.take(int64_array(at[is_marked]))]
         return pa.concat_arrays(parts), np.concatenate((plain, mark))
 
     rest = _index_match(as_written, src, todo, names, texts)
     if not rest:
         return []
     rest.sort()
-    normalised = _string_array([normalize(q) for q in _take(quotes, np.array(rest)).to_pylist()])
-    rest2 = _index_match(lambda rows: (normalised.take(_int64_array(rows)), rows), src[rest], np.arange(len(rest)), names, texts)
+    normalised = string_array([normalize(q) for q in _take(quotes, np.array(rest)).to_pylist()])
+    rest2 = _index_match(lambda rows: (normalised.take(int64_array(rows)), rows), src[rest], np.arange(len(rest)), names, texts)
     by_source: dict[int, list[int]] = {}
     for j in rest2:
         by_source.setdefault(int(src[rest[j]]), []).append(j)
@@ -109,7 +110,7 @@ def _take(column: Any, rows: Any) -> Any:
     bounds = np.cumsum([0] + [len(c) for c in column.chunks])
     cut = np.searchsorted(rows, bounds)
     parts = [
-        chunk.take(_int64_array(rows[cut[k] : cut[k + 1]] - bounds[k]))
+        chunk.take(int64_array(rows[cut[k] : cut[k + 1]] - bounds[k]))
         for k, chunk in enumerate(column.chunks)
         if cut[k + 1] > cut[k]
     ]
@@ -126,16 +127,9 @@ def _positions(indices: Any, null_index: int) -> Any:
     for chunk in indices.chunks:
         raw = _values(chunk, np.int32).astype(np.int64)
         if chunk.null_count:
-            raw[_bools(chunk.is_null())] = null_index
+            raw[bools(chunk.is_null())] = null_index
         parts.append(raw)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _chunked_bools(column: Any) -> Any:
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-    parts = [_bools(c) for c in column.chunks]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _rows_with_quote_marks(quotes: Any) -> Any:
@@ -152,55 +146,11 @@ def _rows_with_quote_marks(quotes: Any) -> Any:
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
-# pyarrow imports pandas (half a second) the first time it converts a Python or numpy value
-# (pa.array, pa.scalar, fill_null with a Python value); these build arrays from buffers instead.
-
-
-def _int64_array(values: Any) -> Any:
-    """A pyarrow int64 array of a numpy array's values, without conversion."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
-
-    values = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, _buffer(values)])
-
-
-def _string_array(values: list[str]) -> Any:
-    """A pyarrow string array (no nulls) of Python strings, from its offsets and bytes."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
-
-    encoded = [v.encode("utf-8") for v in values]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    data = pa.py_buffer(b"".join(encoded))
-    if offsets[-1] >= 1 << 31:  # more than a string array holds (never from a file within the limits)
-        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, _buffer(offsets), data]).cast(pa.string())
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, _buffer(offsets.astype(np.int32)), data])
-
-
-def _buffer(values: Any) -> Any:
-    """A pyarrow buffer over a numpy array's memory, without a copy."""
-    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
-
-    return pa.py_buffer(values)
-
-
 def _values(array: Any, dtype: Any) -> Any:
     """The values of a pyarrow array of fixed-width numbers as a numpy view (nulls not masked)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
     return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
-
-
-def _bools(array: Any) -> Any:
-    """A pyarrow boolean array without nulls as a numpy bool array (its bits unpacked)."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-    if not len(array):
-        return np.zeros(0, dtype=bool)
-    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
-    return np.unpackbits(bits, bitorder="little")[array.offset : array.offset + len(array)].astype(bool)
 
 
 def _index_match(

@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .arrays import bool_array, int64_array, null_string
+
 if TYPE_CHECKING:
     import duckdb
     import pyarrow
@@ -113,32 +115,32 @@ def word_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array | pyarrow.C
         pieces.append(_with_nulls(piece, validity.slice(lo, hi - lo)))
         lo = hi
     if outside:
-        fixed = _sql_forms(db, arr.take(pa.array(np.concatenate([lo + bad for _, lo, bad in outside]), pa.int64())))
+        fixed = _sql_forms(db, arr.take(int64_array(np.concatenate([lo + bad for _, lo, bad in outside]))))
         at = 0
         for k, _, bad in outside:
             mask = np.zeros(len(pieces[k]), dtype=bool)
             mask[bad] = True
-            pieces[k] = pc.replace_with_mask(pieces[k], pa.array(mask), fixed.slice(at, len(bad)))
+            pieces[k] = pc.replace_with_mask(pieces[k], bool_array(mask), fixed.slice(at, len(bad)))
             at += len(bad)
     return pa.chunked_array(pieces, type=pa.string())
 
 
 def _with_nulls(piece: pyarrow.Array, validity: pyarrow.BooleanArray) -> pyarrow.Array:
     """``piece`` with nulls where ``validity`` is false."""
-    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     if validity.false_count == 0:
         return piece
-    return pc.if_else(validity, piece, pa.scalar(None, pa.string()))
+    return pc.if_else(validity, piece, null_string())
 
 
 def _sql_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array) -> pyarrow.Array:
     """The word forms of ``strings`` (texts with a character outside the domain) by the SQL rule
     itself, in order; a null gives an empty string (its place is null in the result anyway)."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    todo = pa.table({"i": pa.array(range(len(strings)), pa.int64()), "s": strings.cast(pa.string())})
+    todo = pa.table({"i": int64_array(np.arange(len(strings))), "s": strings.cast(pa.string())})
     db.register("_wordform_todo", todo)
     try:
         rel = db.sql(f"SELECT coalesce({word_form_sql('s')}, '') AS w FROM _wordform_todo ORDER BY i")
