@@ -44,7 +44,7 @@ Then, unless left out with --skip:
   same checkout, taking turns; again with one of the 10 edits a dangling reference, so that the
   verdicts (exit code and each problem's code, path, line and column) are compared, not just
   the times;
-- ``--suite`` (off by default): ``python -m pytest -p no:cacheprovider -q`` once, its wall time
+- ``--suite`` (off by default): ``python -m pytest -p no:cacheprovider`` once, its wall time
   and CPU time (pytest and everything it waits for).
 
 The raw runs go to --out (JSON); the markdown for benchmarks/README.md is printed, and can be
@@ -425,7 +425,8 @@ def measure_since(package: Path, work: Path, repeat: int) -> dict:
 
 def measure_suite() -> dict:
     """The test suite once, as a contributor runs it; wall and CPU time of pytest and its children."""
-    run = timed([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=ROOT, keep_stdout=True)
+    # no -q of its own: pyproject.toml already gives one, and a second hides the "N passed" line
+    run = timed([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=ROOT, keep_stdout=True)
     tail = [ln for ln in run.pop("stdout").splitlines() if ln.strip()][-1:]
     run["summary"] = tail[0].strip("= ") if tail else ""
     return run
@@ -598,7 +599,7 @@ def render(results: dict) -> str:
         s = results["suite"]
         out += [
             "",
-            f"The test suite (`python -m pytest -p no:cacheprovider -q`): {s['wall']:.1f} s wall, "
+            f"The test suite (`python -m pytest -p no:cacheprovider`): {s['wall']:.1f} s wall, "
             f"{s['cpu']:.1f} s CPU (pytest and its workers); {s['summary']}.",
         ]
     out += ["", *targets(results)]

@@ -831,8 +831,7 @@ def _diff(
                 diff.sources.append(SourceChange(sid, "added", None, pa, None, ha, a.line, ()))
             elif (pb, hb) != (pa, ha):
                 # the citations quoting it, as the full diff lists them (the message counts them)
-                table = head.model.tables["citations"]
-                citing = files.get("citations") or HeadFile(head.root / table.path, table)
+                citing = _file(files, head.root, head.model.tables["citations"])
                 cites = tuple(sorted(r.id for r in citing.where("source_id", {sid}) if r.id))
                 diff.sources.append(SourceChange(sid, "changed", pb, pa, hb, ha, a.line, cites))
     return diff

@@ -87,14 +87,13 @@ def _create_with_words(pkg: Package, target: str, select: str, fast: bool) -> No
     _materialise(pkg, target, table)
 
 
-def _materialise(pkg: Package, target: str, table: Any, select: str = "SELECT * FROM _gr_arrow") -> None:
-    """A pyarrow table (or a dict of columns), seen as ``_gr_arrow`` by ``select``, copied into the
-    database as temp table ``target``."""
+def _materialise(pkg: Package, target: str, table: Any) -> None:
+    """A pyarrow table (or a dict of columns) copied into the database as temp table ``target``."""
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     pkg.db.register("_gr_arrow", pa.table(table) if isinstance(table, dict) else table)
     try:
-        pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {select}")
+        pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM _gr_arrow")
     finally:
         pkg.db.unregister("_gr_arrow")
 

@@ -95,9 +95,9 @@ def _walk(walks: Walks, locs: dict[str, Loc], start: str) -> tuple[list[str], st
     return found
 
 
-def country_of(locs: dict[str, Loc], loc_id: str, walks: Walks | None = None) -> str | None:
+def country_of(locs: dict[str, Loc], loc_id: str, walks: Walks) -> str | None:
     """ISO alpha-2 of the country a location lies in, if its chain reaches one."""
-    chain, how = _walk({} if walks is None else walks, locs, loc_id)
+    chain, how = _walk(walks, locs, loc_id)
     if how != "root":
         return None
     top = locs[chain[-1]]

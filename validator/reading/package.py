@@ -206,7 +206,7 @@ class Package:
             except duckdb.Error:  # an older DuckDB without the setting
                 pass
             # ... and after a query's bulk release too, past 2 MB rather than 512 MB: the real
-            # package's peak 98 -> 90 MB for 4% more CPU; 1,000,000 generated rows 860 -> 680 MB
+            # package's peak 98 -> 91 MB for 4% more CPU; 1,000,000 generated rows 860 -> 680 MB
             # for about 7% more time (0 B: 85 MB on the real package, but 24% more CPU; 16 MB:
             # 102 MB there and 770 MB at 1,000,000 rows)
             try:
