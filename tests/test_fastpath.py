@@ -82,3 +82,20 @@ def test_a_long_quoted_cell_is_one_pass() -> None:
     cell = '"' + 'ab""' * 250_000 + '"'
     assert csvread.quote_error(f"{cell},x\n") is None
     assert csvread.quote_error(f"{cell}x,y\n") == (len(cell), "text follows the closing quote of a cell")
+
+
+def test_a_decomposed_cell_is_found_on_the_fast_path(tmp_path, monkeypatch) -> None:
+    """On the fast path TX901 normalises only the lines the reader saw a suspect character on:
+    its failing case, read that way, still reports its cell."""
+    from casepkg import CASES, build_case, expected
+
+    from validator import validate
+    from validator.reading.package import Package
+
+    monkeypatch.setattr(csvread, "FAST_PATH_MIN_BYTES", 0)  # every file read by the fast path
+    pkg = build_case(CASES / "TX901", tmp_path / "pkg")
+    loaded = Package.load(pkg)
+    assert loaded.tables["entities"].csv.arrow is not None and loaded.tables["entities"].csv.chars.nfc_lines
+    loaded.close()
+    report = validate(pkg, max_per_group=0)
+    assert {(p.code, p.path, p.line, p.column) for p in report.problems} == expected(CASES / "TX901", pkg)
