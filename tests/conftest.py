@@ -78,12 +78,25 @@ def _order(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A test on a temporary git repository (the `repo` fixture, here or a module's own) needs git.
+    # A test on a temporary git repository (the `repo` fixture, here or a module's own) needs git:
+    # marked before -m selects on the markers.
     for item in items:
         if "repo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.git)
-    # Every worker collects and orders alike (xdist requires it); without xdist the count is 1.
-    items[:] = _order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+class _LongestFirst:
+    """Deals the tests to the workers' blocks after -m and -k have deselected theirs (trylast):
+    the blocks are cut from the tests that run, as worksteal cuts them."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # Every worker collects and orders alike (xdist requires it); without xdist the count is 1.
+        items[:] = _order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_LongestFirst(), "tda-longest-first")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
