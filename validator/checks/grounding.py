@@ -32,6 +32,7 @@ from ..problems import Problem
 from ..reading.arrays import bools, int64_array
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
 from ..reading.wordform import run_hashes, string_hashes, word_form_sql, word_forms
+from . import grounding_small
 from .common import at_cell, quote_sql_ident, short
 from .registry import Reads, check, reads
 from .rowchecks import sql_str
@@ -70,6 +71,12 @@ FAST_WORDS_ROWS = 20_000
 def _rows(pkg: Package, name: str) -> int:
     loaded = pkg.tables[name]
     return loaded.csv.row_count if loaded.csv is not None else 0
+
+
+def _small(pkg: Package, names: list[str]) -> bool:
+    """True when the work on these tables is done in Python (``grounding_small``): each is held in
+    Python and small, and none is of the size of the large path."""
+    return all(_rows(pkg, n) < FAST_WORDS_ROWS for n in names if pkg.usable(n)) and grounding_small.held(pkg, names)
 
 
 def _create_with_words(pkg: Package, target: str, select: str, fast: bool) -> None:
@@ -120,7 +127,10 @@ def _ready(pkg: Package) -> bool:
     refers = "refers" if pkg.tables["citations"].table.field("refers") else "NULL"
     note = "note" if pkg.tables["citations"].table.field("note") else "NULL"
     where = "record_id IS NOT NULL AND quote IS NOT NULL"
-    if _rows(pkg, "citations") >= FAST_WORDS_ROWS:
+    small = _small(pkg, ["citations", "entities", "locations"])
+    if small:
+        grounding_small.shared_tables(pkg)  # _gr_cit, _gr_words, _gr_names, _gr_refs
+    elif _rows(pkg, "citations") >= FAST_WORDS_ROWS:
         # A view over the loaded table's own columns and the quotes' word forms (one pyarrow
         # column): at 568,000 quotes a copy into a DuckDB table held 70 MB or more for the whole
         # run, and the checks scan it as fast as they scan the copy.
@@ -145,7 +155,7 @@ def _ready(pkg: Package) -> bool:
     names = []
     fast = False
     for name in ("entities", "locations"):
-        if not pkg.usable(name):
+        if small or not pkg.usable(name):
             continue
         fast = fast or _rows(pkg, name) >= FAST_WORDS_ROWS
         names.append(f"SELECT '{name}' AS tbl, _line, id, 'name' AS kind, name AS value FROM \"{name}\" WHERE name IS NOT NULL")
@@ -158,8 +168,9 @@ def _ready(pkg: Package) -> bool:
         "SELECT NULL::VARCHAR AS tbl, 0::BIGINT AS _line, NULL::VARCHAR AS id, NULL::VARCHAR AS kind, "
         "NULL::VARCHAR AS value WHERE false"
     )
-    _create_with_words(pkg, "_gr_words", f"SELECT *, value AS text FROM ({body})", fast)
-    pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT id, tok FROM _gr_words WHERE tok <> '  '")
+    if not small:
+        _create_with_words(pkg, "_gr_words", f"SELECT *, value AS text FROM ({body})", fast)
+        pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT id, tok FROM _gr_words WHERE tok <> '  '")
     known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
     pkg.db.execute(
         "CREATE OR REPLACE TEMP VIEW _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
@@ -195,6 +206,8 @@ def _ready(pkg: Package) -> bool:
         "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
         "WHERE party NOT IN (SELECT id FROM _gr_known)"
     )
+    if small:
+        return True
     pair_words = words_sql("split_part(pair, '=', 1)")
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT cid, record_id, pair, "
@@ -657,6 +670,11 @@ def facts_once(pkg: Package) -> Iterator[Problem]:
         tables.append((name, key, body, group))
     if not tables:
         return
+    if _small(pkg, [t[0] for t in tables] + ["event_actors"]):
+        for name, key, _, _ in tables:
+            for line, rid, first, first_line in grounding_small.same_facts(pkg, name, key):
+                yield _same_fact(pkg, name, key, line, rid, first, first_line)
+        return
     # A key's hash found on two rows of a table or more picks the tables to compare (nearly
     # never one): one query over every table, where a query per table cost more than its rows.
     hashes = " UNION ALL ".join(
@@ -673,16 +691,20 @@ def facts_once(pkg: Package) -> Iterator[Problem]:
             f"FROM d WINDOW w AS (PARTITION BY {group} ORDER BY _line) QUALIFY row_number() OVER w > 1 ORDER BY _line"
         )
         for line, rid, first, first_line, _ in rows:
-            yield at_cell(
-                pkg,
-                name,
-                line,
-                "id",
-                f"{rid} states the same fact as {first} (line {first_line}): same {', '.join(key)}",
-                record=rid,
-                hint=f"merge the two rows (keep {first}, move the citations, retire {rid} in data/retired.csv), "
-                "or record what tells them apart (place, dates)",
-            )
+            yield _same_fact(pkg, name, key, line, rid, first, first_line)
+
+
+def _same_fact(pkg: Package, name: str, key: list[str], line: int, rid: str, first: str, first_line: int) -> Problem:
+    return at_cell(
+        pkg,
+        name,
+        line,
+        "id",
+        f"{rid} states the same fact as {first} (line {first_line}): same {', '.join(key)}",
+        record=rid,
+        hint=f"merge the two rows (keep {first}, move the citations, retire {rid} in data/retired.csv), "
+        "or record what tells them apart (place, dates)",
+    )
 
 
 # --- descriptions in our own words ----------------------------------------------------------
@@ -705,6 +727,8 @@ def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
     ]
     if "gr_cit_cols" in pkg.cache:
         found = _copies_by_hash(pkg, names)
+    elif "gr_small" in pkg.cache and _small(pkg, names):
+        found = grounding_small.copies(pkg, names, COPY_RUN)
     else:
         found = {}
         # only a quote of COPY_RUN words or more can share a run of COPY_RUN words: the rows that

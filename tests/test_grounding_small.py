@@ -1,0 +1,87 @@
+"""The grounding checks' Python path for small tables (checks/grounding_small.py) against their
+SQL path: the same reports on every corruption, failing case and tricky text, and word forms
+equal to the SQL rule's."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from casepkg import build_case, case_dirs
+from test_grounding import CORRUPTIONS, _copy, _plant_copies
+from test_wordform import _tricky_package
+
+from validator import validate
+from validator.checks import grounding_small
+from validator.reading.smallwords import word_forms_small
+from validator.reading.wordform import DOMAIN, word_form_sql
+
+GR_CASES = [c for c in case_dirs() if c.name.startswith("GR")]
+
+
+def _report(pkg: Path) -> list[tuple[Any, ...]]:
+    report = validate(pkg, select=["GR"], max_per_group=0)
+    return [(p.code, p.path, p.line, p.column, p.message, p.hint, p.severity) for p in report.problems]
+
+
+def _both_ways(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The GR report of ``pkg`` by the Python path, after asserting that the SQL path gives the same."""
+    calls: list[str] = []
+    for name in ("shared_tables", "same_facts", "copies"):
+        real = getattr(grounding_small, name)
+
+        def counted(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
+            calls.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(grounding_small, name, counted)
+    small = _report(pkg)
+    assert {"shared_tables", "same_facts", "copies"} <= set(calls), "the Python path did not run"
+    calls.clear()
+    monkeypatch.setattr(grounding_small, "PYTHON_ROWS", -1)  # every table too large for it: SQL
+    assert _report(pkg) == small
+    assert calls == []
+    monkeypatch.undo()
+    return small
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_each_corruption_is_reported_the_same_both_ways(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corrupt, code = CORRUPTIONS[name]
+    pkg = _copy(tmp_path / "pkg")
+    corrupt(pkg)
+    report = _both_ways(pkg, monkeypatch)
+    assert code in {p[0] for p in report} or code == "PV405"
+
+
+@pytest.mark.parametrize("case", GR_CASES, ids=[c.name for c in GR_CASES])
+def test_each_failing_case_is_reported_the_same_both_ways(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = _both_ways(build_case(case, tmp_path / "pkg"), monkeypatch)
+    assert case.name.split("-")[0] in {p[0] for p in report}
+
+
+def test_tricky_texts_and_copies_are_reported_the_same_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = _tricky_package(tmp_path / "tricky")
+    assert {"GR101", "GR102", "GR107", "GR110"} <= {p[0] for p in _both_ways(pkg, monkeypatch)}
+    copies = _copy(tmp_path / "copies")
+    expected = _plant_copies(copies)
+    found = {p[4].split(":")[0] for p in _both_ways(copies, monkeypatch) if p[0] == "GR110"}
+    assert found == set(expected)
+
+
+def test_small_word_forms_are_the_sql_rule() -> None:
+    """Texts of every character of the domain, characters outside it (other scripts, combining
+    marks, İ, U+0000, emoji), NFD forms and whitespace: word_forms_small gives word_form_sql's answers."""
+    rnd = random.Random(15)
+    pool = [chr(c) for r in DOMAIN for c in r] + list("Σίσυφος İnci \u0301\u0303\u00a0\u2028 😀 \x00\t\n ,.-_'’")
+    texts: list[str | None] = ["".join(rnd.choice(pool) for _ in range(rnd.randint(0, 14))) for _ in range(3000)]
+    texts += [unicodedata.normalize("NFD", t or "") for t in texts[:300]]
+    texts += [None, "", "   ", "ABC_def", "Tren del Llano’s leader", "“Niño Guerrero,”", "ÉCOLE", "straße"]
+    con = duckdb.connect()
+    ((want,),) = con.execute(f"SELECT list_transform(?::VARCHAR[], lambda s: {word_form_sql('s')})", [texts]).fetchall()
+    assert word_forms_small(con, texts) == want

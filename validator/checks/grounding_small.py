@@ -1,0 +1,144 @@
+"""The grounding checks' work on small tables, in plain Python.
+
+On a package of a few hundred rows each DuckDB statement of the grounding checks costs more
+than its rows (a few milliseconds of planning and hash tables for joins of a few hundred rows),
+so where every table involved was read in plain Python (``Package.python_rows``) and is small,
+the shared tables are built here and registered once, and the duplicate facts (GR109) and the
+copied descriptions (GR110) are found by a pass over the rows. Each function gives exactly what
+the SQL statements it stands for give; ``tests/test_grounding.py`` runs the checks both ways
+on corrupted packages and compares the reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..reading.smallwords import word_forms_small
+
+if TYPE_CHECKING:
+    from ..reading.package import Package
+
+# Up to this many rows in each table involved (and every one of them read in Python) the work is
+# done here; above, in SQL. A test sets it to -1 to compare the two ways.
+PYTHON_ROWS = 5_000
+
+
+def held(pkg: Package, names: list[str]) -> bool:
+    """True when every usable table of ``names`` is held in Python and has at most PYTHON_ROWS rows."""
+    for name in names:
+        if not pkg.usable(name):
+            continue
+        rows = pkg.python_rows(name)
+        if rows is None or len(rows) > PYTHON_ROWS:
+            return False
+    return True
+
+
+def _field_or_none(pkg: Package, name: str, field: str) -> list[Any]:
+    """One column of a table held in Python, None for every row when the table has no such field."""
+    if pkg.tables[name].table.field(field) is None:
+        return [None] * len(pkg.python_rows(name) or [])
+    return [r[1] for r in pkg.column_rows(name, [field])]
+
+
+def _columns(spec: str) -> list[tuple[str, str]]:
+    """Columns for register_rows from "name name:TYPE ...", VARCHAR where no type is given."""
+    return [(c.partition(":")[0], c.partition(":")[2] or "VARCHAR") for c in spec.split()]
+
+
+def shared_tables(pkg: Package) -> None:
+    """Register _gr_cit, _gr_words, _gr_names and _gr_refs (as ``grounding._ready`` describes
+    them) from the rows held in Python, and keep the rows of _gr_cit and _gr_words in
+    ``pkg.cache['gr_small']`` for the checks that run here."""
+    cit = pkg.column_rows("citations", ["id", "record_id", "quote"])
+    refers = _field_or_none(pkg, "citations", "refers")
+    notes = _field_or_none(pkg, "citations", "note")
+    kept = [(r, ref, note) for r, ref, note in zip(cit, refers, notes, strict=True) if r[2] is not None and r[3] is not None]
+    qs = word_forms_small(pkg.db, [r[3] for r, _, _ in kept])
+    cit_rows = [(r[1], r[0], r[2], q, ref, note) for (r, ref, note), q in zip(kept, qs, strict=True)]
+    pkg.register_rows(
+        "_gr_cit",
+        _columns("id _line:BIGINT record_id q refers note"),
+        cit_rows,
+    )
+    named: list[tuple[str, int, Any, str, str]] = []  # (tbl, _line, id, kind, value)
+    for name in ("entities", "locations"):
+        if not pkg.usable(name):
+            continue
+        for line, rid, value in pkg.column_rows(name, ["id", "name"]):
+            if value is not None:
+                named.append((name, line, rid, "name", value))
+        if name == "entities":
+            for line, rid, aliases in pkg.column_rows(name, ["id", "aliases"]):
+                if aliases is not None:
+                    named += [(name, line, rid, "alias", a) for a in aliases.split("|")]
+    toks = word_forms_small(pkg.db, [n[4] for n in named])
+    word_rows = [(*n, tok) for n, tok in zip(named, toks, strict=True)]
+    pkg.register_rows(
+        "_gr_words",
+        _columns("tbl _line:BIGINT id kind value tok"),
+        word_rows,
+    )
+    pkg.register_rows("_gr_names", _columns("id tok"), [(w[2], w[5]) for w in word_rows if w[5] != "  "])
+    pairs = [(cid, rid, q, pair) for cid, _, rid, q, ref, _ in cit_rows if ref is not None for pair in ref.split("|")]
+    # split_part(pair, '=', n): the n-th piece, '' past the last; trim: spaces only
+    heads = [p.split("=")[0] for _, _, _, p in pairs]
+    head_forms = word_forms_small(pkg.db, heads)
+    pkg.register_rows(
+        "_gr_refs",
+        _columns("cid record_id pair words target found:BOOLEAN"),
+        [
+            (cid, rid, pair, head.strip(" "), (pair.split("=") + [""])[1].strip(" "), form in q)
+            for (cid, rid, q, pair), head, form in zip(pairs, heads, head_forms, strict=True)
+        ],
+    )
+    pkg.cache["gr_small"] = {"cit": cit_rows, "words": word_rows}
+
+
+def copies(pkg: Package, names: list[str], run: int) -> dict[str, list[tuple[Any, ...]]]:
+    """GR110's query in Python: per table of ``names``, the rows (line, id, words, first words of
+    the shared runs, from 1) whose description shares a run of ``run`` words with a quote of its
+    row that has more than ``run`` spaces, by line."""
+    long: dict[str, list[str]] = {}
+    for _, _, rid, q, _, _ in pkg.cache["gr_small"]["cit"]:
+        if q.count(" ") > run:
+            long.setdefault(rid, []).append(q)
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for name in names:
+        rows = [(line, rid, d) for line, rid, d in pkg.column_rows(name, ["id", "description"]) if d is not None and rid in long]
+        forms = word_forms_small(pkg.db, [d for _, _, d in rows])
+        for (line, rid, _), tok in zip(rows, forms, strict=True):
+            assert tok is not None
+            w = tok.strip(" ").split(" ")
+            quotes = long[rid]
+            starts = [
+                i for i in range(1, len(w) - run + 2) if any(" " + " ".join(w[i - 1 : i - 1 + run]) + " " in q for q in quotes)
+            ]
+            if starts:
+                found.setdefault(name, []).append((line, rid, w, starts))
+    return found
+
+
+def same_facts(pkg: Package, name: str, key: list[str]) -> list[tuple[int, str, str, int]]:
+    """GR109's query in Python for one table: (line, id, the first row's id and line) of every
+    row with an id whose key (``key``'s cells; for an event also the sorted list of its actors)
+    an earlier row of the table has, by line. Empty cells are equal keys, as in SQL's PARTITION BY."""
+    actors: dict[str, list[Any]] | None = None
+    if name == "events" and pkg.usable("event_actors"):
+        actors = {}
+        for _, event, entity in pkg.column_rows("event_actors", ["event_id", "entity_id"]):
+            actors.setdefault(event, []).append(entity)
+    first: dict[tuple[Any, ...], tuple[str, int]] = {}
+    out = []
+    for line, rid, *cells in pkg.column_rows(name, ["id", *key]):
+        if rid is None:
+            continue
+        k: tuple[Any, ...] = tuple(cells)
+        if actors is not None:
+            ids = actors.get(rid)  # list_sort puts NULL last
+            k += (tuple(sorted(ids, key=lambda e: (e is None, e or ""))) if ids else None,)
+        if k in first:
+            out.append((line, rid, *first[k]))
+        else:
+            first[k] = (rid, line)
+    return out
