@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 from casepkg import build_case, case_dirs
-from test_grounding import CORRUPTIONS, _copy, _plant_copies
+from test_grounding import CORRUPTIONS, _copy, _plant_copies, _rows, _write
 from test_wordform import _tricky_package
 
 from validator import validate
@@ -21,6 +21,7 @@ from validator.checks import grounding_small
 from validator.reading.smallwords import word_forms_small
 from validator.reading.wordform import DOMAIN, word_form_sql
 
+PYTHON_PATH = ("shared_tables", "same_facts", "copies", "names_unattested", "aliases_unattested", "cues_missing")
 GR_CASES = [c for c in case_dirs() if c.name.startswith("GR")]
 
 
@@ -32,7 +33,7 @@ def _report(pkg: Path) -> list[tuple[Any, ...]]:
 def _both_ways(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """The GR report of ``pkg`` by the Python path, after asserting that the SQL path gives the same."""
     calls: list[str] = []
-    for name in ("shared_tables", "same_facts", "copies"):
+    for name in PYTHON_PATH:
         real = getattr(grounding_small, name)
 
         def counted(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
@@ -41,7 +42,7 @@ def _both_ways(pkg: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ..
 
         monkeypatch.setattr(grounding_small, name, counted)
     small = _report(pkg)
-    assert {"shared_tables", "same_facts", "copies"} <= set(calls), "the Python path did not run"
+    assert set(calls) == set(PYTHON_PATH), "the Python path did not run"
     calls.clear()
     monkeypatch.setattr(grounding_small, "PYTHON_ROWS", -1)  # every table too large for it: SQL
     assert _report(pkg) == small
@@ -85,3 +86,11 @@ def test_small_word_forms_are_the_sql_rule() -> None:
     con = duckdb.connect()
     ((want,),) = con.execute(f"SELECT list_transform(?::VARCHAR[], lambda s: {word_form_sql('s')})", [texts]).fetchall()
     assert word_forms_small(con, texts) == want
+
+
+def test_uncited_rows_are_left_alone_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows without a citation are `uncited-row`'s: neither path reports their names, aliases or cues."""
+    pkg = _copy(tmp_path / "pkg")
+    uncited = {"ent-tren-de-aragua", _rows(pkg, "relations")[0]["id"], _rows(pkg, "activities")[0]["id"]}
+    _write(pkg, "citations", [c for c in _rows(pkg, "citations") if c["record_id"] not in uncited])
+    assert not {p[4].split(":")[0] for p in _both_ways(pkg, monkeypatch)} & uncited

@@ -242,11 +242,15 @@ def names_attested(pkg: Package) -> Iterator[Problem]:
             continue
         has_flag = pkg.tables[name].table.field("name_descriptive") is not None
         flag = "coalesce(lower(t.name_descriptive), '') <> 'true'" if has_flag else "true"
-        rows = pkg.sql(
-            f"SELECT t._line, t.id, t.name FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' AND n._line = t._line "
-            f"AND n.kind = 'name' WHERE {flag} AND {_cited(pkg)} "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, n.tok)) "
-            "ORDER BY t._line"
+        rows = (
+            grounding_small.names_unattested(pkg, name)
+            if "gr_small" in pkg.cache
+            else pkg.sql(
+                f"SELECT t._line, t.id, t.name FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' AND n._line = t._line "
+                f"AND n.kind = 'name' WHERE {flag} AND {_cited(pkg)} "
+                "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, n.tok)) "
+                "ORDER BY t._line"
+            )
         )
         for line, rid, value in rows:
             yield at_cell(
@@ -270,11 +274,15 @@ def aliases_attested(pkg: Package) -> Iterator[Problem]:
     """
     if not (_ready(pkg) and pkg.usable("entities")):
         return
-    rows = pkg.sql(
-        "SELECT t._line, t.id, t.value FROM _gr_words t WHERE t.tbl = 'entities' AND t.kind = 'alias' "
-        f"AND t.id IS NOT NULL AND t.value <> '' AND {_cited(pkg)} "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, t.tok)) "
-        "ORDER BY t._line, t.value"
+    rows = (
+        grounding_small.aliases_unattested(pkg)
+        if "gr_small" in pkg.cache
+        else pkg.sql(
+            "SELECT t._line, t.id, t.value FROM _gr_words t WHERE t.tbl = 'entities' AND t.kind = 'alias' "
+            f"AND t.id IS NOT NULL AND t.value <> '' AND {_cited(pkg)} "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, t.tok)) "
+            "ORDER BY t._line, t.value"
+        )
     )
     for line, rid, alias in rows:
         yield at_cell(
@@ -607,19 +615,19 @@ def cues_present(pkg: Package) -> Iterator[Problem]:
             continue
         cues = pkg.model.cues(name, column)
         key = f"_gr_cues_{name}"
-        pkg.register_rows(
-            key,
-            [("term", "VARCHAR"), ("cue", "VARCHAR")],
-            [(term, " " + words(cue).strip()) for term, lst in sorted(cues.items()) for cue in lst if words(cue).strip()],
-        )
-        col = quote_sql_ident(column)
-        rows = pkg.sql(
-            f'WITH hit AS (SELECT DISTINCT c.record_id AS id FROM "{name}" r JOIN _gr_cit c ON c.record_id = r.id '
-            f'JOIN "{key}" k ON k.term = r.{col} WHERE contains(c.q, k.cue)) '
-            f'SELECT t._line, t.id, t.{col}, t.{col} IN (SELECT term FROM "{key}") FROM "{name}" t '
-            f"WHERE t.{col} IS NOT NULL AND t.id IS NOT NULL AND {_cited(pkg)} "
-            "AND t.id NOT IN (SELECT id FROM hit) ORDER BY t._line"
-        )
+        cue_rows = [(term, " " + words(cue).strip()) for term, lst in sorted(cues.items()) for cue in lst if words(cue).strip()]
+        if "gr_small" in pkg.cache and _small(pkg, [name]):
+            rows = grounding_small.cues_missing(pkg, name, column, cue_rows)
+        else:
+            pkg.register_rows(key, [("term", "VARCHAR"), ("cue", "VARCHAR")], cue_rows)
+            col = quote_sql_ident(column)
+            rows = pkg.sql(
+                f'WITH hit AS (SELECT DISTINCT c.record_id AS id FROM "{name}" r JOIN _gr_cit c ON c.record_id = r.id '
+                f'JOIN "{key}" k ON k.term = r.{col} WHERE contains(c.q, k.cue)) '
+                f'SELECT t._line, t.id, t.{col}, t.{col} IN (SELECT term FROM "{key}") FROM "{name}" t '
+                f"WHERE t.{col} IS NOT NULL AND t.id IS NOT NULL AND {_cited(pkg)} "
+                "AND t.id NOT IN (SELECT id FROM hit) ORDER BY t._line"
+            )
         for line, rid, term, listed in rows:
             if listed:
                 shown = ", ".join(cues[term][:8])

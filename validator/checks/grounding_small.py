@@ -142,3 +142,62 @@ def same_facts(pkg: Package, name: str, key: list[str]) -> list[tuple[int, str, 
         else:
             first[k] = (rid, line)
     return out
+
+
+def _quotes(pkg: Package) -> dict[str, list[str]]:
+    """record id -> the word forms of its quotes."""
+    if "by_record" not in pkg.cache["gr_small"]:
+        by: dict[str, list[str]] = {}
+        for _, _, rid, q, _, _ in pkg.cache["gr_small"]["cit"]:
+            by.setdefault(rid, []).append(q)
+        pkg.cache["gr_small"]["by_record"] = by
+    return pkg.cache["gr_small"]["by_record"]
+
+
+def names_unattested(pkg: Package, name: str) -> list[tuple[int, str, str]]:
+    """GR101's query in Python for one table: (line, id, name) of the cited rows, not marked
+    name_descriptive, whose name no quote of the row holds, by line."""
+    quotes = _quotes(pkg)
+    descriptive: set[int] = set()
+    if pkg.tables[name].table.field("name_descriptive") is not None:
+        # lower() of DuckDB and of Python agree on every text that lower-cases to 'true'
+        descriptive = {line for line, flag in pkg.column_rows(name, ["name_descriptive"]) if (flag or "").lower() == "true"}
+    out = []
+    for tbl, line, rid, kind, value, tok in pkg.cache["gr_small"]["words"]:
+        if tbl != name or kind != "name" or line in descriptive or rid not in quotes:
+            continue
+        if not any(tok in q for q in quotes[rid]):
+            out.append((line, rid, value))
+    return sorted(out, key=lambda r: r[0])
+
+
+def aliases_unattested(pkg: Package) -> list[tuple[int, str, str]]:
+    """GR102's query in Python: (line, id, alias) of every non-empty alias of a cited entity that
+    no quote of the entity holds, by line and alias."""
+    quotes = _quotes(pkg)
+    out = [
+        (line, rid, value)
+        for tbl, line, rid, kind, value, tok in pkg.cache["gr_small"]["words"]
+        if tbl == "entities" and kind == "alias" and value != "" and rid in quotes and not any(tok in q for q in quotes[rid])
+    ]
+    return sorted(out, key=lambda r: (r[0], r[2]))
+
+
+def cues_missing(pkg: Package, name: str, column: str, cues: list[tuple[str, str]]) -> list[tuple[int, str, str, bool]]:
+    """GR108's query in Python for one column: (line, id, term, whether the term has cues) of the
+    cited rows with a term whose id no row of that id with a cue of its term in its quotes has, by line."""
+    quotes = _quotes(pkg)
+    by_term: dict[str, list[str]] = {}
+    for term, cue in cues:
+        by_term.setdefault(term, []).append(cue)
+    rows = pkg.column_rows(name, ["id", column])
+    hit = {
+        rid
+        for _, rid, term in rows
+        if rid in quotes and term in by_term and any(cue in q for q in quotes[rid] for cue in by_term[term])
+    }
+    return [
+        (line, rid, term, term in by_term)
+        for line, rid, term in rows
+        if term is not None and rid is not None and rid in quotes and rid not in hit
+    ]
