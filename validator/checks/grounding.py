@@ -127,7 +127,7 @@ def _ready(pkg: Package) -> bool:
     refers = "refers" if pkg.tables["citations"].table.field("refers") else "NULL"
     note = "note" if pkg.tables["citations"].table.field("note") else "NULL"
     where = "record_id IS NOT NULL AND quote IS NOT NULL"
-    small = _small(pkg, ["citations", "entities", "locations"])
+    small = _small(pkg, ["citations", "entities", "locations", *pkg.model.cited_tables().values(), "events", "event_actors"])
     if small:
         grounding_small.shared_tables(pkg)  # _gr_cit, _gr_words, _gr_names, _gr_refs
     elif _rows(pkg, "citations") >= FAST_WORDS_ROWS:
@@ -172,9 +172,10 @@ def _ready(pkg: Package) -> bool:
         _create_with_words(pkg, "_gr_words", f"SELECT *, value AS text FROM ({body})", fast)
         pkg.db.execute("CREATE OR REPLACE TEMP TABLE _gr_names AS SELECT id, tok FROM _gr_words WHERE tok <> '  '")
     known = [f'SELECT id FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
-    pkg.db.execute(
-        "CREATE OR REPLACE TEMP VIEW _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
-    )
+    if not small:  # the Python path keeps its own
+        pkg.db.execute(
+            "CREATE OR REPLACE TEMP VIEW _gr_known AS " + (" UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS id WHERE false")
+        )
     parties = []
     rows = []
     for name in pkg.model.cited_tables().values():
@@ -202,12 +203,12 @@ def _ready(pkg: Package) -> bool:
             "NULL::VARCHAR AS party WHERE false"
         )
     )
+    if small:  # _gr_rows and _gr_parties serve tda stats
+        return True
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
         "WHERE party NOT IN (SELECT id FROM _gr_known)"
     )
-    if small:
-        return True
     pair_words = words_sql("split_part(pair, '=', 1)")
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT cid, record_id, pair, "
@@ -338,6 +339,15 @@ def _dates_ready(pkg: Package) -> str | None:
 
     parsed = edtf_table(pkg)
     reqs = [(v, *r) for v, p in parsed.items() if not isinstance(p, str) for r in date_requirements(v)]
+    small = "gr_small" in pkg.cache
+    if small and any(
+        f.kind == "edtf" for n in pkg.model.cited_tables().values() if pkg.usable(n) for f in pkg.tables[n].table.fields
+    ):
+        grounding_small.date_bounds(pkg, reqs)
+        pkg.cache["gr_dates"] = "_gr_dates"
+        return "_gr_dates"
+    if small:
+        return None
     pkg.register_rows(
         "_gr_datereq",
         [
@@ -408,9 +418,13 @@ def dates_attested(pkg: Package) -> Iterator[Problem]:
     table = _dates_ready(pkg)
     if table is None:
         return
-    rows = pkg.sql(
-        f"SELECT tbl, _line, id, field, value, side, year, months, days FROM {table} "
-        "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side"
+    rows = (
+        grounding_small.unattested_dates(pkg, approx=False)
+        if "gr_small" in pkg.cache
+        else pkg.sql(
+            f"SELECT tbl, _line, id, field, value, side, year, months, days FROM {table} "
+            "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side"
+        )
     )
     for tbl, line, rid, field, value, side, year, months, days in rows:
         want = (
@@ -439,9 +453,13 @@ def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
     table = _dates_ready(pkg)
     if table is None:
         return
-    rows = pkg.sql(
-        f"SELECT tbl, _line, id, field, value, side, year FROM {table} "
-        "WHERE approx AND NOT attested AND NOT derived ORDER BY tbl, _line, field, side"
+    rows = (
+        grounding_small.unattested_dates(pkg, approx=True)
+        if "gr_small" in pkg.cache
+        else pkg.sql(
+            f"SELECT tbl, _line, id, field, value, side, year FROM {table} "
+            "WHERE approx AND NOT attested AND NOT derived ORDER BY tbl, _line, field, side"
+        )
     )
     for tbl, line, rid, field, value, side, year in rows:
         yield at_cell(
@@ -473,12 +491,16 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
     if not _ready(pkg):
         return
     _marks_ready(pkg)
-    rows = pkg.sql(
-        "SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
-        "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.id = p.id AND h.party = p.party) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.found AND r.record_id = p.id AND r.target = p.party) "
-        "ORDER BY p.tbl, p._line, p.field"
+    rows = (
+        grounding_small.parties_unidentified(pkg)
+        if "gr_small" in pkg.cache
+        else pkg.sql(
+            "SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
+            "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.id = p.id AND h.party = p.party) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.found AND r.record_id = p.id AND r.target = p.party) "
+            "ORDER BY p.tbl, p._line, p.field"
+        )
     )
     for tbl, line, rid, field, party in rows:
         yield at_cell(
@@ -510,12 +532,16 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
     if not _ready(pkg):
         return
     _marks_ready(pkg)
-    rows = pkg.sql(
-        "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
-        "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
-        "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT party) "
-        "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
-        "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair"
+    rows = (
+        grounding_small.resolutions_invalid(pkg)
+        if "gr_small" in pkg.cache
+        else pkg.sql(
+            "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
+            "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
+            "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT party) "
+            "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
+            "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair"
+        )
     )
     for line, cid, _pair, words_, target, found_, _party in rows:
         if not found_:
@@ -536,6 +562,10 @@ def _marks_ready(pkg: Package) -> None:
     if "gr_marks" in pkg.cache:
         return
     pkg.cache["gr_marks"] = True
+    if "gr_small" in pkg.cache:
+        _dates_ready(pkg)  # the years of the dates identify a row too
+        grounding_small.marks(pkg)
+        return
     parts = ["SELECT id, party FROM _gr_parties"]
     parts += [f'SELECT id, id AS party FROM "{n}" WHERE id IS NOT NULL' for n in ("entities", "locations") if pkg.usable(n)]
     if pkg.usable("event_actors") and pkg.usable("events"):
@@ -575,14 +605,18 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
     if not _ready(pkg):
         return
     _marks_ready(pkg)
-    rows = pkg.sql(
-        "SELECT c._line, c.id, c.record_id FROM _gr_cit c "
-        "WHERE EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_years y WHERE y.id = c.record_id AND contains(c.q, y.tok)) "
-        "AND NOT EXISTS (SELECT 1 FROM _gr_refs r JOIN _gr_ident i ON i.id = r.record_id AND i.party = r.target "
-        "WHERE r.cid = c.id AND r.found) ORDER BY c._line"
+    rows = (
+        grounding_small.citations_off_row(pkg)
+        if "gr_small" in pkg.cache
+        else pkg.sql(
+            "SELECT c._line, c.id, c.record_id FROM _gr_cit c "
+            "WHERE EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_years y WHERE y.id = c.record_id AND contains(c.q, y.tok)) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_refs r JOIN _gr_ident i ON i.id = r.record_id AND i.party = r.target "
+            "WHERE r.cid = c.id AND r.found) ORDER BY c._line"
+        )
     )
     for line, cid, rid in rows:
         yield at_cell(

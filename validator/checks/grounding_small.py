@@ -84,15 +84,12 @@ def shared_tables(pkg: Package) -> None:
     # split_part(pair, '=', n): the n-th piece, '' past the last; trim: spaces only
     heads = [p.split("=")[0] for _, _, _, p in pairs]
     head_forms = word_forms_small(pkg.db, heads)
-    pkg.register_rows(
-        "_gr_refs",
-        _columns("cid record_id pair words target found:BOOLEAN"),
-        [
-            (cid, rid, pair, head.strip(" "), (pair.split("=") + [""])[1].strip(" "), form in q)
-            for (cid, rid, q, pair), head, form in zip(pairs, heads, head_forms, strict=True)
-        ],
-    )
-    pkg.cache["gr_small"] = {"cit": cit_rows, "words": word_rows}
+    refs = [
+        (cid, rid, pair, head.strip(" "), (pair.split("=") + [""])[1].strip(" "), form in q)
+        for (cid, rid, q, pair), head, form in zip(pairs, heads, head_forms, strict=True)
+    ]
+    pkg.register_rows("_gr_refs", _columns("cid record_id pair words target found:BOOLEAN"), refs)
+    pkg.cache["gr_small"] = {"cit": cit_rows, "words": word_rows, "refs": refs}
 
 
 def copies(pkg: Package, names: list[str], run: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -201,3 +198,184 @@ def cues_missing(pkg: Package, name: str, column: str, cues: list[tuple[str, str
         for line, rid, term in rows
         if term is not None and rid is not None and rid in quotes and rid not in hit
     ]
+
+
+def _parties(pkg: Package) -> list[tuple[str, int, str, str, str]]:
+    """_gr_parties's rows: (table, line, id, field, party) for every reference of a cited row
+    (not an entity or a location) to an entity or a place."""
+    out = []
+    for name in pkg.model.cited_tables().values():
+        if name in ("entities", "locations") or not pkg.usable(name):
+            continue
+        for fk in pkg.tables[name].table.foreign_keys:
+            if fk.resource in ("entities", "locations"):
+                out += [
+                    (name, line, rid, fk.field, party)
+                    for line, rid, party in pkg.column_rows(name, ["id", fk.field])
+                    if party is not None and rid is not None
+                ]
+    return out
+
+
+def date_bounds(pkg: Package, reqs: list[tuple[Any, ...]]) -> None:
+    """_gr_bounds and _gr_dates (as ``grounding._dates_ready`` describes them) from the rows held
+    in Python: every bound of a cited row's date cell with what attests it (``reqs``: value,
+    side, approximate, year, months, days), and the bounds that no quote of the row attests, with
+    whether a citation's note derives the year."""
+    by_value: dict[str, list[tuple[Any, ...]]] = {}
+    for value, *req in reqs:
+        by_value.setdefault(value, []).append(tuple(req))
+    bounds = []  # (tbl, line, id, field, value, side, approx, year, months, days)
+    for name in pkg.model.cited_tables().values():
+        if not pkg.usable(name):
+            continue
+        for f in pkg.tables[name].table.fields:
+            if f.kind == "edtf":
+                for line, rid, value in pkg.column_rows(name, ["id", f.name]):
+                    if value is not None and rid is not None:
+                        bounds += [(name, line, rid, f.name, value, *req) for req in by_value.get(value, [])]
+    cits: dict[str, list[tuple[str, Any]]] = {}
+    for _, _, rid, q, _, note in pkg.cache["gr_small"]["cit"]:
+        cits.setdefault(rid, []).append((q, note))
+    # a note starts 'derived:' as lower(ltrim(note)) LIKE 'derived:%' decides: DuckDB lower-cases
+    # İ to i (Python to two characters); no other character lower-cases to a letter of 'derived'
+    notes = sorted({n for rows in cits.values() for _, n in rows if n is not None})
+    derives = {n: f for n, f in zip(notes, word_forms_small(pkg.db, list(notes)), strict=True) if _derived(n)}
+    dates = []
+    for tbl, line, rid, field, value, side, approx, year, months, days in bounds:
+        if rid not in cits:
+            continue
+        attested = any(
+            year in q and (months is None or any(m in q for m in months)) and (days is None or any(d in q for d in days))
+            for q, _ in cits[rid]
+        )
+        if not attested:
+            derived = any(n is not None and n in derives and year in (derives[n] or "") for _, n in cits[rid])
+            dates.append((tbl, line, field, side, rid, value, approx, year, months, days, derived))
+    dates.sort(key=lambda d: (d[0], d[1], d[2], d[3]))
+    pkg.cache["gr_small"]["bounds"] = bounds
+    pkg.cache["gr_small"]["dates"] = dates
+
+
+def _derived(note: str) -> bool:
+    return note.lstrip(" ")[:8].replace("\u0130", "I").lower() == "derived:"
+
+
+def unattested_dates(pkg: Package, approx: bool) -> list[tuple[Any, ...]]:
+    """GR103's rows (``approx`` false: tbl, line, id, field, value, side, year, months, days) or
+    GR104's (true, and not derived: tbl, line, id, field, value, side, year), in their order."""
+    rows = pkg.cache["gr_small"]["dates"]
+    if not approx:
+        return [(t, ln, rid, f, v, s, y, m, d) for t, ln, f, s, rid, v, a, y, m, d, _ in rows if not a]
+    return [(t, ln, rid, f, v, s, y) for t, ln, f, s, rid, v, a, y, _, _, der in rows if a and not der]
+
+
+def marks(pkg: Package) -> None:
+    """What ``grounding._marks_ready`` registers, in Python: what identifies each row (its
+    parties, itself, an event's actors, an event actor's event place), the citations whose quote
+    names one of these, and the years of its dates. _gr_hits is registered too, for ``tda stats``."""
+    small = pkg.cache["gr_small"]
+    parties = _parties(pkg)
+    ident: set[tuple[Any, Any]] = {(rid, party) for _, _, rid, _, party in parties}
+    known: set[str] = set()
+    for name in ("entities", "locations"):
+        if pkg.usable(name):
+            ids = {rid for _, rid in pkg.column_rows(name, ["id"]) if rid is not None}
+            known |= ids
+            ident |= {(rid, rid) for rid in ids}
+    actors: list[tuple[Any, Any, Any]] = []  # (event actor id, event id, entity id)
+    if pkg.usable("event_actors") and pkg.usable("events"):
+        actors = [(a, e, n) for _, a, e, n in pkg.column_rows("event_actors", ["id", "event_id", "entity_id"])]
+        ident |= {(event, entity) for _, event, entity in actors if entity is not None}
+        places: dict[str, list[str]] = {}
+        for _, eid, place in pkg.column_rows("events", ["id", "location_id"]):
+            if place is not None and eid is not None:
+                places.setdefault(eid, []).append(place)
+        ident |= {(a, p) for a, event, _ in actors if event is not None for p in places.get(event, [])}
+    names: dict[str, list[str]] = {}
+    for _, _, rid, _, _, tok in small["words"]:
+        if tok != "  " and rid is not None:
+            names.setdefault(rid, []).append(tok)
+    by_party: dict[Any, list[Any]] = {}
+    for rid, party in ident:
+        by_party.setdefault(rid, []).append(party)
+    hits = []  # (citation line, id, party): the SQL's rows but for repeats, which no reader counts
+    for _, cline, rid, q, _, _ in small["cit"]:
+        hits += [(cline, rid, party) for party in by_party.get(rid, []) if any(tok in q for tok in names.get(party, []))]
+    pkg.register_rows("_gr_hits", _columns("cline:BIGINT id party"), hits)
+    years: dict[str, set[str]] = {}
+    cited = {rid for _, _, rid, _, _, _ in small["cit"]}
+    actors_of: dict[Any, list[str]] = {}
+    for a, event, _ in actors:
+        if a is not None:
+            actors_of.setdefault(event, []).append(a)
+    for _, _, rid, _, _, _, _, year, _, _ in small.get("bounds", []):
+        years.setdefault(rid, set()).add(year)
+        if rid in cited:
+            for a in actors_of.get(rid, []):
+                years.setdefault(a, set()).add(year)
+    small["marks"] = {
+        "known": known,
+        "ident": ident,
+        "dangling": {rid for _, _, rid, _, party in parties if party not in known},
+        "rows": {
+            rid for name in pkg.model.cited_tables().values() if pkg.usable(name) for _, rid in pkg.column_rows(name, ["id"])
+        },
+        "parties": parties,
+        "hit_pairs": {(rid, party) for _, rid, party in hits},
+        "hit_lines": {cline for cline, _, _ in hits},
+        "years": years,
+    }
+
+
+def parties_unidentified(pkg: Package) -> list[tuple[str, int, str, str, str]]:
+    """GR105's rows: (table, line, id, field, party) of each known party of a cited row that no
+    quote of the row names and no resolution of it identifies, by table, line and field."""
+    small = pkg.cache["gr_small"]
+    m = small["marks"]
+    quotes = _quotes(pkg)
+    resolved = {(rid, target) for _, rid, _, _, target, found in _refs(pkg) if found}
+    out = [
+        p
+        for p in m["parties"]
+        if p[2] in quotes and p[4] in m["known"] and (p[2], p[4]) not in m["hit_pairs"] and (p[2], p[4]) not in resolved
+    ]
+    return sorted(out, key=lambda p: (p[0], p[1], p[3]))
+
+
+def _refs(pkg: Package) -> list[tuple[Any, ...]]:
+    return pkg.cache["gr_small"]["refs"]
+
+
+def resolutions_invalid(pkg: Package) -> list[tuple[int, Any, str, str, str, bool, bool]]:
+    """GR106's rows: (citation line, citation id, pair, words, target, found, whether the target
+    identifies the row) of each resolution of a cited row (not one referring to an unknown id)
+    whose words its quote lacks or whose target is not a party of the row, by line and pair."""
+    m = pkg.cache["gr_small"]["marks"]
+    lines: dict[str, list[int]] = {}
+    for cid, line, _, _, _, _ in pkg.cache["gr_small"]["cit"]:
+        if cid is not None:
+            lines.setdefault(cid, []).append(line)
+    out = []
+    for cid, rid, pair, words, target, found in _refs(pkg):
+        party = (rid, target) in m["ident"]
+        if (found and party) or rid not in m["rows"] or rid in m["dangling"]:
+            continue
+        out += [(line, cid, pair, words, target, found, party) for line in lines.get(cid, [])]
+    return sorted(out, key=lambda r: (r[0], r[2]))
+
+
+def citations_off_row(pkg: Package) -> list[tuple[int, Any, str]]:
+    """GR107's rows: (line, id, record id) of each citation of a row (not one referring to an
+    unknown id) whose quote names none of the row's parties or years and that resolves none, by line."""
+    small = pkg.cache["gr_small"]
+    m = small["marks"]
+    resolving = {cid for cid, rid, _, _, target, found in _refs(pkg) if found and cid is not None and (rid, target) in m["ident"]}
+    out = []
+    for cid, line, rid, q, _, _ in small["cit"]:
+        if rid not in m["rows"] or rid in m["dangling"] or line in m["hit_lines"] or cid in resolving:
+            continue
+        if any(y in q for y in m["years"].get(rid, ())):
+            continue
+        out.append((line, cid, rid))
+    return sorted(out)
