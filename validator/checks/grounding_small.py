@@ -3,8 +3,8 @@
 On a package of a few hundred rows each DuckDB statement of the grounding checks costs more
 than its rows (a few milliseconds of planning and hash tables for joins of a few hundred rows),
 so where every table involved was read in plain Python (``Package.python_rows``) and is small,
-the shared tables are built here and registered once, and the duplicate facts (GR109) and the
-copied descriptions (GR110) are found by a pass over the rows. Each function gives exactly what
+the shared tables are built here and registered once, and the duplicate facts and the
+copied descriptions are found by a pass over the rows. Each function gives exactly what
 the SQL statements it stands for give; ``tests/test_grounding.py`` runs the checks both ways
 on corrupted packages and compares the reports.
 """
@@ -54,7 +54,7 @@ def shared_tables(pkg: Package) -> None:
     refers = _field_or_none(pkg, "citations", "refers")
     notes = _field_or_none(pkg, "citations", "note")
     kept = [(r, ref, note) for r, ref, note in zip(cit, refers, notes, strict=True) if r[2] is not None and r[3] is not None]
-    qs = word_forms_small(pkg.db, [r[3] for r, _, _ in kept])
+    qs = [q or "" for q in word_forms_small(pkg.db, [r[3] for r, _, _ in kept])]  # no quote is None here
     cit_rows = [(r[1], r[0], r[2], q, ref, note) for (r, ref, note), q in zip(kept, qs, strict=True)]
     pkg.register_rows(
         "_gr_cit",
@@ -83,7 +83,7 @@ def shared_tables(pkg: Package) -> None:
     pairs = [(cid, rid, q, pair) for cid, _, rid, q, ref, _ in cit_rows if ref is not None for pair in ref.split("|")]
     # split_part(pair, '=', n): the n-th piece, '' past the last; trim: spaces only
     heads = [p.split("=")[0] for _, _, _, p in pairs]
-    head_forms = word_forms_small(pkg.db, heads)
+    head_forms = [f or "" for f in word_forms_small(pkg.db, heads)]  # no head is None
     refs = [
         (cid, rid, pair, head.strip(" "), (pair.split("=") + [""])[1].strip(" "), form in q)
         for (cid, rid, q, pair), head, form in zip(pairs, heads, head_forms, strict=True)
@@ -93,7 +93,7 @@ def shared_tables(pkg: Package) -> None:
 
 
 def copies(pkg: Package, names: list[str], run: int) -> dict[str, list[tuple[Any, ...]]]:
-    """GR110's query in Python: per table of ``names``, the rows (line, id, words, first words of
+    """``descriptions_own_words``'s query in Python: per table of ``names``, the rows (line, id, words, first words of
     the shared runs, from 1) whose description shares a run of ``run`` words with a quote of its
     row that has more than ``run`` spaces, by line."""
     long: dict[str, list[str]] = {}
@@ -117,7 +117,7 @@ def copies(pkg: Package, names: list[str], run: int) -> dict[str, list[tuple[Any
 
 
 def same_facts(pkg: Package, name: str, key: list[str]) -> list[tuple[int, str, str, int]]:
-    """GR109's query in Python for one table: (line, id, the first row's id and line) of every
+    """``facts_once``'s query in Python for one table: (line, id, the first row's id and line) of every
     row with an id whose key (``key``'s cells; for an event also the sorted list of its actors)
     an earlier row of the table has, by line. Empty cells are equal keys, as in SQL's PARTITION BY."""
     actors: dict[str, list[Any]] | None = None
@@ -152,7 +152,7 @@ def _quotes(pkg: Package) -> dict[str, list[str]]:
 
 
 def names_unattested(pkg: Package, name: str) -> list[tuple[int, str, str]]:
-    """GR101's query in Python for one table: (line, id, name) of the cited rows, not marked
+    """``names_attested``'s query in Python for one table: (line, id, name) of the cited rows, not marked
     name_descriptive, whose name no quote of the row holds, by line."""
     quotes = _quotes(pkg)
     descriptive: set[int] = set()
@@ -169,7 +169,7 @@ def names_unattested(pkg: Package, name: str) -> list[tuple[int, str, str]]:
 
 
 def aliases_unattested(pkg: Package) -> list[tuple[int, str, str]]:
-    """GR102's query in Python: (line, id, alias) of every non-empty alias of a cited entity that
+    """``aliases_attested``'s query in Python: (line, id, alias) of every non-empty alias of a cited entity that
     no quote of the entity holds, by line and alias."""
     quotes = _quotes(pkg)
     out = [
@@ -181,7 +181,7 @@ def aliases_unattested(pkg: Package) -> list[tuple[int, str, str]]:
 
 
 def cues_missing(pkg: Package, name: str, column: str, cues: list[tuple[str, str]]) -> list[tuple[int, str, str, bool]]:
-    """GR108's query in Python for one column: (line, id, term, whether the term has cues) of the
+    """``cues_present``'s query in Python for one column: (line, id, term, whether the term has cues) of the
     cited rows with a term whose id no row of that id with a cue of its term in its quotes has, by line."""
     quotes = _quotes(pkg)
     by_term: dict[str, list[str]] = {}
@@ -240,7 +240,7 @@ def date_bounds(pkg: Package, reqs: list[tuple[Any, ...]]) -> None:
     # a note starts 'derived:' as lower(ltrim(note)) LIKE 'derived:%' decides: DuckDB lower-cases
     # İ to i (Python to two characters); no other character lower-cases to a letter of 'derived'
     notes = sorted({n for rows in cits.values() for _, n in rows if n is not None})
-    derives = {n: f for n, f in zip(notes, word_forms_small(pkg.db, list(notes)), strict=True) if _derived(n)}
+    derives = {n: f for n, f in zip(notes, word_forms_small(pkg.db, notes), strict=True) if _derived(n)}
     dates = []
     for tbl, line, rid, field, value, side, approx, year, months, days in bounds:
         if rid not in cits:
@@ -262,8 +262,8 @@ def _derived(note: str) -> bool:
 
 
 def unattested_dates(pkg: Package, approx: bool) -> list[tuple[Any, ...]]:
-    """GR103's rows (``approx`` false: tbl, line, id, field, value, side, year, months, days) or
-    GR104's (true, and not derived: tbl, line, id, field, value, side, year), in their order."""
+    """``dates_attested``'s rows (``approx`` false: tbl, line, id, field, value, side, year, months, days) or
+    ``derived_dates_explained``'s (true, and not derived: tbl, line, id, field, value, side, year), in their order."""
     rows = pkg.cache["gr_small"]["dates"]
     if not approx:
         return [(t, ln, rid, f, v, s, y, m, d) for t, ln, f, s, rid, v, a, y, m, d, _ in rows if not a]
@@ -329,7 +329,7 @@ def marks(pkg: Package) -> None:
 
 
 def parties_unidentified(pkg: Package) -> list[tuple[str, int, str, str, str]]:
-    """GR105's rows: (table, line, id, field, party) of each known party of a cited row that no
+    """``parties_identified``'s rows: (table, line, id, field, party) of each known party of a cited row that no
     quote of the row names and no resolution of it identifies, by table, line and field."""
     small = pkg.cache["gr_small"]
     m = small["marks"]
@@ -348,7 +348,7 @@ def _refs(pkg: Package) -> list[tuple[Any, ...]]:
 
 
 def resolutions_invalid(pkg: Package) -> list[tuple[int, Any, str, str, str, bool, bool]]:
-    """GR106's rows: (citation line, citation id, pair, words, target, found, whether the target
+    """``resolutions_valid``'s rows: (citation line, citation id, pair, words, target, found, whether the target
     identifies the row) of each resolution of a cited row (not one referring to an unknown id)
     whose words its quote lacks or whose target is not a party of the row, by line and pair."""
     m = pkg.cache["gr_small"]["marks"]
@@ -366,7 +366,7 @@ def resolutions_invalid(pkg: Package) -> list[tuple[int, Any, str, str, str, boo
 
 
 def citations_off_row(pkg: Package) -> list[tuple[int, Any, str]]:
-    """GR107's rows: (line, id, record id) of each citation of a row (not one referring to an
+    """``citations_on_row``'s rows: (line, id, record id) of each citation of a row (not one referring to an
     unknown id) whose quote names none of the row's parties or years and that resolves none, by line."""
     small = pkg.cache["gr_small"]
     m = small["marks"]

@@ -15,6 +15,7 @@ NFC form, one whose lower case is not one character, or U+0000, gets its word fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .wordform import DOMAIN, word_form_sql
@@ -51,7 +52,7 @@ def _learn(db: duckdb.DuckDBPyConnection, chars: set[int]) -> None:
             _table[ord(ch)] = lowered if is_word else " "
 
 
-def word_forms_small(db: duckdb.DuckDBPyConnection, texts: list[str | None]) -> list[str | None]:
+def word_forms_small(db: duckdb.DuckDBPyConnection, texts: Sequence[str | None]) -> list[str | None]:
     """The word form of each text (None stays None), as ``word_form_sql`` gives it."""
     new: set[int] = set()
     for t in texts:
