@@ -110,3 +110,21 @@ def test_uncited_rows_are_left_alone_both_ways(tmp_path: Path, monkeypatch: pyte
     uncited = {"ent-tren-de-aragua", _rows(pkg, "relations")[0]["id"], _rows(pkg, "activities")[0]["id"]}
     _write(pkg, "citations", [c for c in _rows(pkg, "citations") if c["record_id"] not in uncited])
     assert not {p[4].split(":")[0] for p in _both_ways(pkg, monkeypatch)} & uncited
+
+
+def test_stats_count_the_same_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tda stats reads the tables the Python path registers (_gr_hits among them)."""
+    from validator.checks.grounding import grounding_counts
+    from validator.reading.package import Package
+
+    pkg = _copy(tmp_path / "pkg")
+    _write(pkg, "citations", [c for c in _rows(pkg, "citations") if c["record_id"] != "ent-tren-de-aragua"])
+    counts = []
+    for rows in (grounding_small.PYTHON_ROWS, -1):
+        monkeypatch.setattr(grounding_small, "PYTHON_ROWS", rows)
+        loaded = Package.load(pkg)
+        counts.append(grounding_counts(loaded))
+        assert ("gr_small" in loaded.cache) is (rows > 0)
+        loaded.close()
+    assert counts[0] == counts[1]
+    assert counts[0]["tables"]["relations"]["all_named"] > 0
