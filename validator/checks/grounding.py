@@ -191,20 +191,21 @@ def _ready(pkg: Package) -> bool:
                     f"SELECT '{name}' AS tbl, _line, id, '{fk.field}' AS field, {col} AS party "
                     f'FROM "{name}" WHERE {col} IS NOT NULL AND id IS NOT NULL'
                 )
-    pkg.db.execute(
+    views = [
         "CREATE OR REPLACE TEMP VIEW _gr_rows AS "
-        + (" UNION ALL ".join(rows) or "SELECT NULL::VARCHAR AS tbl, NULL::VARCHAR AS id WHERE false")
-    )
-    pkg.db.execute(
+        + (" UNION ALL ".join(rows) or "SELECT NULL::VARCHAR AS tbl, NULL::VARCHAR AS id WHERE false"),
         "CREATE OR REPLACE TEMP VIEW _gr_parties AS "
         + (
             " UNION ALL ".join(parties)
             or "SELECT NULL::VARCHAR AS tbl, 0::BIGINT AS _line, NULL::VARCHAR AS id, NULL::VARCHAR AS field, "
             "NULL::VARCHAR AS party WHERE false"
-        )
-    )
-    if small:  # _gr_rows and _gr_parties serve tda stats
+        ),
+    ]
+    if small:  # the checks read Python's rows; tda stats has the tables made (grounding_small.register)
+        pkg.cache["gr_small"]["views"] = views
         return True
+    for view in views:
+        pkg.db.execute(view)
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
         "WHERE party NOT IN (SELECT id FROM _gr_known)"
@@ -650,7 +651,7 @@ def cues_present(pkg: Package) -> Iterator[Problem]:
         cues = pkg.model.cues(name, column)
         key = f"_gr_cues_{name}"
         cue_rows = [(term, " " + words(cue).strip()) for term, lst in sorted(cues.items()) for cue in lst if words(cue).strip()]
-        if "gr_small" in pkg.cache and _small(pkg, [name]):
+        if "gr_small" in pkg.cache:
             rows = grounding_small.cues_missing(pkg, name, column, cue_rows)
         else:
             pkg.register_rows(key, [("term", "VARCHAR"), ("cue", "VARCHAR")], cue_rows)
@@ -769,7 +770,7 @@ def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
     ]
     if "gr_cit_cols" in pkg.cache:
         found = _copies_by_hash(pkg, names)
-    elif "gr_small" in pkg.cache and _small(pkg, names):
+    elif "gr_small" in pkg.cache:
         found = grounding_small.copies(pkg, names, COPY_RUN)
     else:
         found = {}
@@ -928,6 +929,8 @@ def grounding_counts(pkg: Package) -> dict[str, object]:
     if not _ready(pkg):
         return {}
     _marks_ready(pkg)
+    if "gr_small" in pkg.cache:
+        grounding_small.register(pkg)
     tables: dict[str, dict[str, int]] = {}
     rows = pkg.sql(
         "WITH byname AS (SELECT DISTINCT id, party FROM _gr_hits), "

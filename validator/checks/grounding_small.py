@@ -47,20 +47,15 @@ def _columns(spec: str) -> list[tuple[str, str]]:
 
 
 def shared_tables(pkg: Package) -> None:
-    """Register _gr_cit, _gr_words, _gr_names and _gr_refs (as ``grounding._ready`` describes
-    them) from the rows held in Python, and keep the rows of _gr_cit and _gr_words in
-    ``pkg.cache['gr_small']`` for the checks that run here."""
+    """The rows of _gr_cit, _gr_words, _gr_names and _gr_refs (as ``grounding._ready`` describes
+    them), kept in ``pkg.cache['gr_small']`` for the checks that run here; they become tables of
+    the database only when ``register`` is called (tda stats queries them; the checks do not)."""
     cit = pkg.column_rows("citations", ["id", "record_id", "quote"])
     refers = _field_or_none(pkg, "citations", "refers")
     notes = _field_or_none(pkg, "citations", "note")
     kept = [(r, ref, note) for r, ref, note in zip(cit, refers, notes, strict=True) if r[2] is not None and r[3] is not None]
     qs = [q or "" for q in word_forms_small(pkg.db, [r[3] for r, _, _ in kept])]  # no quote is None here
     cit_rows = [(r[1], r[0], r[2], q, ref, note) for (r, ref, note), q in zip(kept, qs, strict=True)]
-    pkg.register_rows(
-        "_gr_cit",
-        _columns("id _line:BIGINT record_id q refers note"),
-        cit_rows,
-    )
     named: list[tuple[str, int, Any, str, str]] = []  # (tbl, _line, id, kind, value)
     for name in ("entities", "locations"):
         if not pkg.usable(name):
@@ -74,12 +69,6 @@ def shared_tables(pkg: Package) -> None:
                     named += [(name, line, rid, "alias", a) for a in aliases.split("|")]
     toks = word_forms_small(pkg.db, [n[4] for n in named])
     word_rows = [(*n, tok) for n, tok in zip(named, toks, strict=True)]
-    pkg.register_rows(
-        "_gr_words",
-        _columns("tbl _line:BIGINT id kind value tok"),
-        word_rows,
-    )
-    pkg.register_rows("_gr_names", _columns("id tok"), [(w[2], w[5]) for w in word_rows if w[5] != "  "])
     pairs = [(cid, rid, q, pair) for cid, _, rid, q, ref, _ in cit_rows if ref is not None for pair in ref.split("|")]
     # split_part(pair, '=', n): the n-th piece, '' past the last; trim: spaces only
     heads = [p.split("=")[0] for _, _, _, p in pairs]
@@ -88,8 +77,26 @@ def shared_tables(pkg: Package) -> None:
         (cid, rid, pair, head.strip(" "), (pair.split("=") + [""])[1].strip(" "), form in q)
         for (cid, rid, q, pair), head, form in zip(pairs, heads, head_forms, strict=True)
     ]
-    pkg.register_rows("_gr_refs", _columns("cid record_id pair words target found:BOOLEAN"), refs)
-    pkg.cache["gr_small"] = {"cit": cit_rows, "words": word_rows, "refs": refs}
+    pkg.cache["gr_small"] = {
+        "cit": cit_rows,
+        "words": word_rows,
+        "refs": refs,
+        "tables": [
+            ("_gr_cit", "id _line:BIGINT record_id q refers note", cit_rows),
+            ("_gr_words", "tbl _line:BIGINT id kind value tok", word_rows),
+            ("_gr_names", "id tok", [(w[2], w[5]) for w in word_rows if w[5] != "  "]),
+            ("_gr_refs", "cid record_id pair words target found:BOOLEAN", refs),
+        ],
+    }
+
+
+def register(pkg: Package) -> None:
+    """Make the tables and views the SQL statements of ``grounding_counts`` read (once)."""
+    small = pkg.cache["gr_small"]
+    for name, spec, rows in small.pop("tables", []):
+        pkg.register_rows(name, _columns(spec), rows)
+    for view in small.pop("views", []):
+        pkg.db.execute(view)
 
 
 def copies(pkg: Package, names: list[str], run: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -273,7 +280,7 @@ def unattested_dates(pkg: Package, approx: bool) -> list[tuple[Any, ...]]:
 def marks(pkg: Package) -> None:
     """What ``grounding._marks_ready`` registers, in Python: what identifies each row (its
     parties, itself, an event's actors, an event actor's event place), the citations whose quote
-    names one of these, and the years of its dates. _gr_hits is registered too, for ``tda stats``."""
+    names one of these, and the years of its dates; and the rows of _gr_hits, for ``tda stats``."""
     small = pkg.cache["gr_small"]
     parties = _parties(pkg)
     ident: set[tuple[Any, Any]] = {(rid, party) for _, _, rid, _, party in parties}
@@ -302,7 +309,7 @@ def marks(pkg: Package) -> None:
     hits = []  # (citation line, id, party): the SQL's rows but for repeats, which no reader counts
     for _, cline, rid, q, _, _ in small["cit"]:
         hits += [(cline, rid, party) for party in by_party.get(rid, []) if any(tok in q for tok in names.get(party, []))]
-    pkg.register_rows("_gr_hits", _columns("cline:BIGINT id party"), hits)
+    small.setdefault("tables", []).append(("_gr_hits", "cline:BIGINT id party", hits))
     years: dict[str, set[str]] = {}
     cited = {rid for _, _, rid, _, _, _ in small["cit"]}
     actors_of: dict[Any, list[str]] = {}
