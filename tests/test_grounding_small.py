@@ -128,3 +128,23 @@ def test_stats_count_the_same_both_ways(tmp_path: Path, monkeypatch: pytest.Monk
         loaded.close()
     assert counts[0] == counts[1]
     assert counts[0]["tables"]["relations"]["all_named"] > 0
+
+
+def test_date_values_are_the_same_from_python_rows_and_from_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dates.edtf_table collects the distinct dates from the rows read in Python where it can."""
+    from validator.checks.dates import edtf_table
+    from validator.reading.package import Package
+
+    pkg = _copy(tmp_path / "pkg")
+    rels = _rows(pkg, "relations")
+    rels[0]["start"], rels[1]["end"] = "2019-13", ""
+    _write(pkg, "relations", rels)
+    parsed = []
+    for held in (True, False):
+        if not held:  # every table held in the database only
+            monkeypatch.setattr(Package, "python_rows", lambda self, name: None)
+        loaded = Package.load(pkg)
+        parsed.append(edtf_table(loaded))
+        loaded.close()
+    assert parsed[0] == parsed[1]
+    assert isinstance(parsed[0]["2019-13"], str) and "" not in parsed[0]

@@ -25,10 +25,14 @@ def edtf_table(pkg: Package) -> dict[str, edtf_dates.EdtfValue | str]:
     if cached is not None:
         return cached
 
-    # one query for every date column: one aggregation instead of one per column
-    columns = [f'SELECT {quote_sql_ident(f)} AS v FROM "{name}"' for name in usable_tables(pkg) for f in _edtf_fields(pkg, name)]
+    fields = [(name, f) for name in usable_tables(pkg) for f in _edtf_fields(pkg, name)]
     values: set[str] = set()
-    if columns:
+    if all(pkg.python_rows(name) is not None for name, _ in fields):
+        # tables read in Python: their cells are at hand, and a set of them costs less than the query
+        values.update(v for name, f in fields for _, v in pkg.column_rows(name, [f]) if v is not None)
+    elif fields:
+        # one query for every date column: one aggregation instead of one per column
+        columns = [f'SELECT {quote_sql_ident(f)} AS v FROM "{name}"' for name, f in fields]
         values.update(v for (v,) in pkg.sql(f"SELECT DISTINCT v FROM ({' UNION ALL '.join(columns)}) WHERE v IS NOT NULL"))
     parsed: dict[str, edtf_dates.EdtfValue | str] = {}
     for v in sorted(values):
