@@ -148,3 +148,25 @@ def test_date_values_are_the_same_from_python_rows_and_from_the_database(tmp_pat
         loaded.close()
     assert parsed[0] == parsed[1]
     assert isinstance(parsed[0]["2019-13"], str) and "" not in parsed[0]
+
+
+KEY_AND_DATE_CASES = [c for c in case_dirs() if c.name[:2] in ("KY", "DT", "CS")]
+
+
+@pytest.mark.parametrize("case", KEY_AND_DATE_CASES, ids=[c.name for c in KEY_AND_DATE_CASES])
+def test_keys_and_dates_are_reported_the_same_from_the_database_alone(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KY504, KY505 and the date values read the cells held in Python where every table involved
+    was read in Python; the same checks with every table held in the database only agree."""
+    from validator.reading.package import Package
+
+    pkg = build_case(case, tmp_path / "pkg")
+
+    def report() -> list[tuple[Any, ...]]:
+        problems = validate(pkg, select=["KY", "DT"], max_per_group=0).problems
+        return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in problems]
+
+    held = report()
+    monkeypatch.setattr(Package, "python_rows", lambda self, name: None)
+    assert report() == held

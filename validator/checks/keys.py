@@ -131,6 +131,13 @@ def foreign_keys(pkg: Package) -> Iterator[Problem]:
         by_target.setdefault(fk.resource, []).append(k)
     broken: dict[int, list[tuple[int, str, str]]] = {}
     for target, ks in by_target.items():
+        ids = _held_ids(pkg, [target, *(refs[k][0] for k in ks)])
+        if ids is not None:  # the same rows from the cells read in Python, without a query
+            for k in ks:
+                name, fk = refs[k]
+                found = [(line, rid, v) for line, rid, v in pkg.column_rows(name, ["id", fk.field]) if v is not None]
+                broken[k] = [r for r in found if r[2] not in ids]
+            continue
         union = " UNION ALL ".join(
             f'SELECT {k} AS k, _line, id, {quote_sql_ident(refs[k][1].field)} AS v FROM "{refs[k][0]}" '
             f"WHERE {quote_sql_ident(refs[k][1].field)} IS NOT NULL"
@@ -158,6 +165,15 @@ def foreign_keys(pkg: Package) -> Iterator[Problem]:
                 hint=gone
                 or (f"did you mean {near!r}? Otherwise " if near else "") + f"add the row to {fk.resource}, or fix the id",
             )
+
+
+def _held_ids(pkg: Package, tables: list[str]) -> set[str] | None:
+    """The ids of ``tables[0]`` as ``pkg.ids_sql`` gives them (with those of rows left out for
+    a broken record), when every table of ``tables`` was read in Python; None otherwise: then
+    a query over the database is as cheap as anything."""
+    if any(pkg.python_rows(t) is None for t in tables):
+        return None
+    return {rid for _, rid in pkg.column_rows(tables[0], ["id"]) if rid is not None} | set(pkg.tables[tables[0]].ragged_ids)
 
 
 class ClosestIds:
@@ -200,10 +216,15 @@ def citation_targets(pkg: Package) -> Iterator[Problem]:
                 continue  # a table that cannot be read: its rows' citations are not judged
             col = quote_sql_ident(field_name)
             f = table.field(field_name)
-            rows = pkg.sql(
-                f'SELECT t._line, t.id, t.{col} FROM "{name}" t ANTI JOIN {cited_ids_sql(pkg, by_prefix)} r ON t.{col} = r.id '
-                f"WHERE t.{col} IS NOT NULL ORDER BY t._line"
-            )
+            held = [_held_ids(pkg, [t, name]) for t in by_prefix.values()]
+            if all(ids is not None for ids in held):  # from the cells read in Python, without a query
+                ids = set().union(*(h for h in held if h is not None))
+                rows = [r for r in pkg.column_rows(name, ["id", field_name]) if r[2] is not None and r[2] not in ids]
+            else:
+                rows = pkg.sql(
+                    f'SELECT t._line, t.id, t.{col} FROM "{name}" t ANTI JOIN {cited_ids_sql(pkg, by_prefix)} r ON t.{col} = r.id '
+                    f"WHERE t.{col} IS NOT NULL ORDER BY t._line"
+                )
             for line, rid, value in rows:
                 target = by_prefix.get(value.split("-", 1)[0])
                 gone = retired_hint(pkg, value)
