@@ -81,6 +81,7 @@ class Package:
         self._registered: dict[str, pyarrow.Table] = {}
         self._source_maps: dict[str, dict[str, Any]] = {}
         self._seed_cache: dict[str, bytes | None] = {}
+        self._held: dict[str, tuple[LoadedTable, list[tuple[Any, ...]]]] = {}  # python_rows, per table as loaded
         self.cache: dict[str, Any] = {}  # results the checks share (parsed dates, source files ...)
         self.selected: set[str] | None = None  # codes of the checks this run (None: all)
         self._executor: ThreadPoolExecutor | None = None
@@ -248,13 +249,17 @@ class Package:
     def python_rows(self, name: str) -> list[tuple[Any, ...]] | None:
         """A small table read by the exact path, row for row as the database holds it: (line,
         then each of the model's fields, an empty cell as None), in the file's order. None for
-        a table read by pyarrow, too large, or unusable: its rows are only in the database."""
+        a table read by pyarrow, too large, or unusable: its rows are only in the database. The list
+        is built once per table as loaded and shared by every caller, who must not change it."""
         loaded = self.tables.get(name)
         if loaded is None or not loaded.usable or loaded.csv is None:
             return None
         if loaded.csv.arrow is not None or loaded.csv.row_count > SMALL_TABLE_ROWS:
             return None
-        return _rows_as_held(loaded)
+        held = self._held.get(name)
+        if held is None or held[0] is not loaded:  # built once per table as loaded: the checks ask often
+            held = self._held[name] = (loaded, _rows_as_held(loaded))
+        return held[1]
 
     def column_rows(self, name: str, columns: list[str]) -> list[tuple[Any, ...]]:
         """(line, then ``columns``) of every row of a usable table, in the file's order, an empty

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _ASCII = {c: (chr(c).lower() if chr(c).isalnum() else " ") for c in range(1, 128)}
 _table: dict[int, str] = dict(_ASCII)  # code point -> its lower case, or a space; filled as texts need
 _refused: set[int] = {0}  # code points whose texts go to the SQL rule
+_refused_chars: set[str] = {"\0"}  # the same, as characters (a text is tested with isdisjoint)
 
 
 def _in_domain(c: int) -> bool:
@@ -38,6 +39,7 @@ def _learn(db: duckdb.DuckDBPyConnection, chars: set[int]) -> None:
     """Ask DuckDB how its rule treats each of ``chars`` (new, non-ASCII)."""
     ask = sorted(c for c in chars if _in_domain(c))
     _refused.update(c for c in chars if not _in_domain(c))
+    _refused_chars.update(chr(c) for c in chars if not _in_domain(c))
     if not ask:
         return
     rows = db.execute(
@@ -48,17 +50,18 @@ def _learn(db: duckdb.DuckDBPyConnection, chars: set[int]) -> None:
     for ch, lowered, nfc, is_word in rows:
         if not nfc or len(lowered) != 1:
             _refused.add(ord(ch))
+            _refused_chars.add(ch)
         else:
             _table[ord(ch)] = lowered if is_word else " "
 
 
 def word_forms_small(db: duckdb.DuckDBPyConnection, texts: Sequence[str | None]) -> list[str | None]:
     """The word form of each text (None stays None), as ``word_form_sql`` gives it."""
-    new: set[int] = set()
+    chars: set[str] = set()
     for t in texts:
         if t is not None and not t.isascii():
-            new.update(ord(ch) for ch in t if ord(ch) > 127)
-    new -= _table.keys() | _refused
+            chars.update(t)
+    new = {ord(ch) for ch in chars if ord(ch) > 127} - _table.keys() - _refused
     if new:
         _learn(db, new)
     out: list[str | None] = []
@@ -67,7 +70,7 @@ def word_forms_small(db: duckdb.DuckDBPyConnection, texts: Sequence[str | None])
         if t is None:
             out.append(None)
             continue
-        if "\0" in t or (not t.isascii() and any(ord(ch) in _refused for ch in t)):
+        if "\0" in t or (not t.isascii() and not _refused_chars.isdisjoint(t)):
             sql_at.append(i)
             out.append(None)
             continue
