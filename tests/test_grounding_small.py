@@ -150,23 +150,54 @@ def test_date_values_are_the_same_from_python_rows_and_from_the_database(tmp_pat
     assert isinstance(parsed[0]["2019-13"], str) and "" not in parsed[0]
 
 
-KEY_AND_DATE_CASES = [c for c in case_dirs() if c.name[:2] in ("KY", "DT", "CS")]
+HELD_CASES = [c for c in case_dirs() if c.name[:2] in ("KY", "DT", "CS", "TX")]
 
 
-@pytest.mark.parametrize("case", KEY_AND_DATE_CASES, ids=[c.name for c in KEY_AND_DATE_CASES])
-def test_keys_and_dates_are_reported_the_same_from_the_database_alone(
+@pytest.mark.parametrize("case", HELD_CASES, ids=[c.name for c in HELD_CASES])
+def test_keys_dates_and_text_are_reported_the_same_from_the_database_alone(
     case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """KY504, KY505 and the date values read the cells held in Python where every table involved
-    was read in Python; the same checks with every table held in the database only agree."""
+    """KY504, KY505, the date values and the text checks' choice of columns read the cells held
+    in Python where every table involved was read in Python; the same checks with every table
+    held in the database only agree."""
     from validator.reading.package import Package
 
     pkg = build_case(case, tmp_path / "pkg")
 
     def report() -> list[tuple[Any, ...]]:
-        problems = validate(pkg, select=["KY", "DT"], max_per_group=0).problems
+        problems = validate(pkg, select=["KY", "DT", "TX"], max_per_group=0).problems
         return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in problems]
 
     held = report()
+    monkeypatch.setattr(Package, "python_rows", lambda self, name: None)
+    assert report() == held
+
+
+def test_odd_spaces_and_formula_starts_are_reported_the_same_from_the_database_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells that start or end with a tab, a no-break space, a line separator or an ideographic
+    space, or start with a formula character: the columns the text checks scan, chosen from the
+    cells held in Python, find what the scan of every column finds."""
+    from validator.reading.package import Package
+
+    pkg = _copy(tmp_path / "pkg")
+    ents = _rows(pkg, "entities")
+    ents[0]["name"] = "\u00a0" + ents[0]["name"]
+    ents[1]["description"] = ents[1]["description"] + "\t"
+    ents[2]["description"] = "\u3000" + ents[2]["description"]
+    ents[3]["name"] = "@" + ents[3]["name"]
+    _write(pkg, "entities", ents)
+    rels = _rows(pkg, "relations")
+    rels[0]["description"] = rels[0]["description"] + "\u2028"
+    rels[1]["description"] = "-" + rels[1]["description"]
+    _write(pkg, "relations", rels)
+
+    def report() -> list[tuple[Any, ...]]:
+        problems = validate(pkg, select=["TX"], max_per_group=0).problems
+        return [(p.code, p.path, p.line, p.column, p.message) for p in problems]
+
+    held = report()
+    assert [p[0] for p in held].count("TX903") == 4 and [p[0] for p in held].count("TX904") == 2
     monkeypatch.setattr(Package, "python_rows", lambda self, name: None)
     assert report() == held
