@@ -12,13 +12,15 @@ row it sits on. They compare the row's values with the words of the row's own ci
 Matching. A quote and the words looked for in it are both reduced to *word form*: Unicode NFC
 (as for a quote in its source), lower case, and every run of characters that are not letters or digits (spaces,
 punctuation, quote marks) made one space. A name or an alias must occur as whole words; a cue
-word is a stem that must start a word ("kidnap" matches "kidnappings"). Everything is a few
-DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
+word is a stem that must start a word ("kidnap" matches "kidnappings"). But on small tables
+(below), everything is a few DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
 forms are computed over whole columns by ``reading/wordform.py`` (the same strings, a fraction of
 the time of the SQL rule), each shared table is built once, and the one costly comparison of
 names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike. GR110 on large
 tables compares hashes of runs of words first (``_copies_by_hash``) and the strings only where
-a hash is shared.
+a hash is shared. On small tables read in Python (a package of a few hundred rows) each of those
+statements cost more than its rows: there ``grounding_small`` does the same work over the rows
+in Python, and a test runs every check both ways.
 """
 
 from __future__ import annotations
