@@ -154,7 +154,8 @@ class ScriptRun:
         cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "1200", "--repeat", "1", "--real-repeat", "1"]
         # the generated workload goes through the same code as the replicated one: left out, for time
         cmd += ["--work", str(work), "--out", str(self.out), "--since-on", "replicated", "--skip", "tree,generated"]
-        self._files = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]  # files, not pipes: a pipe left unread stops the script
+        # files, not pipes: a pipe nobody reads while the script runs would fill and stop it
+        self._files = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
         self._proc = subprocess.Popen(cmd, stdout=self._files[0], stderr=self._files[1])
 
     def result(self, timeout: float = 300) -> subprocess.CompletedProcess[str]:
