@@ -11,9 +11,12 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from requires import git_missing
 
 from benchmarks import run as run_py
 from benchmarks.generate import PLANTED, generate
@@ -143,14 +146,63 @@ def test_peak_memory_is_the_largest_process_and_the_tree_adds_up() -> None:
     assert sampled["tree_kb"] > sampled["maxrss_kb"] + 30 * mb  # the parent's 40 MB beside the child
 
 
+class ScriptRun:
+    """benchmarks/run.py at a small size, started in the background (see ``script_run``)."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.out = work / "results.json"
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "1200", "--repeat", "1", "--real-repeat", "1"]
+        # the generated workload goes through the same code as the replicated one: left out, for time
+        cmd += ["--work", str(work), "--out", str(self.out), "--since-on", "replicated", "--skip", "tree,generated"]
+        # files, not pipes: a pipe nobody reads while the script runs would fill and stop it
+        self._files = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
+        self._proc = subprocess.Popen(cmd, stdout=self._files[0], stderr=self._files[1])
+
+    def result(self, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        try:
+            code = self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+            raise
+        for f in self._files:
+            f.seek(0)
+        stdout, stderr = (f.read().decode("utf-8", "replace") for f in self._files)
+        return subprocess.CompletedProcess(self._proc.args, code, stdout, stderr)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for f in self._files:
+            f.close()
+
+
+@pytest.fixture(scope="session")
+def script_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptRun]:
+    """The benchmark script, run once per session in the background: it is a chain of small
+    processes, one at a time (10 s of CPU over about 20 s), so the worker that started it runs
+    the other tests meanwhile and collects it in test_benchmark_script_runs, which conftest.py
+    orders after this worker's other long tests."""
+    run = ScriptRun(tmp_path_factory.mktemp("bench-script"))
+    yield run
+    run.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _start_script(request: pytest.FixtureRequest) -> None:
+    """Starts the script with this module's first test, where the benchmark test is selected and
+    can run (it needs git: without it, conftest.py skips it or, in CI, fails it)."""
+    if git_missing() is None and any(item.nodeid.endswith("::test_benchmark_script_runs") for item in request.session.items):
+        request.getfixturevalue("script_run")
+
+
 @pytest.mark.git  # the script commits to a git repository for its --since figures
-def test_benchmark_script_runs(tmp_path: Path) -> None:
-    out = tmp_path / "results.json"
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "1200", "--repeat", "1", "--real-repeat", "1"]
-    # the generated workload goes through the same code as the replicated one: left out, for time
-    cmd += ["--work", str(tmp_path), "--out", str(out), "--since-on", "replicated", "--skip", "tree,generated"]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+def test_benchmark_script_runs(script_run: ScriptRun) -> None:
+    result = script_run.result()
     assert result.returncode == 0, result.stderr
+    out = script_run.out
     results = json.loads(out.read_text())
     workloads = results["workloads"]
     assert set(workloads) == {"real", "replicated-1200"}
@@ -171,7 +223,7 @@ def test_benchmark_script_runs(tmp_path: Path) -> None:
         assert since[variant]["edited_rows"] == 10 and since[variant]["same_verdict"]
     assert since["clean"]["full_verdict"] == [0, []]
     assert [p[0] for p in since["one error"]["full_verdict"][1]] == ["KY504"]
-    assert list((tmp_path / "cache").glob("*.json"))  # the cache of the measured runs: the benchmark's own
+    assert list((script_run.work / "cache").glob("*.json"))  # the cache of the measured runs: the benchmark's own
     rows = real_rows(ROOT)
     for row in (
         f"| real package | {rows:,} |",

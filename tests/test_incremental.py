@@ -32,9 +32,18 @@ def git(cwd: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("inc") / "pkg"
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The valid generated package both repositories below start from, generated once (the
+    generator is deterministic: a copy is the package it would write again)."""
+    root = tmp_path_factory.mktemp("gen") / "pkg"
     generate(root, rows=1200, seed=5)
+    return root
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Path:
+    root = tmp_path_factory.mktemp("inc") / "pkg"
+    shutil.copytree(generated, root, symlinks=True)
     (root / "data" / "retired.csv").write_text("id,reason,replaced_by,version,note\n") if (
         root / "schemas" / "retired.schema.json"
     ).exists() else None
@@ -491,10 +500,10 @@ STONES = [  # (id, reason, replaced_by): sorted by id, each replacement a live r
 
 
 @pytest.fixture(scope="module")
-def tomb_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tomb_repo(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Path:
     """A valid generated package whose BASE has tombstones, some naming their replacement."""
     root = tmp_path_factory.mktemp("tomb") / "pkg"
-    generate(root, rows=1200, seed=5)
+    shutil.copytree(generated, root, symlinks=True)
     with (root / "data" / "retired.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["id", "reason", "replaced_by", "version", "note"])
