@@ -153,6 +153,8 @@ def test_the_checks_report_the_same_both_ways(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)
     fast = _report(pkg)
     assert fast == plain
+    monkeypatch.setattr(grounding, "REPEAT_DISTINCT", 2.0)  # each distinct quote in word form once
+    assert _report(pkg) == plain
     assert {"GR101", "GR102", "GR107", "GR110"} <= {p[0] for p in plain}  # the edits did reach the checks
     shutil.rmtree(pkg)
 
