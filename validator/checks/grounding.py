@@ -162,6 +162,10 @@ def _ready(pkg: Package) -> bool:
         # the view selects on q, null exactly where the quote is: the quote itself is not scanned again
         cols["q"] = _quote_forms(pkg, cit["quote"])
         pkg.cache["gr_cit_cols"] = cols  # GR110 hashes the runs of words of these quotes
+        if "gr_quote_forms" in pkg.cache:  # the quotes repeat: _gr_hits compares each distinct pair once
+            forms, number = pkg.cache["gr_quote_forms"]
+            pkg.db.register("_gr_quote", pa.table({"qi": int64_array(range(len(forms))), "q": forms}))
+            cols = {**cols, "qi": number}
         pkg.db.register("_gr_cit_arrow", pa.table(cols))  # the connection holds it until the package closes
         pkg.db.execute(
             f"CREATE OR REPLACE TEMP VIEW _gr_cit AS SELECT id, _line, record_id, q, {refers} AS refers, "
@@ -554,10 +558,22 @@ def _marks_ready(pkg: Package) -> None:
             "WHERE e.location_id IS NOT NULL"
         )
     pkg.db.execute("CREATE OR REPLACE TEMP VIEW _gr_ident AS " + " UNION ALL ".join(parts))
-    pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
-        "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
-    )
+    if "gr_quote_forms" in pkg.cache:
+        # the quotes repeat (_quote_forms): the join carries each quote's number, not its text,
+        # and each distinct (quote, name) pair is searched once (572,000 citations with 149
+        # distinct quotes: 1,560,000 pairs, 510 distinct; 1.0 s -> 0.4 s)
+        pkg.db.execute(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS WITH p AS MATERIALIZED (SELECT c._line AS cline, i.id, i.party, "
+            "qi, n.tok FROM _gr_ident i JOIN _gr_names n ON n.id = i.party JOIN _gr_cit_arrow c ON c.record_id = i.id "
+            "WHERE c.q IS NOT NULL), m AS (SELECT d.qi, d.tok FROM (SELECT DISTINCT qi, tok FROM p) d "
+            "JOIN _gr_quote u ON u.qi = d.qi WHERE contains(u.q, d.tok)) "
+            "SELECT p.cline, p.id, p.party FROM p JOIN m ON m.qi = p.qi AND m.tok = p.tok"
+        )
+    else:
+        pkg.db.execute(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
+            "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
+        )
     table = _dates_ready(pkg)
     # the years of the bounds of cited rows (an uncited event's dates do not identify its actors)
     years = ["SELECT id, year AS tok FROM _gr_bounds"] if table else []
