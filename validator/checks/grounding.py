@@ -230,12 +230,21 @@ def _ready(pkg: Package) -> bool:
         "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
         "WHERE party NOT IN (SELECT id FROM _gr_known)"
     )
-    pair_words = words_sql("split_part(pair, '=', 1)")
+    pairs = "SELECT id AS cid, record_id, q, unnest(string_split(refers, '|')) AS pair FROM _gr_cit WHERE refers IS NOT NULL"
+    if _rows(pkg, "citations") >= FAST_WORDS_ROWS:
+        # the words of each distinct resolution put in word form once, by word_forms: 257,000
+        # resolutions with 36 distinct words took 0.28 s by the SQL rule, 0.19 s so
+        wds = pkg.db.sql(f"SELECT DISTINCT split_part(pair, '=', 1) AS w FROM ({pairs})")
+        got = (getattr(wds, "to_arrow_table", None) or wds.fetch_arrow_table)()  # renamed in DuckDB 1.4
+        _materialise(pkg, "_gr_pairw", {"w": got["w"], "tok": word_forms(pkg.db, got["w"])})
+        pair_words = "tok"
+        pairs = f"SELECT r.*, p.tok FROM ({pairs}) r JOIN _gr_pairw p ON p.w = split_part(r.pair, '=', 1)"
+    else:
+        pair_words = words_sql("split_part(pair, '=', 1)")
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT cid, record_id, pair, "
         "trim(split_part(pair, '=', 1)) AS words, trim(split_part(pair, '=', 2)) AS target, "
-        f"contains(q, {pair_words}) AS found "
-        "FROM (SELECT id AS cid, record_id, q, unnest(string_split(refers, '|')) AS pair FROM _gr_cit WHERE refers IS NOT NULL)"
+        f"contains(q, {pair_words}) AS found FROM ({pairs})"
     )
     return True
 
