@@ -192,7 +192,11 @@ def test_copied_descriptions_are_found_the_same_way_on_large_tables(tmp_path: Pa
     assert found == expected
     monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)  # the hashed path, on the same package
     assert gr110() == plain
+    monkeypatch.setattr(grounding, "REPEAT_DISTINCT", 2.0)  # ... on the distinct quotes first
+    assert gr110() == plain
     monkeypatch.setattr(grounding, "_run_keys", lambda h, row: h & 0)  # every run's key the same
+    assert gr110() == plain
+    monkeypatch.setattr(grounding, "REPEAT_DISTINCT", 0.0)
     assert gr110() == plain
 
 
@@ -212,6 +216,9 @@ def test_the_large_paths_do_not_import_pandas() -> None:
         "csvread.FAST_PATH_MIN_BYTES = 0\n"
         "grounding.FAST_WORDS_ROWS = 0\n"
         "from validator import validate\n"
+        "report = validate(sys.argv[1])\n"
+        "assert report.valid, report.problems[:3]\n"
+        "grounding.REPEAT_DISTINCT = 2.0\n"
         "report = validate(sys.argv[1])\n"
         "assert report.valid, report.problems[:3]\n"
         "assert sys.modules.get('pandas') is None, 'pandas was imported'\n"

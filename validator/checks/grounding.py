@@ -107,6 +107,37 @@ def _materialise(pkg: Package, target: str, table: Any) -> None:
         pkg.db.unregister("_gr_arrow")
 
 
+# _quote_forms puts each distinct quote in word form once when, among the first REPEAT_SAMPLE
+# quotes, fewer than this share are distinct
+REPEAT_SAMPLE = 20_000
+REPEAT_DISTINCT = 0.5
+
+
+def _quote_forms(pkg: Package, quotes: Any) -> Any:
+    """The word form of each quote (``word_forms``), each distinct quote computed once when the
+    quotes repeat a lot.
+
+    Many citations can quote one passage: 572,000 citations with 149 distinct quotes took 0.4 s
+    in word form one by one, 30 ms distinct. When most quotes differ (434,000 distinct of 568,000)
+    numbering them costs as much as it saves, so a sample decides. Both give the same strings; the
+    distinct quotes and each citation's number among them are kept for GR110."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    sample = quotes.slice(0, REPEAT_SAMPLE)
+    if len(pc.unique(sample)) >= REPEAT_DISTINCT * len(sample):
+        return word_forms(pkg.db, quotes)
+    distinct = pc.unique(quotes).drop_null()
+    if isinstance(distinct, pa.ChunkedArray):
+        distinct = distinct.combine_chunks()
+    number = pc.index_in(quotes, value_set=distinct)  # null for a null quote
+    forms = word_forms(pkg.db, distinct).combine_chunks()
+    pkg.cache["gr_quote_forms"] = (forms, number)
+    chunks = number.chunks if isinstance(number, pa.ChunkedArray) else [number]
+    # chunk by chunk: one take over the whole column cost ten times as much
+    return pa.chunked_array([forms.take(c) for c in chunks], type=pa.string())
+
+
 def _ready(pkg: Package) -> bool:
     """Register the shared tables once; False when citations (or the tables named) cannot be read.
 
@@ -117,6 +148,7 @@ def _ready(pkg: Package) -> bool:
     _gr_names(id, tok): the names and aliases that have a word
     _gr_parties(tbl, _line, id, field, party): the entities and places each row refers to
     _gr_refs(cid, record_id, pair, words, target, found): the resolutions of citations.refers
+      (_marks_ready adds party: the target is one of the row's parties)
     _gr_known(id): the ids of entities and locations (a reference to another id is the key checks')
     _gr_dangling(id): rows that refer to such an id, whose quotes GR106 and GR107 leave to the key checks
     """
@@ -139,15 +171,18 @@ def _ready(pkg: Package) -> bool:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
         cit = pkg.arrow("citations")
-        cols: dict[str, Any] = {
-            c: cit[c] for c in ("id", "_line", "record_id", "quote", "refers", "note") if c in cit.column_names
-        }
-        cols["q"] = word_forms(pkg.db, cit["quote"])
+        cols: dict[str, Any] = {c: cit[c] for c in ("id", "_line", "record_id", "refers", "note") if c in cit.column_names}
+        # the view selects on q, null exactly where the quote is: the quote itself is not scanned again
+        cols["q"] = _quote_forms(pkg, cit["quote"])
         pkg.cache["gr_cit_cols"] = cols  # GR110 hashes the runs of words of these quotes
+        if "gr_quote_forms" in pkg.cache:  # the quotes repeat: _gr_hits compares each distinct pair once
+            forms, number = pkg.cache["gr_quote_forms"]
+            pkg.db.register("_gr_quote", pa.table({"qi": int64_array(range(len(forms))), "q": forms}))
+            cols = {**cols, "qi": number}
         pkg.db.register("_gr_cit_arrow", pa.table(cols))  # the connection holds it until the package closes
         pkg.db.execute(
             f"CREATE OR REPLACE TEMP VIEW _gr_cit AS SELECT id, _line, record_id, q, {refers} AS refers, "
-            f"{note} AS note FROM _gr_cit_arrow WHERE {where}"
+            f"{note} AS note FROM _gr_cit_arrow WHERE record_id IS NOT NULL AND q IS NOT NULL"
         )
     else:
         pkg.db.execute(
@@ -212,12 +247,21 @@ def _ready(pkg: Package) -> bool:
         "CREATE OR REPLACE TEMP TABLE _gr_dangling AS SELECT DISTINCT id FROM _gr_parties "
         "WHERE party NOT IN (SELECT id FROM _gr_known)"
     )
-    pair_words = words_sql("split_part(pair, '=', 1)")
+    pairs = "SELECT id AS cid, record_id, q, unnest(string_split(refers, '|')) AS pair FROM _gr_cit WHERE refers IS NOT NULL"
+    if _rows(pkg, "citations") >= FAST_WORDS_ROWS:
+        # the words of each distinct resolution put in word form once, by word_forms: 257,000
+        # resolutions with 36 distinct words took 0.28 s by the SQL rule, 0.19 s so
+        wds = pkg.db.sql(f"SELECT DISTINCT split_part(pair, '=', 1) AS w FROM ({pairs})")
+        got = (getattr(wds, "to_arrow_table", None) or wds.fetch_arrow_table)()  # renamed in DuckDB 1.4
+        _materialise(pkg, "_gr_pairw", {"w": got["w"], "tok": word_forms(pkg.db, got["w"])})
+        pair_words = "tok"
+        pairs = f"SELECT r.*, p.tok FROM ({pairs}) r JOIN _gr_pairw p ON p.w = split_part(r.pair, '=', 1)"
+    else:
+        pair_words = words_sql("split_part(pair, '=', 1)")
     pkg.db.execute(
         "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT cid, record_id, pair, "
         "trim(split_part(pair, '=', 1)) AS words, trim(split_part(pair, '=', 2)) AS target, "
-        f"contains(q, {pair_words}) AS found "
-        "FROM (SELECT id AS cid, record_id, q, unnest(string_split(refers, '|')) AS pair FROM _gr_cit WHERE refers IS NOT NULL)"
+        f"contains(q, {pair_words}) AS found FROM ({pairs})"
     )
     return True
 
@@ -246,13 +290,16 @@ def names_attested(pkg: Package) -> Iterator[Problem]:
             continue
         has_flag = pkg.tables[name].table.field("name_descriptive") is not None
         flag = "coalesce(lower(t.name_descriptive), '') <> 'true'" if has_flag else "true"
+        # the rows whose name a quote holds are found by one join, then left out by their line:
+        # a NOT EXISTS holding contains() is planned as a correlated join, two to three times as costly
         rows = (
             grounding_small.names_unattested(pkg, name)
             if "gr_small" in pkg.cache
             else pkg.sql(
-                f"SELECT t._line, t.id, t.name FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' AND n._line = t._line "
-                f"AND n.kind = 'name' WHERE {flag} AND {_cited(pkg)} "
-                "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, n.tok)) "
+                f"WITH t AS (SELECT t._line, t.id, t.name, n.tok FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' "
+                f"AND n._line = t._line AND n.kind = 'name' WHERE {flag}), "
+                "hit AS (SELECT DISTINCT t._line FROM t JOIN _gr_cit c ON c.record_id = t.id WHERE contains(c.q, t.tok)) "
+                f"SELECT t._line, t.id, t.name FROM t WHERE t._line NOT IN (SELECT _line FROM hit) AND {_cited(pkg)} "
                 "ORDER BY t._line"
             )
         )
@@ -278,13 +325,16 @@ def aliases_attested(pkg: Package) -> Iterator[Problem]:
     """
     if not (_ready(pkg) and pkg.usable("entities")):
         return
+    # as GR101: the aliases a quote holds are found by one join, then left out
     rows = (
         grounding_small.aliases_unattested(pkg)
         if "gr_small" in pkg.cache
         else pkg.sql(
-            "SELECT t._line, t.id, t.value FROM _gr_words t WHERE t.tbl = 'entities' AND t.kind = 'alias' "
-            f"AND t.id IS NOT NULL AND t.value <> '' AND {_cited(pkg)} "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id AND contains(c.q, t.tok)) "
+            "WITH t AS (SELECT _line, id, value, tok FROM _gr_words WHERE tbl = 'entities' AND kind = 'alias' "
+            "AND id IS NOT NULL AND value <> ''), "
+            "hit AS (SELECT DISTINCT t._line, t.value FROM t JOIN _gr_cit c ON c.record_id = t.id WHERE contains(c.q, t.tok)) "
+            "SELECT t._line, t.id, t.value FROM t "
+            f"WHERE NOT EXISTS (SELECT 1 FROM hit h WHERE h._line = t._line AND h.value = t.value) AND {_cited(pkg)} "
             "ORDER BY t._line, t.value"
         )
     )
@@ -494,14 +544,15 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
     if not _ready(pkg):
         return
     _marks_ready(pkg)
+    # the anti-joins that drop the most rows come first: DuckDB joins in the order written
     rows = (
         grounding_small.parties_unidentified(pkg)
         if "gr_small" in pkg.cache
         else pkg.sql(
             "SELECT p.tbl, p._line, p.id, p.field, p.party FROM _gr_parties p "
-            "WHERE EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.id = p.id AND h.party = p.party) "
+            "WHERE NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.id = p.id AND h.party = p.party) "
             "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.found AND r.record_id = p.id AND r.target = p.party) "
+            "AND EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
             "ORDER BY p.tbl, p._line, p.field"
         )
     )
@@ -540,8 +591,7 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
         if "gr_small" in pkg.cache
         else pkg.sql(
             "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
-            "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party "
-            "FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT party) "
+            "r.party FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT r.party) "
             "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
             "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair"
         )
@@ -578,10 +628,28 @@ def _marks_ready(pkg: Package) -> None:
             "WHERE e.location_id IS NOT NULL"
         )
     pkg.db.execute("CREATE OR REPLACE TEMP VIEW _gr_ident AS " + " UNION ALL ".join(parts))
+    # each resolution's party flag is computed here once: GR106 and GR107 had each joined the
+    # resolutions with _gr_ident (257,000 resolutions at 1,000,000 rows: 0.4 s a query)
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
-        "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
+        "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT r.*, "
+        "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party FROM _gr_refs r"
     )
+    if "gr_quote_forms" in pkg.cache:
+        # the quotes repeat (_quote_forms): the join carries each quote's number, not its text,
+        # and each distinct (quote, name) pair is searched once (572,000 citations with 149
+        # distinct quotes: 1,560,000 pairs, 510 distinct; 1.0 s -> 0.4 s)
+        pkg.db.execute(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS WITH p AS MATERIALIZED (SELECT c._line AS cline, i.id, i.party, "
+            "qi, n.tok FROM _gr_ident i JOIN _gr_names n ON n.id = i.party JOIN _gr_cit_arrow c ON c.record_id = i.id "
+            "WHERE c.q IS NOT NULL), m AS (SELECT d.qi, d.tok FROM (SELECT DISTINCT qi, tok FROM p) d "
+            "JOIN _gr_quote u ON u.qi = d.qi WHERE contains(u.q, d.tok)) "
+            "SELECT p.cline, p.id, p.party FROM p JOIN m ON m.qi = p.qi AND m.tok = p.tok"
+        )
+    else:
+        pkg.db.execute(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
+            "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
+        )
     table = _dates_ready(pkg)
     # the years of the bounds of cited rows (an uncited event's dates do not identify its actors)
     years = ["SELECT id, year AS tok FROM _gr_bounds"] if table else []
@@ -608,17 +676,19 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
     if not _ready(pkg):
         return
     _marks_ready(pkg)
+    # the conditions that drop the most citations come first: DuckDB joins them in this order; the
+    # citations left whose quote holds a year are found by one join (as in GR101)
     rows = (
         grounding_small.citations_off_row(pkg)
         if "gr_small" in pkg.cache
         else pkg.sql(
-            "SELECT c._line, c.id, c.record_id FROM _gr_cit c "
-            "WHERE EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_years y WHERE y.id = c.record_id AND contains(c.q, y.tok)) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_refs r JOIN _gr_ident i ON i.id = r.record_id AND i.party = r.target "
-            "WHERE r.cid = c.id AND r.found) ORDER BY c._line"
+            "WITH c AS MATERIALIZED (SELECT c._line, c.id, c.record_id, c.q FROM _gr_cit c "
+            "WHERE NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.cid = c.id AND r.found AND r.party)), "
+            "yh AS (SELECT DISTINCT c._line FROM c JOIN _gr_years y ON y.id = c.record_id WHERE contains(c.q, y.tok)) "
+            "SELECT c._line, c.id, c.record_id FROM c WHERE c._line NOT IN (SELECT _line FROM yh) "
+            "AND EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
+            "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) ORDER BY c._line"
         )
     )
     for line, cid, rid in rows:
@@ -841,17 +911,42 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     descs: dict[str, tuple[Any, Any, Any]] = {}
-    keys = []
+    keys, plain = [], []
     for name in names:
         t = pkg.arrow(name).select(["_line", "id", "description"])
         t = t.filter(pc.and_(pc.is_valid(t["id"]), pc.is_valid(t["description"])))
         row = string_hashes(t["id"])
         tok = word_forms(pkg.db, t["description"])
         descs[name] = (t, tok, row)
-        keys += [_run_keys(h, row[which]) for which, _, h in run_hashes(tok, COPY_RUN)]
-    ours = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64)
-    if not len(ours):
+        for which, _, h in run_hashes(tok, COPY_RUN):
+            keys.append(_run_keys(h, row[which]))
+            plain.append(h)
+    if not keys:
         return {}
+    cit = pkg.cache["gr_cit_cols"]
+    quotes, record_ids = cit["q"], cit["record_id"]
+    if "gr_quote_forms" in pkg.cache:
+        # the quotes repeat (see _quote_forms): the runs of each distinct quote are hashed once,
+        # and only the citations of a quote with a run that some description has (by its hash,
+        # whatever the row) are keyed below; a quote without one shares no run with a description
+        forms, number = pkg.cache["gr_quote_forms"]
+        runs = np.unique(np.concatenate(plain))
+        copied = np.zeros(len(forms) + 1, dtype=bool)  # the last entry: a null quote
+        for which, _, h in run_hashes(forms, COPY_RUN):
+            at = np.minimum(np.searchsorted(runs, h), len(runs) - 1)
+            copied[which[runs[at] == h]] = True
+        # each citation's quote number, a null quote's the last entry (pyarrow's fill_null would import pandas)
+        numbers = [
+            np.where(bools(c.is_valid()), np.frombuffer(c.buffers()[1], dtype=np.int32)[c.offset : c.offset + len(c)], len(forms))
+            for c in number.chunks
+            if len(c)
+        ]
+        take = int64_array(np.flatnonzero(copied[np.concatenate(numbers)]) if numbers else np.zeros(0, dtype=np.int64))
+        if not len(take):
+            return {}
+        quotes, record_ids = quotes.take(take), record_ids.take(take)
+    del plain
+    ours = np.sort(np.concatenate(keys))
     # two bitmaps, of the keys' top and bottom bits, turn nearly every quote run away cheaply
     low = np.uint64((1 << _BITMAP_BITS) - 1)
     high = np.uint64(64 - _BITMAP_BITS)
@@ -859,11 +954,10 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     top[ours >> high] = True
     bottom = np.zeros(1 << _BITMAP_BITS, dtype=bool)
     bottom[ours & low] = True
-    cit = pkg.cache["gr_cit_cols"]
-    qrow = string_hashes(cit["record_id"])
-    valid = bools(cit["record_id"].is_valid())
+    qrow = string_hashes(record_ids)
+    valid = bools(record_ids.is_valid())
     near = []
-    for which, _, h in run_hashes(cit["q"], COPY_RUN):
+    for which, _, h in run_hashes(quotes, COPY_RUN):
         keep = valid[which]
         k = _run_keys(h[keep], qrow[which[keep]])
         k = k[top[k >> high]]
