@@ -646,9 +646,12 @@ def _marks_ready(pkg: Package) -> None:
             "SELECT p.cline, p.id, p.party FROM p JOIN m ON m.qi = p.qi AND m.tok = p.tok"
         )
     else:
-        pkg.db.execute(
-            "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_ident i "
-            "JOIN _gr_names n ON n.id = i.party JOIN _gr_cit c ON c.record_id = i.id WHERE contains(c.q, n.tok)"
+        # the quotes streamed past the rows' parties and their names, which are held: DuckDB's own
+        # choice held every citation with its quote (1,000,000 generated rows: 0.56 s and +109 MB
+        # against 0.49 s and +70 MB)
+        pkg.execute_in_written_order(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS SELECT c._line AS cline, i.id, i.party FROM _gr_cit c "
+            "JOIN _gr_ident i ON i.id = c.record_id JOIN _gr_names n ON n.id = i.party WHERE contains(c.q, n.tok)"
         )
     table = _dates_ready(pkg)
     # the years of the bounds of cited rows (an uncited event's dates do not identify its actors)
