@@ -51,10 +51,10 @@ def word_form_sql(expr: str) -> str:
 _tables_cache: dict[str, Any] = {}
 
 
-def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any, Any]:
-    """Per code point below _SIZE (plus one row for 'outside'): in the domain, is a letter or digit
-    once lower-cased, and the UTF-8 bytes of its lower case (3 columns, unused ones 0); and, per
-    byte value, whether an ASCII byte is a letter or digit, with its lower case."""
+def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
+    """Per code point below _SIZE (plus one row for 'outside'): in the domain, and the UTF-8 bytes
+    of its lower case if it is a letter or digit once lower-cased, else spaces (3 columns, unused
+    ones 0); and, per byte value, an ASCII byte's lower case or a space (other bytes themselves)."""
     if "t" in _tables_cache:
         return _tables_cache["t"]
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
@@ -65,20 +65,18 @@ def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any, Any]:
         f"regexp_matches(lower(chr(c)), '^[\\p{{L}}\\p{{N}}]$') AS word FROM ({ranges})"
     ).fetchall()
     ok = np.zeros(_SIZE + 1, dtype=bool)
-    word = np.zeros(_SIZE + 1, dtype=bool)
     low = np.zeros((_SIZE + 1, 3), dtype=np.uint8)
     for c, lowered, nfc, is_word in rows:
         enc = lowered.encode("utf-8")
         if not nfc or len(lowered) != 1 or len(enc) != len(chr(c).encode("utf-8")):
             continue  # İ lower-cases to i (two bytes to one): such texts go to the SQL rule
         ok[c] = True
-        word[c] = is_word
-        low[c, : len(enc)] = list(enc)
-    ascii_word = np.zeros(256, dtype=bool)
-    ascii_word[:128] = word[:128]
-    ascii_low = np.arange(256, dtype=np.uint8)
+        # a character that is no letter or digit becomes spaces, one per byte (runs are collapsed
+        # later); no byte of a letter's lower case is a space (UTF-8's later bytes are >= 0x80)
+        low[c, : len(enc)] = list(enc) if is_word else [0x20] * len(enc)
+    ascii_low = np.arange(256, dtype=np.uint8)  # bytes >= 0x80: themselves for now
     ascii_low[:128] = low[:128, 0]
-    _tables_cache["t"] = (ok, word, low, (ascii_word, ascii_low))
+    _tables_cache["t"] = (ok, low, ascii_low)
     return _tables_cache["t"]
 
 
@@ -88,21 +86,40 @@ def word_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array | pyarrow.C
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    if isinstance(strings, pa.ChunkedArray):  # chunk by chunk: no copy of the whole column
-        return pa.chunked_array([p for c in strings.chunks for p in word_forms(db, c).chunks], type=pa.string())
-    arr = strings
+    tables = _tables(db)
+    pieces: list[Any] = []
+    outside: list[tuple[int, Any, Any]] = []  # (piece, strings to patch in it, the piece's source strings)
+    # chunk by chunk: no copy of the whole column
+    for arr in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        _pieces(arr, tables, pieces, outside)
+    if outside:
+        # the texts outside the domain of every chunk by one query: one per chunk cost 6 ms each
+        # (568,000 quotes: 29 queries for 199 texts)
+        fixed = _sql_forms(db, pa.concat_arrays([src.take(int64_array(bad)) for _, bad, src in outside]))
+        at = 0
+        for k, bad, _ in outside:
+            mask = np.zeros(len(pieces[k]), dtype=bool)
+            mask[bad] = True
+            pieces[k] = pc.replace_with_mask(pieces[k], bool_array(mask), fixed.slice(at, len(bad)))
+            at += len(bad)
+    return pa.chunked_array(pieces, type=pa.string())
+
+
+def _pieces(arr: pyarrow.Array, tables: tuple[Any, ...], pieces: list[Any], outside: list[tuple[int, Any, Any]]) -> None:
+    """Append the word forms of ``arr`` to ``pieces``, a slice of about CHUNK_BYTES at a time, and
+    to ``outside`` the strings of each piece that ``word_form_sql`` is to compute."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
     n = len(arr)
     if n == 0:
-        return pa.chunked_array([], type=pa.string())
+        return
     wide = arr.type == pa.large_string()
     buffers: list[Any] = arr.buffers()  # pyarrow's Buffer supports the buffer protocol numpy reads
     offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[arr.offset : arr.offset + n + 1]
     data_buf = buffers[2]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, dtype=np.uint8)
-    tables = _tables(db)
     validity = arr.is_valid()
-    pieces: list[Any] = []
-    outside: list[tuple[int, int, Any]] = []  # (piece, its first string, strings to patch)
     lo = 0
     while lo < n:  # chunks of whole strings, about CHUNK_BYTES each
         hi = int(np.searchsorted(offsets, offsets[lo] + CHUNK_BYTES, side="right")) - 1
@@ -111,18 +128,9 @@ def word_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array | pyarrow.C
         # a chunk's word forms are at most its bytes plus two per string: 32-bit offsets suffice
         piece = pa.StringArray.from_buffers(hi - lo, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out_data))
         if len(bad):
-            outside.append((len(pieces), lo, bad))
+            outside.append((len(pieces), bad, arr.slice(lo, hi - lo)))
         pieces.append(_with_nulls(piece, validity.slice(lo, hi - lo)))
         lo = hi
-    if outside:
-        fixed = _sql_forms(db, arr.take(int64_array(np.concatenate([lo + bad for _, lo, bad in outside]))))
-        at = 0
-        for k, _, bad in outside:
-            mask = np.zeros(len(pieces[k]), dtype=bool)
-            mask[bad] = True
-            pieces[k] = pc.replace_with_mask(pieces[k], bool_array(mask), fixed.slice(at, len(bad)))
-            at += len(bad)
-    return pa.chunked_array(pieces, type=pa.string())
 
 
 def _with_nulls(piece: pyarrow.Array, validity: pyarrow.BooleanArray) -> pyarrow.Array:
@@ -150,18 +158,20 @@ def _sql_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array) -> pyarrow
         db.unregister("_wordform_todo")
 
 
-def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any, Any]) -> tuple[Any, Any, Any]:
+def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
     """Word forms of the strings data[offsets[i]:offsets[i+1]]: (new offsets, new bytes, indices
     of the strings with a character outside the domain, whose output is to be replaced)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    ok, word, low, (ascii_word, ascii_low) = tables
+    ok, low, ascii_low = tables
     base = int(offsets[0])
     b = data[base : int(offsets[-1])]
     rel = (offsets - base).astype(np.int64)
     n = len(rel) - 1
-    is_word = ascii_word[b]  # non-ASCII bytes: False for now
-    out = ascii_low[b]  # non-ASCII bytes: themselves for now
+    starts, ends = rel[:-1], rel[1:]
+    # every byte its lower case, or a space where the character is no letter or digit: one lookup
+    # for ASCII, then the characters outside it (few) patched
+    out = ascii_low[b]
     lead = np.flatnonzero(b >= 0xC0)  # first bytes of the characters outside ASCII
     bad_pos = np.flatnonzero(b == 0)
     if len(lead):
@@ -173,33 +183,29 @@ def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any, Any]) -> tu
         cp = np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | b1, np.where(three, ((b0 & 0x0F) << 12) | (b1 << 6) | b2, _SIZE))
         cp = np.minimum(cp, _SIZE)
         bad_pos = np.concatenate((bad_pos, lead[~ok[cp]]))
-        w = word[cp]
-        is_word[lead] = w
-        is_word[lead + 1] = w
         out[lead] = low[cp, 0]
         out[lead + 1] = low[cp, 1]
         t3 = lead[three]
-        is_word[t3 + 2] = w[three]
         out[t3 + 2] = low[cp[three], 2]
-    # each string framed by a space on each side, every non-word byte a space, then runs of
-    # spaces within a string collapsed to one
-    out[~is_word] = 0x20
-    starts, ends = rel[:-1], rel[1:]
-    framed = np.insert(out, np.concatenate((starts, ends)), 0x20) if n else out
-    # string i now spans framed[starts[i] + 2i : ends[i] + 2i + 2]
-    first = starts + 2 * np.arange(n)
-    space = framed == 0x20
-    drop = np.zeros(len(framed), dtype=bool)
+    # a space is dropped where it opens its string or follows a space: what is left is each
+    # string's words, each followed by one space if anything followed it
+    space = out == 0x20
+    drop = np.empty(len(out), dtype=bool)
     drop[1:] = space[1:] & space[:-1]
-    drop[first] = False
-    gone = np.flatnonzero(drop)  # few: the second and later bytes of each run of spaces
-    lengths = (ends - starts + 2) - np.bincount(np.searchsorted(first, gone, side="right") - 1, minlength=n)
-    new_off = np.concatenate(([0], np.cumsum(lengths)))
-    result = np.delete(framed, gone)
-    empty = np.flatnonzero(lengths == 1)  # no letter or digit: the rule gives two spaces
-    if len(empty):
-        result = np.insert(result, new_off[empty], 0x20)
-        new_off = new_off + np.concatenate(([0], np.cumsum(lengths == 1)))
+    if len(out):
+        drop[0] = space[0]
+    opening = starts[starts < len(out)]  # an empty string opens nowhere
+    drop[opening] = space[opening]
+    gone = np.flatnonzero(drop)  # few: the first space of a string and the later ones of each run
+    kept = (ends - starts) - np.bincount(np.searchsorted(rel, gone, side="right") - 1, minlength=n)
+    # a closing space is added where the last byte kept is a letter's (or none is kept); each
+    # string then opens with a space
+    last = np.flatnonzero(ends > starts)
+    closing = kept == 0
+    closing[last] |= ~space[ends[last] - 1]
+    at = np.concatenate(([0], np.cumsum(kept)))
+    result = np.insert(out[~drop], np.concatenate((at[:-1], at[1:][closing])), 0x20)
+    new_off = np.concatenate(([0], np.cumsum(kept + 1 + closing)))
     bad = np.unique(np.searchsorted(rel, bad_pos, side="right") - 1) if len(bad_pos) else bad_pos
     return new_off, result, bad
 
