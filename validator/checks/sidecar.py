@@ -123,7 +123,7 @@ def start(pkg: Package, checks: list[CheckInfo]) -> Helpers | None:
     small package is read before the fork, in plain Python)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork") or os.environ.get("TDA_NO_SIDECAR"):
         return None
-    if any(m in sys.modules for m in ("numpy", "pyarrow", "duckdb")):
+    if any(m in sys.modules for m in ("numpy", "pyarrow", "duckdb", "_duckdb")):
         return None  # their thread pools may be running: forking now is not safe
     helpers = []
     for group in helper_groups(checks):

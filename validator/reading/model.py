@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CannotRun
-from . import cache, jsonread, limits
+from . import cache, duckconnect, jsonread, limits
 from .paths import not_a_file, resolve_inside
 
 # The claim statuses of the contract, from the strongest claim to the weakest.
@@ -454,7 +454,7 @@ def _check_pattern(pattern: str, where: str) -> None:
 
 def _re2_error_all(patterns: tuple[str, ...]) -> str | None:
     """None if RE2 compiles every pattern, else DuckDB's error for one of them."""
-    import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
+    duckdb = duckconnect.engine(light=True)  # one plain statement: the engine alone does
 
     # A connection of its own, closed at once: the module's default one would be a second
     # database, with its own threads and memory, beside the package's for the whole run.
