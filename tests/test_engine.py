@@ -18,7 +18,8 @@ from validator.changes.rules import all_change_rules
 from validator.changes.since import validate_since
 from validator.checks import all_checks
 from validator.checks.common import at_cell
-from validator.checks.registry import CHECKS, FOLLOWS, check, forget, reads
+from validator.checks.registry import CHECKS, FOLLOWS, State, check, forget, reads
+from validator.checks.runner import run_checks
 from validator.problems import Problem
 from validator.reading.package import Package
 
@@ -292,6 +293,36 @@ def test_a_new_check_on_changed_rows_agrees(committed_base: Path) -> None:
         assert _codes(since) == _codes(full)
     finally:
         forget(code)
+
+
+def test_a_held_state_is_released_after_its_last_holder() -> None:
+    """The runner lets a state go once, right after the last check of the run that holds it,
+    and not before: the checks between its holders still find it."""
+    events: list[str] = []
+    state = State("test-state", lambda pkg: events.append("released"))
+
+    def holder(name: str):
+        def func(pkg: Package) -> Iterator[Problem]:
+            """A test's rule."""
+            events.append(name)
+            return iter(())
+
+        return func
+
+    codes = ["TX991", "TX992", "TX993"]
+    check(codes[0], "test-first", holds=state)(holder("first"))
+    check(codes[1], "test-between")(holder("between"))
+    check(codes[2], "test-last", holds=[state])(holder("last"))
+    try:
+        pkg = Package.load(ROOT)
+        run_checks(pkg, [CHECKS[c] for c in codes])
+        assert events == ["first", "between", "last", "released"]
+        events.clear()
+        run_checks(pkg, [CHECKS[c] for c in codes[:2]])  # the first is now its last holder
+        assert events == ["first", "released", "between"]
+    finally:
+        for code in codes:
+            forget(code)
 
 
 def test_a_declaration_names_known_follows() -> None:

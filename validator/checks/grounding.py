@@ -31,12 +31,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
+from ..reading import wordform
 from ..reading.arrays import bools, int64_array
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
+from ..reading.package import release_memory
 from ..reading.wordform import run_hashes, string_hashes, word_form_sql, word_forms
 from . import grounding_small
 from .common import at_cell, quote_sql_ident, short
-from .registry import Reads, check, reads
+from .registry import Reads, State, check, reads
 from .rowchecks import sql_str
 
 if TYPE_CHECKING:
@@ -52,6 +54,30 @@ FACT_TABLES = ("relations", "presence", "activities", "events", "event_actors")
 ROW: Reads = reads("entities", "locations", *FACT_TABLES, "citations", follows=["references", "citations"])
 # Two rows state the same fact whatever rows changed: a change to a fact table compares all of it.
 WHOLE_FACTS: Reads = reads(*FACT_TABLES, follows=["references"], whole=True)
+
+
+def _release_all(pkg: Package) -> None:
+    """Let go of everything the checks below built: the _gr_ tables and views, the quotes' word
+    forms, the rows of the small path and the hashing's powers (1,000,000 rows: 300 MB or more)."""
+    large = "gr_ready" in pkg.cache and "gr_small" not in pkg.cache
+    for key in [k for k in pkg.cache if k.startswith("gr_")]:
+        del pkg.cache[key]
+    pkg.drop_temp("_gr_")
+    if large:
+        wordform.forget()
+        release_memory()  # what was freed in pyarrow's pool and the C heap, handed back
+
+
+def _release_marks(pkg: Package) -> None:
+    """Let go of _gr_hits (a row per citation and party it names), which only GR105 to GR107 read."""
+    if pkg.cache.pop("gr_marks", None) and "gr_small" not in pkg.cache:
+        pkg.db.execute("DROP TABLE IF EXISTS _gr_hits")
+
+
+# The state the checks share (_ready, _dates_ready, _marks_ready build it once): the runner lets
+# it go after the last check that holds it. Every check that calls one of them holds GROUNDING.
+GROUNDING = State("grounding", _release_all)
+MARKS = State("grounding-marks", _release_marks)
 
 
 def words_sql(expr: str) -> str:
@@ -274,7 +300,7 @@ def _cited(pkg: Package) -> str:
 # --- names ----------------------------------------------------------------------------------
 
 
-@check("GR101", "name-unattested", reads=ROW)
+@check("GR101", "name-unattested", reads=ROW, holds=GROUNDING)
 def names_attested(pkg: Package) -> Iterator[Problem]:
     """An entity's or a location's name occurs in one of its own citations' quotes, unless ``name_descriptive`` is true.
 
@@ -316,7 +342,7 @@ def names_attested(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("GR102", "alias-unattested", reads=ROW)
+@check("GR102", "alias-unattested", reads=ROW, holds=GROUNDING)
 def aliases_attested(pkg: Package) -> Iterator[Problem]:
     """Every alias of an entity occurs in a quote that cites that entity.
 
@@ -459,7 +485,7 @@ def _bound(value: str, side: int) -> str:
     return f"{'the start' if side == 0 else 'the end'} of {value!r}"
 
 
-@check("GR103", "date-unattested", reads=ROW)
+@check("GR103", "date-unattested", reads=ROW, holds=GROUNDING)
 def dates_attested(pkg: Package) -> Iterator[Problem]:
     """A date not marked approximate or uncertain is attested by one quote of its row at its precision.
 
@@ -495,7 +521,7 @@ def dates_attested(pkg: Package) -> Iterator[Problem]:
         )
 
 
-@check("GR104", "derived-date-unexplained", reads=ROW)
+@check("GR104", "derived-date-unexplained", reads=ROW, holds=GROUNDING)
 def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
     """An approximate or uncertain date that no quote attests has a citation whose note starts 'derived:' and names its year.
 
@@ -530,7 +556,7 @@ def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
 # --- parties --------------------------------------------------------------------------------
 
 
-@check("GR105", "party-unidentified", reads=ROW)
+@check("GR105", "party-unidentified", reads=ROW, holds=(GROUNDING, MARKS))
 def parties_identified(pkg: Package) -> Iterator[Problem]:
     """Every entity and place a row refers to is identified in the row's quotes, by its name, an alias or a resolution.
 
@@ -573,7 +599,7 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
         )
 
 
-@check("GR106", "resolution-not-a-party", reads=ROW)
+@check("GR106", "resolution-not-a-party", reads=ROW, holds=(GROUNDING, MARKS))
 def resolutions_valid(pkg: Package) -> Iterator[Problem]:
     """A resolution in ``citations.refers`` names words of its quote and one of its row's own parties.
 
@@ -628,10 +654,11 @@ def _marks_ready(pkg: Package) -> None:
             "WHERE e.location_id IS NOT NULL"
         )
     pkg.db.execute("CREATE OR REPLACE TEMP VIEW _gr_ident AS " + " UNION ALL ".join(parts))
-    # each resolution's party flag is computed here once: GR106 and GR107 had each joined the
+    # each resolution's party flag is computed here once (its columns named: built again after
+    # _release_marks, the table has the flag already): GR106 and GR107 had each joined the
     # resolutions with _gr_ident (257,000 resolutions at 1,000,000 rows: 0.4 s a query)
     pkg.db.execute(
-        "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT r.*, "
+        "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT r.cid, r.record_id, r.pair, r.words, r.target, r.found, "
         "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target) AS party FROM _gr_refs r"
     )
     if "gr_quote_forms" in pkg.cache:
@@ -667,7 +694,7 @@ def _marks_ready(pkg: Package) -> None:
     )
 
 
-@check("GR107", "citation-off-row", reads=ROW)
+@check("GR107", "citation-off-row", reads=ROW, holds=(GROUNDING, MARKS))
 def citations_on_row(pkg: Package) -> Iterator[Problem]:
     """Each citation identifies at least one of its row's parties or values: a name, an alias, a resolution or a year of its dates.
 
@@ -709,7 +736,7 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
 # --- vocabulary cues ------------------------------------------------------------------------
 
 
-@check("GR108", "cue-missing", reads=ROW)
+@check("GR108", "cue-missing", reads=ROW, holds=GROUNDING)
 def cues_present(pkg: Package) -> Iterator[Problem]:
     """A relation's type and an activity's term have a cue word (``x-enumCues`` in the schema) in one of the row's quotes.
 
@@ -828,7 +855,7 @@ def _same_fact(pkg: Package, name: str, key: list[str], line: int, rid: str, fir
 # --- descriptions in our own words ----------------------------------------------------------
 
 
-@check("GR110", "description-copies-source", severity="warning", reads=ROW)
+@check("GR110", "description-copies-source", severity="warning", reads=ROW, holds=GROUNDING)
 def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
     """A description does not share a run of 10 or more words with the quotes of its row: it says it in our own words.
 

@@ -246,6 +246,23 @@ class Package:
             f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}', [list(col) for col in zip(*rows, strict=True)]
         )
 
+    def drop_temp(self, prefix: str) -> None:
+        """Drop the temporary tables and views whose name starts with ``prefix``, pyarrow tables
+        registered under such a name too (the connection holds those until they are unregistered):
+        what a family of checks built and no longer needs. Nothing when the database was never opened."""
+        if self._db is None:
+            return
+        like = [prefix.replace("_", "\\_") + "%"]
+        for (name,) in self._db.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND view_name LIKE ? ESCAPE '\\'", like
+        ).fetchall():
+            self._db.unregister(name)  # a registered table (the connection lets it go); a view stays
+            self._db.execute(f'DROP VIEW IF EXISTS "{name}"')
+        for (name,) in self._db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ? ESCAPE '\\'", like
+        ).fetchall():
+            self._db.execute(f'DROP TABLE IF EXISTS "{name}"')
+
     def python_rows(self, name: str) -> list[tuple[Any, ...]] | None:
         """A small table read by the exact path, row for row as the database holds it: (line,
         then each of the model's fields, an empty cell as None), in the file's order. None for
@@ -598,6 +615,9 @@ def release_memory() -> None:
     pyarrow's threads parse a large file in scratch buffers of their own heaps, and glibc keeps
     what they free for reuse: about as much again as the parsed table (the 55 MB citations
     file: 70 MB). Trimming after each large file keeps that from piling up across the tables."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
     if not sys.platform.startswith("linux"):
         return
     try:
