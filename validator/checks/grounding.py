@@ -664,13 +664,15 @@ def _marks_ready(pkg: Package) -> None:
     if "gr_quote_forms" in pkg.cache:
         # the quotes repeat (_quote_forms): the join carries each quote's number, not its text,
         # and each distinct (quote, name) pair is searched once (572,000 citations with 149
-        # distinct quotes: 1,560,000 pairs, 510 distinct; 1.0 s -> 0.4 s)
-        pkg.db.execute(
-            "CREATE OR REPLACE TEMP TABLE _gr_hits AS WITH p AS MATERIALIZED (SELECT c._line AS cline, i.id, i.party, "
-            "qi, n.tok FROM _gr_ident i JOIN _gr_names n ON n.id = i.party JOIN _gr_cit_arrow c ON c.record_id = i.id "
-            "WHERE c.q IS NOT NULL), m AS (SELECT d.qi, d.tok FROM (SELECT DISTINCT qi, tok FROM p) d "
-            "JOIN _gr_quote u ON u.qi = d.qi WHERE contains(u.q, d.tok)) "
-            "SELECT p.cline, p.id, p.party FROM p JOIN m ON m.qi = p.qi AND m.tok = p.tok"
+        # distinct quotes: 1,560,000 pairs, 510 distinct; 1.0 s -> 0.4 s). The join is made twice,
+        # streamed, rather than held: once for the distinct pairs, once for the citations whose
+        # pair holds (the join held as a table took 240 MB at its peak, this 120 MB and half the time)
+        pkg.execute_in_written_order(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS WITH m AS MATERIALIZED (SELECT d.qi, d.tok FROM (SELECT DISTINCT "
+            "c.qi, n.tok FROM _gr_cit_arrow c JOIN _gr_ident i ON i.id = c.record_id JOIN _gr_names n ON n.id = i.party "
+            "WHERE c.q IS NOT NULL) d JOIN _gr_quote u ON u.qi = d.qi WHERE contains(u.q, d.tok)) "
+            "SELECT c._line AS cline, i.id, i.party FROM _gr_cit_arrow c JOIN _gr_ident i ON i.id = c.record_id "
+            "JOIN _gr_names n ON n.id = i.party JOIN m ON m.qi = c.qi AND m.tok = n.tok WHERE c.q IS NOT NULL"
         )
     else:
         # the quotes streamed past the rows' parties and their names, which are held: DuckDB's own
