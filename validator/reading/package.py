@@ -214,6 +214,7 @@ class Package:
                 self._db.execute("SET allocator_bulk_deallocation_flush_threshold = '2MB'")
             except duckdb.Error:
                 pass
+            spill_privately(self._db)
             try:  # a long query would draw a progress bar on the terminal, between the problems
                 self._db.execute("SET enable_progress_bar = false")
             except duckdb.Error:
@@ -607,6 +608,34 @@ def _register_arrow(db: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Tab
     finally:
         if sys.modules.get("pandas", 0) is None:
             del sys.modules["pandas"]
+
+
+def spill_privately(con: duckdb.DuckDBPyConnection) -> None:
+    """Make a new in-memory database spill, if it must, into a private temporary directory.
+
+    What does not fit DuckDB's memory limit (a large query, temporary tables) goes to files in its
+    temp directory, for an in-memory database ``.tmp`` under the current directory by default: a
+    run would write a folder into the user's directory, or fail where that is read-only. The
+    directory made here is the user's alone, and is removed when the connection is let go (or
+    the program ends)."""
+    import shutil  # loaded already by tempfile
+    import tempfile  # loads on first use: only a command that opens a database needs it
+    import weakref  # loaded already by tempfile
+
+    spill = tempfile.mkdtemp(prefix="tda-duckdb-")
+    con.execute("SET temp_directory = '{}'".format(spill.replace("'", "''")))
+    _SPILL_DIRS.append((os.getpid(), weakref.finalize(con, shutil.rmtree, spill, ignore_errors=True)))
+
+
+_SPILL_DIRS: list[tuple[int, Any]] = []  # (the process that made it, the finalizer that removes it)
+
+
+def remove_spill_dirs() -> None:
+    """Remove now the spill directories of this process's databases: for a process that ends by
+    ``os._exit`` (a helper of ``checks.sidecar``), which runs no finalizer."""
+    for pid, remove in _SPILL_DIRS:
+        if pid == os.getpid():
+            remove()
 
 
 def release_memory() -> None:
