@@ -248,6 +248,10 @@ def test_the_grounding_state_is_let_go_and_built_again(
     from validator.reading.package import Package
 
     if path != "small":
+        # the SQL path scans pyarrow tables, for which the duckdb package's Python layer is
+        # loaded (as on a large package; a small one may connect with the engine alone)
+        import duckdb  # noqa: F401
+
         monkeypatch.setattr(grounding_small, "PYTHON_ROWS", -1)
     if path == "repeated":
         monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)
