@@ -58,6 +58,9 @@ def _child(request: dict) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
+        from validator.reading.package import remove_spill_dirs
+
+        remove_spill_dirs()  # the databases' spill directories: os._exit runs no finalizer
         os._exit(code)
 
 

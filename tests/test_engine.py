@@ -4,6 +4,7 @@ that a newcomer adds through the public declaration alone."""
 from __future__ import annotations
 
 import ast
+import gc
 import re
 import subprocess
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ from validator.changes.rules import all_change_rules
 from validator.changes.since import validate_since
 from validator.checks import all_checks
 from validator.checks.common import at_cell
-from validator.checks.registry import CHECKS, FOLLOWS, check, forget, reads
+from validator.checks.registry import CHECKS, FOLLOWS, State, check, forget, reads
+from validator.checks.runner import run_checks
 from validator.problems import Problem
-from validator.reading.package import Package
+from validator.reading.package import Package, spill_privately
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "validator"
@@ -292,6 +294,56 @@ def test_a_new_check_on_changed_rows_agrees(committed_base: Path) -> None:
         assert _codes(since) == _codes(full)
     finally:
         forget(code)
+
+
+def test_a_held_state_is_released_after_its_last_holder() -> None:
+    """The runner lets a state go once, right after the last check of the run that holds it,
+    and not before: the checks between its holders still find it."""
+    events: list[str] = []
+    state = State("test-state", lambda pkg: events.append("released"))
+
+    def holder(name: str):
+        def func(pkg: Package) -> Iterator[Problem]:
+            """A test's rule."""
+            events.append(name)
+            return iter(())
+
+        return func
+
+    codes = ["TX991", "TX992", "TX993"]
+    check(codes[0], "test-first", holds=state)(holder("first"))
+    check(codes[1], "test-between")(holder("between"))
+    check(codes[2], "test-last", holds=[state])(holder("last"))
+    try:
+        pkg = Package.load(ROOT)
+        run_checks(pkg, [CHECKS[c] for c in codes])
+        assert events == ["first", "between", "last", "released"]
+        events.clear()
+        run_checks(pkg, [CHECKS[c] for c in codes[:2]])  # the first is now its last holder
+        assert events == ["first", "released", "between"]
+    finally:
+        for code in codes:
+            forget(code)
+
+
+def test_a_database_spills_into_a_directory_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query larger than DuckDB's memory limit spills into the connection's private directory,
+    never into the current one (DuckDB's default), and the directory goes with the connection."""
+    monkeypatch.chdir(tmp_path)
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    spill_privately(con)
+    ((spill,),) = con.execute("SELECT current_setting('temp_directory')").fetchall()
+    con.execute("SET memory_limit = '60MB'")
+    con.execute("SET threads = 1")
+    con.execute("CREATE TEMP TABLE t AS SELECT range::VARCHAR || repeat('x', 50) AS s FROM range(1500000)")
+    assert con.execute("SELECT count(*) FROM (SELECT s, count(*) FROM t GROUP BY s)").fetchall() == [(1_500_000,)]
+    assert Path(spill).is_dir() and any(Path(spill).iterdir())  # it did spill, there
+    assert list(tmp_path.iterdir()) == []
+    del con
+    gc.collect()
+    assert not Path(spill).exists()
 
 
 def test_a_declaration_names_known_follows() -> None:

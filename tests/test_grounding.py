@@ -231,3 +231,36 @@ def test_the_large_paths_do_not_import_pandas() -> None:
         env={**os.environ, "TDA_NO_SIDECAR": "1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("path", ["small", "sql", "repeated"])
+@pytest.mark.parametrize("case", ["GR105", "GR106", "GR107"])
+def test_the_grounding_state_is_let_go_and_built_again(
+    case: str, path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the last grounding check its _gr_ tables, views and cached word forms are gone (the
+    runner releases them), and a second run on the same package, which builds them again, reports
+    the same problems: on the small path, the SQL one, and the one for quotes that repeat."""
+    from casepkg import CASES, build_case
+
+    from validator.checks import all_checks, grounding, grounding_small
+    from validator.checks.runner import run_checks
+    from validator.reading.package import Package
+
+    if path != "small":
+        # the SQL path scans pyarrow tables, for which the duckdb package's Python layer is
+        # loaded (as on a large package; a small one may connect with the engine alone)
+        import duckdb  # noqa: F401
+
+        monkeypatch.setattr(grounding_small, "PYTHON_ROWS", -1)
+    if path == "repeated":
+        monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)
+        monkeypatch.setattr(grounding, "REPEAT_DISTINCT", 2.0)
+    pkg = Package.load(build_case(CASES / case, tmp_path / "pkg"))
+    gr = [c for c in all_checks() if c.code.startswith("GR")]
+    first = sorted(p.sort_key() for p in run_checks(pkg, gr))
+    assert case in {key[3] for key in first}
+    assert not any(k.startswith("gr_") for k in pkg.cache)
+    left = "SELECT count(*) FROM duckdb_{0}s() WHERE temporary AND {0}_name LIKE '\\_gr\\_%' ESCAPE '\\'"
+    assert pkg.sql(left.format("table")) == pkg.sql(left.format("view")) == [(0,)]
+    assert sorted(p.sort_key() for p in run_checks(pkg, gr)) == first

@@ -81,3 +81,24 @@ def test_big_tables_are_left_to_the_main_process(limit: int, want: int, tmp_path
     groups = json.loads(out.stdout)
     assert len(groups) == want
     assert ["frictionless", "metadata"] in groups
+
+
+def test_no_database_leaves_a_directory_behind(tmp_path: Path) -> None:
+    """The main process and its helpers each spill into a directory of their own under the system's
+    temporary directory; after a run none is left there, and nothing is written where tda runs."""
+    pkg = build_case(CASES / "PV402", tmp_path / "p")
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "cwd").mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
+    env.pop("TDA_NO_SIDECAR", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "validator", "validate", str(pkg)],
+        cwd=tmp_path / "cwd",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1, out.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list((tmp_path / "cwd").iterdir()) == []

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CannotRun
 from ..reading.model import Field, Table
-from ..reading.package import Package
+from ..reading.package import Package, spill_privately
 from .gitside import open_side
 
 if TYPE_CHECKING:
@@ -349,6 +349,7 @@ def table_diffs(base: Package, head: Package) -> list[TableDiff]:
     import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
     con = duckdb.connect(":memory:")
+    spill_privately(con)
     out: list[TableDiff] = []
     names = list(base.model.tables) + [n for n in head.model.tables if n not in base.model.tables]
     for name in names:

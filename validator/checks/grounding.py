@@ -31,12 +31,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
+from ..reading import wordform
 from ..reading.arrays import bools, int64_array
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
+from ..reading.package import release_memory
 from ..reading.wordform import run_hashes, string_hashes, word_form_sql, word_forms
 from . import grounding_small
 from .common import at_cell, quote_sql_ident, short
-from .registry import Reads, check, reads
+from .registry import Reads, State, check, reads
 from .rowchecks import sql_str
 
 if TYPE_CHECKING:
@@ -52,6 +54,30 @@ FACT_TABLES = ("relations", "presence", "activities", "events", "event_actors")
 ROW: Reads = reads("entities", "locations", *FACT_TABLES, "citations", follows=["references", "citations"])
 # Two rows state the same fact whatever rows changed: a change to a fact table compares all of it.
 WHOLE_FACTS: Reads = reads(*FACT_TABLES, follows=["references"], whole=True)
+
+
+def _release_all(pkg: Package) -> None:
+    """Let go of everything the checks below built: the _gr_ tables and views, the quotes' word
+    forms, the rows of the small path and the hashing's powers (1,000,000 rows: 300 MB or more)."""
+    large = "gr_ready" in pkg.cache and "gr_small" not in pkg.cache
+    for key in [k for k in pkg.cache if k.startswith("gr_")]:
+        del pkg.cache[key]
+    pkg.drop_temp("_gr_")
+    if large:
+        wordform.forget()
+        release_memory()  # what was freed in pyarrow's pool and the C heap, handed back
+
+
+def _release_marks(pkg: Package) -> None:
+    """Let go of _gr_hits (a row per citation and party it names), which only GR105 to GR107 read."""
+    if pkg.cache.pop("gr_marks", None) and "gr_small" not in pkg.cache:
+        pkg.db.execute("DROP TABLE IF EXISTS _gr_hits")
+
+
+# The state the checks share (_ready, _dates_ready, _marks_ready build it once): the runner lets
+# it go after the last check that holds it. Every check that calls one of them holds GROUNDING.
+GROUNDING = State("grounding", _release_all)
+MARKS = State("grounding-marks", _release_marks)
 
 
 def words_sql(expr: str) -> str:
@@ -134,8 +160,9 @@ def _quote_forms(pkg: Package, quotes: Any) -> Any:
     forms = word_forms(pkg.db, distinct).combine_chunks()
     pkg.cache["gr_quote_forms"] = (forms, number)
     chunks = number.chunks if isinstance(number, pa.ChunkedArray) else [number]
-    # chunk by chunk: one take over the whole column cost ten times as much
-    return pa.chunked_array([forms.take(c) for c in chunks], type=pa.string())
+    # each citation's quote as its number among the distinct word forms (a dictionary column,
+    # which DuckDB reads as text): the forms taken per citation held 72 MB at 572,000 citations
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(c, forms) for c in chunks])
 
 
 def _ready(pkg: Package) -> bool:
@@ -274,7 +301,7 @@ def _cited(pkg: Package) -> str:
 # --- names ----------------------------------------------------------------------------------
 
 
-@check("GR101", "name-unattested", reads=ROW)
+@check("GR101", "name-unattested", reads=ROW, holds=GROUNDING)
 def names_attested(pkg: Package) -> Iterator[Problem]:
     """An entity's or a location's name occurs in one of its own citations' quotes, unless ``name_descriptive`` is true.
 
@@ -316,7 +343,7 @@ def names_attested(pkg: Package) -> Iterator[Problem]:
             )
 
 
-@check("GR102", "alias-unattested", reads=ROW)
+@check("GR102", "alias-unattested", reads=ROW, holds=GROUNDING)
 def aliases_attested(pkg: Package) -> Iterator[Problem]:
     """Every alias of an entity occurs in a quote that cites that entity.
 
@@ -459,7 +486,7 @@ def _bound(value: str, side: int) -> str:
     return f"{'the start' if side == 0 else 'the end'} of {value!r}"
 
 
-@check("GR103", "date-unattested", reads=ROW)
+@check("GR103", "date-unattested", reads=ROW, holds=GROUNDING)
 def dates_attested(pkg: Package) -> Iterator[Problem]:
     """A date not marked approximate or uncertain is attested by one quote of its row at its precision.
 
@@ -495,7 +522,7 @@ def dates_attested(pkg: Package) -> Iterator[Problem]:
         )
 
 
-@check("GR104", "derived-date-unexplained", reads=ROW)
+@check("GR104", "derived-date-unexplained", reads=ROW, holds=GROUNDING)
 def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
     """An approximate or uncertain date that no quote attests has a citation whose note starts 'derived:' and names its year.
 
@@ -530,7 +557,7 @@ def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
 # --- parties --------------------------------------------------------------------------------
 
 
-@check("GR105", "party-unidentified", reads=ROW)
+@check("GR105", "party-unidentified", reads=ROW, holds=(GROUNDING, MARKS))
 def parties_identified(pkg: Package) -> Iterator[Problem]:
     """Every entity and place a row refers to is identified in the row's quotes, by its name, an alias or a resolution.
 
@@ -575,7 +602,7 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
         )
 
 
-@check("GR106", "resolution-not-a-party", reads=ROW)
+@check("GR106", "resolution-not-a-party", reads=ROW, holds=(GROUNDING, MARKS))
 def resolutions_valid(pkg: Package) -> Iterator[Problem]:
     """A resolution in ``citations.refers`` names words of its quote and one of its row's own parties.
 
@@ -630,22 +657,28 @@ def _marks_ready(pkg: Package) -> None:
             "WHERE e.location_id IS NOT NULL"
         )
     pkg.db.execute("CREATE OR REPLACE TEMP VIEW _gr_ident AS " + " UNION ALL ".join(parts))
-    # each resolution's party flag is computed here once: GR106 and GR107 had each joined the
+    # each resolution's party flag is computed here once (its columns named: built again after
+    # _release_marks, the table has the flag already): GR106 and GR107 had each joined the
     # resolutions with _gr_ident (257,000 resolutions at 1,000,000 rows: 0.4 s a query)
     # (without a resolution the EXISTS still cost a scan of _gr_ident: 0.06-0.1 s at 1,000,000 rows)
     (any_ref,) = pkg.db.execute("SELECT count(*) > 0 FROM (SELECT 1 FROM _gr_refs LIMIT 1)").fetchone() or (False,)
     exists = "EXISTS (SELECT 1 FROM _gr_ident i WHERE i.id = r.record_id AND i.party = r.target)" if any_ref else "false"
-    pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT r.*, {exists} AS party FROM _gr_refs r")
+    pkg.db.execute(
+        "CREATE OR REPLACE TEMP TABLE _gr_refs AS SELECT r.cid, r.record_id, r.pair, r.words, r.target, r.found, "
+        f"{exists} AS party FROM _gr_refs r"
+    )
     if "gr_quote_forms" in pkg.cache:
         # the quotes repeat (_quote_forms): the join carries each quote's number, not its text,
         # and each distinct (quote, name) pair is searched once (572,000 citations with 149
-        # distinct quotes: 1,560,000 pairs, 510 distinct; 1.0 s -> 0.4 s)
-        pkg.db.execute(
-            "CREATE OR REPLACE TEMP TABLE _gr_hits AS WITH p AS MATERIALIZED (SELECT c._line AS cline, i.id, i.party, "
-            "qi, n.tok FROM _gr_ident i JOIN _gr_names n ON n.id = i.party JOIN _gr_cit_arrow c ON c.record_id = i.id "
-            "WHERE c.q IS NOT NULL), m AS (SELECT d.qi, d.tok FROM (SELECT DISTINCT qi, tok FROM p) d "
-            "JOIN _gr_quote u ON u.qi = d.qi WHERE contains(u.q, d.tok)) "
-            "SELECT p.cline, p.id, p.party FROM p JOIN m ON m.qi = p.qi AND m.tok = p.tok"
+        # distinct quotes: 1,560,000 pairs, 510 distinct; 1.0 s -> 0.4 s). The join is made twice,
+        # streamed, rather than held: once for the distinct pairs, once for the citations whose
+        # pair holds (the join held as a table took 240 MB at its peak, this 120 MB and half the time)
+        pkg.execute_in_written_order(
+            "CREATE OR REPLACE TEMP TABLE _gr_hits AS WITH m AS MATERIALIZED (SELECT d.qi, d.tok FROM (SELECT DISTINCT "
+            "c.qi, n.tok FROM _gr_cit_arrow c JOIN _gr_ident i ON i.id = c.record_id JOIN _gr_names n ON n.id = i.party "
+            "WHERE c.q IS NOT NULL) d JOIN _gr_quote u ON u.qi = d.qi WHERE contains(u.q, d.tok)) "
+            "SELECT c._line AS cline, i.id, i.party FROM _gr_cit_arrow c JOIN _gr_ident i ON i.id = c.record_id "
+            "JOIN _gr_names n ON n.id = i.party JOIN m ON m.qi = c.qi AND m.tok = n.tok WHERE c.q IS NOT NULL"
         )
     else:
         # the quotes streamed past the rows' parties and their names, which are held: DuckDB's own
@@ -668,7 +701,7 @@ def _marks_ready(pkg: Package) -> None:
     )
 
 
-@check("GR107", "citation-off-row", reads=ROW)
+@check("GR107", "citation-off-row", reads=ROW, holds=(GROUNDING, MARKS))
 def citations_on_row(pkg: Package) -> Iterator[Problem]:
     """Each citation identifies at least one of its row's parties or values: a name, an alias, a resolution or a year of its dates.
 
@@ -713,7 +746,7 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
 # --- vocabulary cues ------------------------------------------------------------------------
 
 
-@check("GR108", "cue-missing", reads=ROW)
+@check("GR108", "cue-missing", reads=ROW, holds=GROUNDING)
 def cues_present(pkg: Package) -> Iterator[Problem]:
     """A relation's type and an activity's term have a cue word (``x-enumCues`` in the schema) in one of the row's quotes.
 
@@ -832,7 +865,7 @@ def _same_fact(pkg: Package, name: str, key: list[str], line: int, rid: str, fir
 # --- descriptions in our own words ----------------------------------------------------------
 
 
-@check("GR110", "description-copies-source", severity="warning", reads=ROW)
+@check("GR110", "description-copies-source", severity="warning", reads=ROW, holds=GROUNDING)
 def descriptions_own_words(pkg: Package) -> Iterator[Problem]:
     """A description does not share a run of 10 or more words with the quotes of its row: it says it in our own words.
 
@@ -915,6 +948,7 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     runs whose key a quote run shares go through the very query of the small path, on the
     strings: a shared hash alone never reports a row."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     descs: dict[str, tuple[Any, Any, Any]] = {}
@@ -951,7 +985,8 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
         take = int64_array(np.flatnonzero(copied[np.concatenate(numbers)]) if numbers else np.zeros(0, dtype=np.int64))
         if not len(take):
             return {}
-        quotes, record_ids = quotes.take(take), record_ids.take(take)
+        # the quotes as text (run_hashes reads a string column's bytes, not a dictionary's)
+        quotes, record_ids = quotes.take(take).cast(pa.string()), record_ids.take(take)
     del plain
     ours = np.sort(np.concatenate(keys))
     # two bitmaps, of the keys' top and bottom bits, turn nearly every quote run away cheaply

@@ -91,15 +91,20 @@ def select_checks(checks: Iterable[Coded], select: Iterable[str] | None, ignore:
 
 def run_checks(pkg: Package, checks: list[CheckInfo]) -> list[Problem]:
     """Run ``checks`` on ``pkg``: start their shared work early, run the checks that wait for
-    none first (so the work overlaps them), and stamp each problem with its check's code."""
+    none first (so the work overlaps them), stamp each problem with its check's code, and let
+    each state the checks hold go after the last check that holds it."""
     pkg.selected = {c.code for c in checks}
     for w in works(checks):
         w.start(pkg)
     ordered = [c for c in checks if not c.work] + [c for c in checks if c.work]
+    last = {s: info.code for info in ordered for s in info.holds}  # a state's last holder in this order
     problems: list[Problem] = []
     for info in ordered:
         for p in info.func(pkg):
             problems.append(replace(p, code=info.code, name=info.name, severity=info.severity))
+        for state in info.holds:
+            if last[state] == info.code:
+                state.release(pkg)
     return problems
 
 

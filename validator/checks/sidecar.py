@@ -20,7 +20,7 @@ import struct
 import sys
 from typing import Any
 
-from ..reading.package import Package
+from ..reading.package import Package, remove_spill_dirs
 from .registry import CheckInfo, Work, works
 
 # Two helpers: the descriptor's (importing frictionless and jsonschema is most of its work) and
@@ -152,6 +152,7 @@ def _fork(pkg: Package, group: list[Work], codes: set[str]) -> Sidecar | None:
         except BaseException:  # noqa: BLE001 - the parent computes whatever is missing
             code = 1
         finally:
+            remove_spill_dirs()  # os._exit runs no finalizer
             os._exit(code)
     os.close(write_fd)
     return Sidecar(pid, read_fd, [w.key for w in group])

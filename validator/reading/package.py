@@ -216,6 +216,7 @@ class Package:
                 self._db.execute("SET allocator_bulk_deallocation_flush_threshold = '2MB'")
             except duckdb.Error:
                 pass
+            spill_privately(self._db)
             try:  # a long query would draw a progress bar on the terminal, between the problems
                 self._db.execute("SET enable_progress_bar = false")
             except duckdb.Error:
@@ -253,6 +254,23 @@ class Package:
         self.db.execute(
             f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}', [list(col) for col in zip(*rows, strict=True)]
         )
+
+    def drop_temp(self, prefix: str) -> None:
+        """Drop the temporary tables and views whose name starts with ``prefix``, pyarrow tables
+        registered under such a name too (the connection holds those until they are unregistered):
+        what a family of checks built and no longer needs. Nothing when the database was never opened."""
+        if self._db is None:
+            return
+        like = [prefix.replace("_", "\\_") + "%"]
+        for (name,) in self._db.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND view_name LIKE ? ESCAPE '\\'", like
+        ).fetchall():
+            self._db.unregister(name)  # a registered table (the connection lets it go); a view stays
+            self._db.execute(f'DROP VIEW IF EXISTS "{name}"')
+        for (name,) in self._db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ? ESCAPE '\\'", like
+        ).fetchall():
+            self._db.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def python_rows(self, name: str) -> list[tuple[Any, ...]] | None:
         """A small table read by the exact path, row for row as the database holds it: (line,
@@ -600,12 +618,43 @@ def _register_arrow(db: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Tab
             del sys.modules["pandas"]
 
 
+def spill_privately(con: duckdb.DuckDBPyConnection) -> None:
+    """Make a new in-memory database spill, if it must, into a private temporary directory.
+
+    What does not fit DuckDB's memory limit (a large query, temporary tables) goes to files in its
+    temp directory, for an in-memory database ``.tmp`` under the current directory by default: a
+    run would write a folder into the user's directory, or fail where that is read-only. The
+    directory made here is the user's alone, and is removed when the connection is let go (or
+    the program ends)."""
+    import shutil  # loaded already by tempfile
+    import tempfile  # loads on first use: only a command that opens a database needs it
+    import weakref  # loaded already by tempfile
+
+    spill = tempfile.mkdtemp(prefix="tda-duckdb-")
+    con.execute("SET temp_directory = '{}'".format(spill.replace("'", "''")))
+    _SPILL_DIRS.append((os.getpid(), weakref.finalize(con, shutil.rmtree, spill, ignore_errors=True)))
+
+
+_SPILL_DIRS: list[tuple[int, Any]] = []  # (the process that made it, the finalizer that removes it)
+
+
+def remove_spill_dirs() -> None:
+    """Remove now the spill directories of this process's databases: for a process that ends by
+    ``os._exit`` (a helper of ``checks.sidecar``), which runs no finalizer."""
+    for pid, remove in _SPILL_DIRS:
+        if pid == os.getpid():
+            remove()
+
+
 def release_memory() -> None:
     """Hand the heap's free memory back to the system (glibc only; elsewhere nothing).
 
     pyarrow's threads parse a large file in scratch buffers of their own heaps, and glibc keeps
     what they free for reuse: about as much again as the parsed table (the 55 MB citations
     file: 70 MB). Trimming after each large file keeps that from piling up across the tables."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
     if not sys.platform.startswith("linux"):
         return
     try:

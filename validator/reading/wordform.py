@@ -240,6 +240,11 @@ def _powers(size: int) -> tuple[Any, Any]:
     return have
 
 
+def forget() -> None:
+    """Let go of the powers kept for the next call (tens of MB after a large column)."""
+    _powers_cache.clear()
+
+
 def _slices(strings: pyarrow.Array | pyarrow.ChunkedArray) -> Iterator[tuple[int, Any, Any]]:
     """The column a slice of whole strings at a time, about CHUNK_BYTES each: (the index of its
     first string, its bytes, the offsets of its strings in those bytes) as numpy arrays."""
