@@ -50,7 +50,7 @@ class Repo:
             (repo.root / "DATA-CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
             (repo.root / "CHANGELOG.md").write_text(TOOLS_CHANGELOG, encoding="utf-8")
             # no template (sample hooks) and the objects in one pack: the template is copied for
-            # every test, and a dozen files copy in a third of the time of the eighty git makes at first
+            # every test, and its 25 files copy in a third of the time of the 85 git makes by default
             repo.git("init", "-q", "-b", "main", "--template=")
             repo.git("config", "user.name", "Test Contributor")
             repo.git("config", "user.email", "contributor@example.org")
