@@ -49,11 +49,14 @@ class Repo:
             repo = cls(build_base(template_dir / "template"))
             (repo.root / "DATA-CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
             (repo.root / "CHANGELOG.md").write_text(TOOLS_CHANGELOG, encoding="utf-8")
-            repo.git("init", "-q", "-b", "main")
+            # no template (sample hooks) and the objects in one pack: the template is copied for
+            # every test, and its 25 files copy in a third of the time of the 85 git makes by default
+            repo.git("init", "-q", "-b", "main", "--template=")
             repo.git("config", "user.name", "Test Contributor")
             repo.git("config", "user.email", "contributor@example.org")
             repo.git("config", "commit.gpgsign", "false")
             repo.commit("Base package")
+            repo.git("repack", "-adq")
             _TEMPLATE["repo"] = repo.root
         shutil.copytree(_TEMPLATE["repo"], dest, symlinks=True)
         return cls(dest)

@@ -39,6 +39,20 @@ PYTHON_PATH = (
 CASES = [c for c in case_dirs() if c.name[:2] in ("GR", "KY", "CS")]
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """A case's package, built once per worker for the tests below that only read it (a key or a
+    CSV case is compared both for the grounding checks and for the checks of cells held in Python)."""
+    packages: dict[str, Path] = {}
+
+    def get(case: Path) -> Path:
+        if case.name not in packages:
+            packages[case.name] = build_case(case, tmp_path_factory.mktemp("case") / "pkg")
+        return packages[case.name]
+
+    return get
+
+
 def _report(pkg: Path) -> list[tuple[Any, ...]]:
     report = validate(pkg, select=["GR"], max_per_group=0)
     return [(p.code, p.path, p.line, p.column, p.message, p.hint, p.severity) for p in report.problems]
@@ -76,9 +90,11 @@ def test_each_corruption_is_reported_the_same_both_ways(name: str, tmp_path: Pat
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_each_failing_case_is_reported_the_same_both_ways(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_failing_case_is_reported_the_same_both_ways(
+    case: Path, built: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     grounding = case.name.startswith("GR")
-    report = _both_ways(build_case(case, tmp_path / "pkg"), monkeypatch, whole=grounding)
+    report = _both_ways(built(case), monkeypatch, whole=grounding)
     assert case.name.split("-")[0] in {p[0] for p in report} or not grounding
 
 
@@ -155,14 +171,14 @@ HELD_CASES = [c for c in case_dirs() if c.name[:2] in ("KY", "DT", "CS", "TX")]
 
 @pytest.mark.parametrize("case", HELD_CASES, ids=[c.name for c in HELD_CASES])
 def test_keys_dates_and_text_are_reported_the_same_from_the_database_alone(
-    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    case: Path, built: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """KY504, KY505, the date values and the text checks' choice of columns read the cells held
     in Python where every table involved was read in Python; the same checks with every table
     held in the database only agree."""
     from validator.reading.package import Package
 
-    pkg = build_case(case, tmp_path / "pkg")
+    pkg = built(case)
 
     def report() -> list[tuple[Any, ...]]:
         problems = validate(pkg, select=["KY", "DT", "TX"], max_per_group=0).problems

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,29 @@ CASES = sorted(p for p in HOSTILE.iterdir() if p.is_dir())
 TIMEOUT = 60.0
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """A case's package, built once per worker and shared by the tests that run a command on it
+    (validate, fmt --check, the real entry point): each of them asserts that its command left every
+    file as it was, so none sees a package another has changed without failing itself."""
+    packages: dict[str, Path] = {}
+
+    def get(case: Path) -> Path:
+        if case.name not in packages:
+            packages[case.name] = build_case(case, tmp_path_factory.mktemp("hostile") / "pkg")
+        return packages[case.name]
+
+    return get
+
+
 def _describe(problems: list[dict]) -> list[str]:
     return [f"{p['code']} {p['path']}:{p['line']}:{p['column']} {p['message'][:120]}" for p in problems]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_case(case: Path, tmp_path: Path) -> None:
+def test_hostile_case(case: Path, tmp_path: Path, built: Callable[[Path], Path]) -> None:
     spec = load_case(case)
-    pkg = build_case(case, tmp_path / "pkg")
+    pkg = built(case)
     before = snapshot(pkg)
     result = run_cli(["validate", "--format", "json", "--max-per-group", "0", str(pkg)], cwd=tmp_path, timeout=TIMEOUT)
     assert not result.timed_out, f"validate did not finish in {TIMEOUT:.0f} s"
@@ -70,8 +86,8 @@ def test_hostile_case(case: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fmt_check_survives_hostile_case(case: Path, tmp_path: Path) -> None:
-    pkg = build_case(case, tmp_path / "pkg")
+def test_fmt_check_survives_hostile_case(case: Path, tmp_path: Path, built: Callable[[Path], Path]) -> None:
+    pkg = built(case)
     before = snapshot(pkg)
     result = run_cli(["fmt", "--check", str(pkg)], cwd=tmp_path, timeout=TIMEOUT)
     assert not result.timed_out, f"fmt --check did not finish in {TIMEOUT:.0f} s"
@@ -81,10 +97,10 @@ def test_fmt_check_survives_hostile_case(case: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["table-fifo", "seed-fifo", "descriptor-fifo"])
-def test_the_real_entry_point_does_not_block_on_a_pipe(name: str, tmp_path: Path) -> None:
+def test_the_real_entry_point_does_not_block_on_a_pipe(name: str, tmp_path: Path, built: Callable[[Path], Path]) -> None:
     """The corpus runs through the fork server; these run ``python -m validator`` itself, in a new process."""
     spec = load_case(HOSTILE / name)
-    pkg = build_case(HOSTILE / name, tmp_path / "pkg")
+    pkg = built(HOSTILE / name)
     result = run_subprocess(["validate", str(pkg)], cwd=tmp_path, timeout=TIMEOUT)
     assert not result.timed_out and not result.crashed, result.stderr
     assert result.returncode == spec.get("exit", 1)

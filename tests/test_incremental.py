@@ -407,11 +407,14 @@ def test_base_files_read_early_are_bases_versions(repo: Path) -> None:
 
 
 def _commit(root: Path) -> None:
-    git(root, "init", "-q")
+    # no template (sample hooks) and the objects in one pack: base_git's .git is copied for every
+    # case below, and its 25 files copy in a third of the time of the 85 git makes by default
+    git(root, "init", "-q", "--template=")
     git(root, "config", "user.email", "t@example.invalid")
     git(root, "config", "user.name", "t")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")
+    git(root, "repack", "-adq")
 
 
 @pytest.fixture(scope="module")

@@ -345,16 +345,36 @@ def _json(value: Any) -> str:
 # --- rows ------------------------------------------------------------------------------------
 
 
-def table_diffs(base: Package, head: Package) -> list[TableDiff]:
-    import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
+class _Scratch:
+    """The DuckDB connection the tables compared in SQL share, opened when the first one needs
+    it: where every table is compared in Python (a small package) none is opened, which spares a
+    connection's start-up on every ``--since`` and ``tda diff`` of one."""
 
-    con = duckdb.connect(":memory:")
-    spill_privately(con)
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
+
+            self._con = duckdb.connect(":memory:")
+            spill_privately(self._con)
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+
+
+def table_diffs(base: Package, head: Package) -> list[TableDiff]:
+    scratch = _Scratch()
     out: list[TableDiff] = []
     names = list(base.model.tables) + [n for n in head.model.tables if n not in base.model.tables]
-    for name in names:
-        out.append(_table_diff(con, base, head, name))
-    con.close()
+    try:
+        for name in names:
+            out.append(_table_diff(scratch, base, head, name))
+    finally:
+        scratch.close()
     return out
 
 
@@ -369,7 +389,7 @@ def _arrow(pkg: Package, name: str) -> Any:
     return to_arrow()
 
 
-def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, name: str) -> TableDiff:
+def _table_diff(scratch: _Scratch, base: Package, head: Package, name: str) -> TableDiff:
     old, new = base.model.table(name), head.model.table(name)
     either = new or old
     assert either is not None  # the names come from the two models
@@ -385,6 +405,7 @@ def _table_diff(con: duckdb.DuckDBPyConnection, base: Package, head: Package, na
         if small is not None:
             diff.added, diff.removed, diff.changed = small
             return diff
+    con = scratch.con()
     if b_ok:
         con.register("b_raw", _arrow(base, name))
     if h_ok:
