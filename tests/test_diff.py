@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import shutil
 import subprocess
 import tempfile
@@ -384,6 +385,10 @@ def test_the_row_diff_is_exact_and_covers_gits(tmp_path: Path) -> None:
         base, head = _csv(rows), _csv(new)
         change = rows_changed(base, head, 3)
         _apply(base, head, change)
+        # BASE as --since has it: git's copy mapped from its file, not read
+        (tmp_path / "base.csv").write_bytes(base)
+        with (tmp_path / "base.csv").open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            assert rows_changed(mapped, head, 3) == change
         assert _git_subjects(base, head, tmp_path) <= {r.line for r in change.added + change.context}
 
 

@@ -24,6 +24,7 @@ NotIncremental. Beside each run of changed lines, the unchanged line before and 
 from __future__ import annotations
 
 import csv
+import mmap
 from dataclasses import dataclass, field
 
 from ..errors import NotIncremental
@@ -69,8 +70,8 @@ def parse_line(text: bytes, width: int) -> list[str]:
     return cells
 
 
-def common_length(a: bytes, b: bytes, i: int, j: int) -> int:
-    """How many bytes ``a[i:]`` and ``b[j:]`` have in common at their start."""
+def common_length(a: bytes | mmap.mmap, b: bytes, i: int, j: int) -> int:
+    """How many bytes ``a[i:]`` and ``b[j:]`` have in common at their start (``a`` may be mapped)."""
     n = min(len(a) - i, len(b) - j)
     view = memoryview(a)
     lo, step = 0, _FIRST_STRETCH
@@ -91,16 +92,22 @@ def common_length(a: bytes, b: bytes, i: int, j: int) -> int:
     return n
 
 
-def _line_end(data: bytes, start: int) -> int:
+def _line_end(data: bytes | mmap.mmap, start: int) -> int:
     """The offset just past the line starting at ``start`` (every line ends with a line end)."""
-    return data.index(b"\n", start) + 1
+    end = data.find(b"\n", start)
+    if end < 0:
+        raise ValueError("no line end")  # rows_changed checked that the data ends with one
+    return end + 1
 
 
-def rows_changed(base: bytes, head: bytes, width: int) -> TableChange:
+def rows_changed(base: bytes | mmap.mmap, head: bytes, width: int) -> TableChange:
     """The rows added to, removed from and kept beside the changes of a CSV file of ``width``
-    columns, BASE's bytes against HEAD's; NotIncremental for a change that is not rows edited."""
+    columns, BASE's bytes against HEAD's; NotIncremental for a change that is not rows edited.
+
+    BASE may be a mapped file (git's copy of it, not read into memory): it is only searched,
+    sliced and compared through HEAD's bytes, which have the methods a map lacks."""
     for data in (base, head):
-        if not data.endswith(b"\n"):
+        if data[-1:] != b"\n":
             raise NotIncremental("a file without a final line end")
     change = TableChange()
     i = j = 0  # offsets in base and head, each at the start of a line
@@ -114,7 +121,7 @@ def rows_changed(base: bytes, head: bytes, width: int) -> TableChange:
         # back to the start of the line the difference is in (the same on both sides: equal so far)
         start = base.rfind(b"\n", i, i + k) + 1
         if start > i:
-            skipped = base.count(b"\n", i, start)
+            skipped = head.count(b"\n", j, j + (start - i))  # the same bytes on both sides so far
             line_a, line_b = line_a + skipped, line_b + skipped
             i, j = start, j + (start - i)
         run_start = (j, line_b)
@@ -158,7 +165,7 @@ def _context(change: TableChange, seen: set[int], head: bytes, start: int, line:
         change.context.append(Row(line, parse_line(head[start : _line_end(head, start) - 1], width)))
 
 
-def _step(base: bytes, head: bytes, i: int, j: int) -> tuple[bool, bool]:
+def _step(base: bytes | mmap.mmap, head: bytes, i: int, j: int) -> tuple[bool, bool]:
     """Which side(s) the differing lines at ``base[i]`` and ``head[j]`` are taken from."""
     if i == len(base):
         return False, True  # rows added at the end
@@ -168,7 +175,7 @@ def _step(base: bytes, head: bytes, i: int, j: int) -> tuple[bool, bool]:
     line_a, line_b = memoryview(base)[i:end_a], memoryview(head)[j:end_b]
     if head.startswith(line_a, end_b):
         return False, True  # HEAD's line was inserted before a line both have
-    if base.startswith(line_b, end_a):
+    if line_b == base[end_a : end_a + len(line_b)]:
         return True, False  # BASE's line was deleted before a line both have
     id_a, id_b = _first_cell(bytes(line_a)), _first_cell(bytes(line_b))
     if id_a == id_b:

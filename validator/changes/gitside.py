@@ -11,6 +11,7 @@ directory is removed when the ``with`` block ends.
 
 from __future__ import annotations
 
+import mmap
 import os
 import subprocess
 import tempfile
@@ -94,21 +95,39 @@ class BlobRun:
         except OSError:
             self._proc = None
 
-    def result(self) -> bytes | None:
-        """The blob's bytes; None when git could not read it."""
+    def _succeeded(self) -> bool:
+        """Wait for git; True when it wrote the blob."""
         if self._proc is None:
-            self._out.close()
-            return None
+            return False
         try:
             code = self._proc.wait(timeout=GIT_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.cancel()
             raise CannotRun(f"git cat-file took longer than {GIT_TIMEOUT} s") from None
+        return code == 0
+
+    def result(self) -> bytes | None:
+        """The blob's bytes; None when git could not read it."""
         try:
-            if code != 0:
+            if not self._succeeded():
                 return None
             self._out.seek(0)
             return self._out.read()
+        finally:
+            self._out.close()
+
+    def mapped(self) -> bytes | mmap.mmap | None:
+        """As ``result``, but the bytes mapped from the temporary file instead of read: a large
+        file is then compared where it lies (reading 174 MB into memory took 0.1-0.15 s). The
+        map keeps the unnamed file alive after it is closed."""
+        try:
+            if not self._succeeded():
+                return None
+            try:
+                return mmap.mmap(self._out.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):  # an empty file cannot be mapped
+                self._out.seek(0)
+                return self._out.read()
         finally:
             self._out.close()
 

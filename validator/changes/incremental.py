@@ -327,7 +327,7 @@ def plan_change(
     for rel, blob in csv_changes:
         table = tables[rel]
         run = change.blobs.pop(rel, None) or BlobRun(blob, top)
-        base = run.result()
+        base = run.mapped()
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
         changes[table.name] = rows_changed(base, head_bytes[rel], len(table.fields))
