@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import mmap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import NotIncremental
@@ -100,12 +101,18 @@ def _line_end(data: bytes | mmap.mmap, start: int) -> int:
     return end + 1
 
 
-def rows_changed(base: bytes | mmap.mmap, head: bytes, width: int) -> TableChange:
+def rows_changed(
+    base: bytes | mmap.mmap, head: bytes, width: int, lines_before: Callable[[int], int] | None = None
+) -> TableChange:
     """The rows added to, removed from and kept beside the changes of a CSV file of ``width``
     columns, BASE's bytes against HEAD's; NotIncremental for a change that is not rows edited.
 
     BASE may be a mapped file (git's copy of it, not read into memory): it is only searched,
-    sliced and compared through HEAD's bytes, which have the methods a map lacks."""
+    sliced and compared through HEAD's bytes, which have the methods a map lacks.
+
+    ``lines_before(offset)``, when given, counts HEAD's line ends before an offset from an index
+    the caller builds anyway (the line numbers of its lookups): counting the unchanged stretches
+    again would read the whole file a second time."""
     for data in (base, head):
         if data[-1:] != b"\n":
             raise NotIncremental("a file without a final line end")
@@ -121,7 +128,8 @@ def rows_changed(base: bytes | mmap.mmap, head: bytes, width: int) -> TableChang
         # back to the start of the line the difference is in (the same on both sides: equal so far)
         start = base.rfind(b"\n", i, i + k) + 1
         if start > i:
-            skipped = head.count(b"\n", j, j + (start - i))  # the same bytes on both sides so far
+            # the same bytes on both sides so far
+            skipped = lines_before(j + (start - i)) - lines_before(j) if lines_before else head.count(b"\n", j, j + (start - i))
             line_a, line_b = line_a + skipped, line_b + skipped
             i, j = start, j + (start - i)
         run_start = (j, line_b)

@@ -109,6 +109,12 @@ class HeadFile:
             self._ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
         return self._ends
 
+    def lines_before(self, offset: int) -> int:
+        """How many line ends lie before ``offset`` (from the block counts alone: the diff's few
+        calls need no array of every line end)."""
+        block = offset // self.BLOCK
+        return self._index()[block] + self.data[block * self.BLOCK : offset].count(b"\n")
+
     def _line_no(self, offset: int) -> int:
         ends = self._all_ends()
         if ends is not None:
@@ -330,7 +336,7 @@ def plan_change(
         base = run.mapped()
         if base is None:
             raise NotIncremental(f"BASE's {rel} cannot be read from git")
-        changes[table.name] = rows_changed(base, head_bytes[rel], len(table.fields))
+        changes[table.name] = rows_changed(base, head_bytes[rel], len(table.fields), files[table.name].lines_before)
         if not in_id_order(changes[table.name]):
             raise NotIncremental(f"{rel} is no longer sorted by id")
     return commit, base_descriptor, changes, files
