@@ -71,19 +71,38 @@ def parse_line(text: bytes, width: int) -> list[str]:
     return cells
 
 
-def common_length(a: bytes | mmap.mmap, b: bytes, i: int, j: int) -> int:
-    """How many bytes ``a[i:]`` and ``b[j:]`` have in common at their start (``a`` may be mapped)."""
+Data = bytes | mmap.mmap
+_CHUNK = 1 << 20  # bytes: two mapped files are compared through copies of one of them this large
+
+
+def _same(a: Data, b: Data, i: int, j: int, n: int) -> bool:
+    """Whether ``a[i:i+n]`` equals ``b[j:j+n]`` (both within bounds): a memory comparison in C,
+    through ``startswith`` of whichever side is bytes. A map lacks it, so when both are mapped,
+    ``a`` is copied a chunk at a time (each copy small enough to stay in the cache)."""
+    if isinstance(b, bytes):
+        return b.startswith(memoryview(a)[i : i + n], j)
+    if isinstance(a, bytes):
+        return a.startswith(memoryview(b)[j : j + n], i)
+    view = memoryview(b)
+    for k in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - k)
+        if not a[i + k : i + k + m].startswith(view[j + k : j + k + m]):
+            return False
+    return True
+
+
+def common_length(a: Data, b: Data, i: int, j: int) -> int:
+    """How many bytes ``a[i:]`` and ``b[j:]`` have in common at their start (either may be mapped)."""
     n = min(len(a) - i, len(b) - j)
-    view = memoryview(a)
     lo, step = 0, _FIRST_STRETCH
     while lo < n:
         hi = min(n, lo + step)
-        if b.startswith(view[i + lo : i + hi], j + lo):  # memcmp, no copy
+        if _same(a, b, i + lo, j + lo, hi - lo):
             lo, step = hi, step * 2
             continue
         while hi - lo > _SCAN:  # the difference is in [lo, hi)
             mid = (lo + hi) // 2
-            if b.startswith(view[i + lo : i + mid], j + lo):
+            if _same(a, b, i + lo, j + lo, mid - lo):
                 lo = mid
             else:
                 hi = mid
@@ -93,7 +112,7 @@ def common_length(a: bytes | mmap.mmap, b: bytes, i: int, j: int) -> int:
     return n
 
 
-def _line_end(data: bytes | mmap.mmap, start: int) -> int:
+def _line_end(data: Data, start: int) -> int:
     """The offset just past the line starting at ``start`` (every line ends with a line end)."""
     end = data.find(b"\n", start)
     if end < 0:
@@ -101,14 +120,12 @@ def _line_end(data: bytes | mmap.mmap, start: int) -> int:
     return end + 1
 
 
-def rows_changed(
-    base: bytes | mmap.mmap, head: bytes, width: int, lines_before: Callable[[int], int] | None = None
-) -> TableChange:
+def rows_changed(base: Data, head: Data, width: int, lines_before: Callable[[int], int] | None = None) -> TableChange:
     """The rows added to, removed from and kept beside the changes of a CSV file of ``width``
     columns, BASE's bytes against HEAD's; NotIncremental for a change that is not rows edited.
 
-    BASE may be a mapped file (git's copy of it, not read into memory): it is only searched,
-    sliced and compared through HEAD's bytes, which have the methods a map lacks.
+    Either may be a mapped file (BASE: git's copy of it; HEAD: the working tree's), not read
+    into memory: they are only searched, sliced and compared (``_same``).
 
     ``lines_before(offset)``, when given, counts HEAD's line ends before an offset from an index
     the caller builds anyway (the line numbers of its lookups): counting the unchanged stretches
@@ -129,7 +146,7 @@ def rows_changed(
         start = base.rfind(b"\n", i, i + k) + 1
         if start > i:
             # the same bytes on both sides so far
-            skipped = lines_before(j + (start - i)) - lines_before(j) if lines_before else head.count(b"\n", j, j + (start - i))
+            skipped = lines_before(j + (start - i)) - lines_before(j) if lines_before else head[j : j + (start - i)].count(b"\n")
             line_a, line_b = line_a + skipped, line_b + skipped
             i, j = start, j + (start - i)
         run_start = (j, line_b)
@@ -152,7 +169,7 @@ def rows_changed(
                 break
             if i < len(base) and j < len(head):
                 end = base.find(b"\n", i) + 1
-                if head.startswith(memoryview(base)[i:end], j):
+                if j + (end - i) <= len(head) and _same(base, head, i, j, end - i):
                     break  # the next lines agree
         runs.append((*run_start, j, line_b))
     # the unchanged line before and after each run (never the header)
@@ -167,25 +184,25 @@ def rows_changed(
     return change
 
 
-def _context(change: TableChange, seen: set[int], head: bytes, start: int, line: int, width: int) -> None:
+def _context(change: TableChange, seen: set[int], head: Data, start: int, line: int, width: int) -> None:
     if line not in seen:
         seen.add(line)
         change.context.append(Row(line, parse_line(head[start : _line_end(head, start) - 1], width)))
 
 
-def _step(base: bytes | mmap.mmap, head: bytes, i: int, j: int) -> tuple[bool, bool]:
+def _step(base: Data, head: Data, i: int, j: int) -> tuple[bool, bool]:
     """Which side(s) the differing lines at ``base[i]`` and ``head[j]`` are taken from."""
     if i == len(base):
         return False, True  # rows added at the end
     if j == len(head):
         return True, False  # rows removed at the end
     end_a, end_b = _line_end(base, i), _line_end(head, j)
-    line_a, line_b = memoryview(base)[i:end_a], memoryview(head)[j:end_b]
-    if head.startswith(line_a, end_b):
+    line_a, line_b = base[i:end_a], head[j:end_b]  # one line each: copies cost nothing
+    if head[end_b : end_b + len(line_a)] == line_a:
         return False, True  # HEAD's line was inserted before a line both have
     if line_b == base[end_a : end_a + len(line_b)]:
         return True, False  # BASE's line was deleted before a line both have
-    id_a, id_b = _first_cell(bytes(line_a)), _first_cell(bytes(line_b))
+    id_a, id_b = _first_cell(line_a), _first_cell(line_b)
     if id_a == id_b:
         return True, True  # the row changed
     return (True, False) if id_a < id_b else (False, True)
