@@ -524,22 +524,38 @@ def read_whole(head: Package, table: Table) -> LoadedTable:
 
 def prefetch(head: Package, changed: Collection[str], files: dict[str, HeadFile], checks: list[CheckInfo]) -> None:
     """What the plan will read whatever the diff says, read while git inflates BASE's files: the
-    tombstones, and the reference columns of the large files that refer to a changed table."""
+    tombstones, the reference columns of the large files that refer to a changed table, and the
+    line index of the changed files (the diff counts lines with it).
+
+    The columns are parsed in a thread (pyarrow leaves the GIL) while this one counts line ends
+    and reads the tombstones: on 1,000,000 rows, the count took 0.07 s after the parse."""
     model = head.model
     retired = model.tombstone_table()
-    if retired is not None:
-        read_whole(head, retired)
-    if "references" not in Needs.of(runnable(checks, changed)):
-        return
-    for t in model.tables.values():
-        if t.tombstones:
-            continue
-        fields = [fk.field for fk in t.foreign_keys if fk.resource in changed]
-        fields += [f for f, by_prefix in t.polymorphic.items() if set(by_prefix.values()) & set(changed)]
-        if fields:
-            f = _file(files, head.root, t)
+    big: list[tuple[HeadFile, str]] = []
+    if "references" in Needs.of(runnable(checks, changed)):
+        for t in model.tables.values():
+            if t.tombstones:
+                continue
+            fields = [fk.field for fk in t.foreign_keys if fk.resource in changed]
+            fields += [f for f, by_prefix in t.polymorphic.items() if set(by_prefix.values()) & set(changed)]
+            if fields:
+                f = _file(files, head.root, t)
+                if len(f.data) >= BIG_FILE:
+                    big.append((f, fields[0]))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tda-columns") if big else None
+    try:
+        # each call parses every reference column of its file at once
+        parsed = [pool.submit(f._column, name) for f, name in big] if pool is not None else []
+        for f in list(files.values()):
             if len(f.data) >= BIG_FILE:
-                f._column(fields[0])  # parses every reference column of the file at once
+                f._index()
+        if retired is not None:
+            read_whole(head, retired)
+        for future in parsed:
+            future.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # never leave the thread running
 
 
 def _values(loaded: LoadedTable, name: str) -> list[str]:
