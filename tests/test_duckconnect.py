@@ -52,3 +52,14 @@ def test_the_engine_alone_reports_as_the_duckdb_package_does(tmp_path: Path) -> 
     assert full[-1] == ["_duckdb", "duckdb"]
     assert light[:-1] == full[:-1]
     assert all(light[1:-1]), "a failing case reported nothing"
+
+
+def test_the_relational_api_runs_only_where_no_light_connection_is_made() -> None:
+    """A connection of DuckDB's engine alone lacks sql() and the scan of Arrow tables until the
+    duckdb package is imported. It is made only where every table is held in Python (at most
+    SMALL_TABLE_ROWS rows); the code that needs those (the grounding checks' and wordform's large
+    path) runs from FAST_WORDS_ROWS rows of citations. Raising the one past the other breaks that."""
+    from validator.checks.grounding import FAST_WORDS_ROWS
+    from validator.reading.package import SMALL_TABLE_ROWS
+
+    assert SMALL_TABLE_ROWS < FAST_WORDS_ROWS

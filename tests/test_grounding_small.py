@@ -33,6 +33,7 @@ PYTHON_PATH = (
     "parties_unidentified",
     "resolutions_invalid",
     "citations_off_row",
+    "unattested_dates",
 )
 # the grounding cases, and those that break what the grounding checks read: keys (duplicate and
 # unknown ids) and the CSV files (ragged rows, bad headers, unreadable files)
@@ -65,9 +66,9 @@ def _both_ways(pkg: Path, monkeypatch: pytest.MonkeyPatch, whole: bool = True) -
     for name in PYTHON_PATH:
         real = getattr(grounding_small, name)
 
-        def counted(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
+        def counted(*args: Any, _real: Callable[..., Any] = real, _name: str = name, **kwargs: Any) -> Any:
             calls.append(_name)
-            return _real(*args)
+            return _real(*args, **kwargs)
 
         monkeypatch.setattr(grounding_small, name, counted)
     small = _report(pkg)

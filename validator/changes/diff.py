@@ -384,6 +384,10 @@ def _row_count(pkg: Package, name: str) -> int | None:
 
 
 def _arrow(pkg: Package, name: str) -> Any:
+    # a small package's connection may come from DuckDB's engine alone (reading/duckconnect.py),
+    # which gains sql() when the duckdb package is imported: import it here, not by chance elsewhere
+    import duckdb  # noqa: F401
+
     rel = pkg.db.sql(f'SELECT * FROM "{name}"')
     to_arrow = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table  # the name changed in DuckDB 1.4
     return to_arrow()

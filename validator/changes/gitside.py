@@ -118,7 +118,7 @@ class BlobRun:
 
     def mapped(self) -> bytes | mmap.mmap | None:
         """As ``result``, but the bytes mapped from the temporary file instead of read: a large
-        file is then compared where it lies (reading 174 MB into memory took 0.1-0.15 s). The
+        file is then compared where it lies (reading 174 MB into fresh memory took 0.1-0.2 s). The
         map keeps the unnamed file alive after it is closed."""
         try:
             if not self._succeeded():

@@ -12,8 +12,8 @@ row it sits on. They compare the row's values with the words of the row's own ci
 Matching. A quote and the words looked for in it are both reduced to *word form*: Unicode NFC
 (as for a quote in its source), lower case, and every run of characters that are not letters or digits (spaces,
 punctuation, quote marks) made one space. A name or an alias must occur as whole words; a cue
-word is a stem that must start a word ("kidnap" matches "kidnappings"). But on small tables
-(below), everything is a few DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
+word is a stem that must start a word ("kidnap" matches "kidnappings"). On tables of middling
+size everything is a few DuckDB queries over the whole tables; no Python loop runs over rows. On large tables the word
 forms are computed over whole columns by ``reading/wordform.py`` (the same strings, a fraction of
 the time of the SQL rule), each shared table is built once, and the one costly comparison of
 names with quotes (``_gr_hits``) serves GR105, GR107 and ``tda stats`` alike. GR110 on large
@@ -206,7 +206,7 @@ def _ready(pkg: Package) -> bool:
             forms, number = pkg.cache["gr_quote_forms"]
             pkg.db.register("_gr_quote", pa.table({"qi": int64_array(range(len(forms))), "q": forms}))
             cols = {**cols, "qi": number}
-        pkg.db.register("_gr_cit_arrow", pa.table(cols))  # the connection holds it until the package closes
+        pkg.db.register("_gr_cit_arrow", pa.table(cols))  # held until the grounding state is let go (_release_all)
         pkg.db.execute(
             f"CREATE OR REPLACE TEMP VIEW _gr_cit AS SELECT id, _line, record_id, q, {refers} AS refers, "
             f"{note} AS note FROM _gr_cit_arrow WHERE record_id IS NOT NULL AND q IS NOT NULL"

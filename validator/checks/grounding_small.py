@@ -3,10 +3,10 @@
 On a package of a few hundred rows each DuckDB statement of the grounding checks costs more
 than its rows (a few milliseconds of planning and hash tables for joins of a few hundred rows),
 so where every table involved was read in plain Python (``Package.python_rows``) and is small,
-the shared tables are built here and registered once, and the duplicate facts and the
-copied descriptions are found by a pass over the rows. Each function gives exactly what
-the SQL statements it stands for give; ``tests/test_grounding.py`` runs the checks both ways
-on corrupted packages and compares the reports.
+the shared tables and every grounding check's rows are computed here by passes over the rows;
+the shared tables become tables of the database only for ``tda stats``. Each function gives
+exactly what the SQL statements it stands for give; ``tests/test_grounding_small.py`` runs
+every check both ways on the failing cases and corrupted packages and compares the reports.
 """
 
 from __future__ import annotations
