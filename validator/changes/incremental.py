@@ -72,10 +72,10 @@ class HeadFile:
 
     BLOCK = 1 << 16  # bytes
 
-    def __init__(self, path: Path, table: Table, data: bytes | None = None) -> None:
+    def __init__(self, path: Path, table: Table) -> None:
         self.path = path
         self.table = table
-        self.data: bytes | mmap.mmap = _mapped(path) if data is None else data
+        self.data: bytes | mmap.mmap = _mapped(path)
         self.width = len(table.fields)
         end = self.data.find(b"\n")
         self.first = end + 1 if end >= 0 else len(self.data)

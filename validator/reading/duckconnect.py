@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import duckdb
 
 
 def engine(*, light: bool) -> ModuleType:
@@ -35,8 +31,3 @@ def engine(*, light: bool) -> ModuleType:
     import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
     return duckdb
-
-
-def connect(*, light: bool, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
-    """A new in-memory database; ``light``: see ``engine``."""
-    return engine(light=light).connect(":memory:", config=config or {})
