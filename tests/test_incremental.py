@@ -394,7 +394,8 @@ def test_base_files_read_early_are_bases_versions(repo: Path) -> None:
     assert set(early.blobs) == {rel for status, rel, _ in early.paths if status == "M"} != set()
     for rel, run in early.blobs.items():
         committed = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True).stdout
-        assert run.result() == committed != (repo / rel).read_bytes()
+        blob = run.mapped()
+        assert blob is not None and blob[:] == committed != (repo / rel).read_bytes()
     unused = start_change(repo, "HEAD")
     runs = list(unused.blobs.values())
     unused.cancel()

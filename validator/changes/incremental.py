@@ -49,7 +49,7 @@ from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from ..reading.queries import tombstones
 from .blobdiff import Row, TableChange, parse_line, rows_changed
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff, stored_hash
-from .gitside import WORKING_TREE, BlobRun, find_repository, resolve_commit, run_git
+from .gitside import WORKING_TREE, BlobRun, find_repository, mapped_file, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
 
 if TYPE_CHECKING:
@@ -119,8 +119,7 @@ class HeadFile:
         ends = self._all_ends()
         if ends is not None:
             return int(ends.searchsorted(offset)) + 1  # the line ends before ``offset``, plus one
-        block = offset // self.BLOCK
-        return self._index()[block] + self.data[block * self.BLOCK : offset].count(b"\n") + 1
+        return self.lines_before(offset) + 1
 
     def _row_at(self, start: int) -> Row:
         end = self.data.find(b"\n", start)
@@ -767,10 +766,7 @@ def _row_count(root: Path, table: Table) -> int:
 def _mapped(path: Path) -> bytes | mmap.mmap:
     """The file's bytes, mapped read-only (read when it cannot be: an empty file)."""
     with path.open("rb") as fh:
-        try:
-            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (ValueError, OSError):
-            return fh.read()
+        return mapped_file(fh)
 
 
 def _base_package(root: Path, commit: str, descriptor: dict[str, Any], head: Package, changes: dict[str, TableChange]) -> Package:
