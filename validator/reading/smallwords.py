@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .wordform import DOMAIN, word_form_sql
+from .wordform import DOMAIN, char_rules, word_form_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,17 +42,12 @@ def _learn(db: duckdb.DuckDBPyConnection, chars: set[int]) -> None:
     _refused_chars.update(chr(c) for c in chars if not _in_domain(c))
     if not ask:
         return
-    rows = db.execute(
-        "SELECT c, lower(c), nfc_normalize(c) = c, regexp_matches(lower(c), '^[\\p{L}\\p{N}]$') "
-        "FROM (SELECT unnest(?::VARCHAR[]) AS c)",
-        [[chr(c) for c in ask]],
-    ).fetchall()
-    for ch, lowered, nfc, is_word in rows:
+    for c, lowered, nfc, is_word in char_rules(db, ask):
         if not nfc or len(lowered) != 1:
-            _refused.add(ord(ch))
-            _refused_chars.add(ch)
+            _refused.add(c)
+            _refused_chars.add(chr(c))
         else:
-            _table[ord(ch)] = lowered if is_word else " "
+            _table[c] = lowered if is_word else " "
 
 
 def word_forms_small(db: duckdb.DuckDBPyConnection, texts: Sequence[str | None]) -> list[str | None]:

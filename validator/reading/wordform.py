@@ -24,7 +24,7 @@ its word form from ``word_form_sql`` itself. A test compares the two on tricky t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .arrays import bool_array, int64_array, null_string
@@ -48,6 +48,18 @@ def word_form_sql(expr: str) -> str:
     return f"(' ' || trim(regexp_replace(lower(nfc_normalize({expr})), '{_WORD_CLASS}', ' ', 'g')) || ' ')"
 
 
+def char_rules(db: duckdb.DuckDBPyConnection, codes: Iterable[int]) -> list[tuple[int, str, bool, bool]]:
+    """How ``word_form_sql`` treats each character, asked of DuckDB itself: (code point, its lower
+    case, whether it is its own NFC form, whether its lower case is a letter or digit). The byte
+    tables here and ``smallwords``' translation table are both filled from it."""
+    rows = db.execute(
+        "SELECT c, lower(c), nfc_normalize(c) = c, regexp_matches(lower(c), '^[\\p{L}\\p{N}]$') "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS c)",
+        [[chr(c) for c in codes]],
+    ).fetchall()
+    return [(ord(ch), lowered, nfc, is_word) for ch, lowered, nfc, is_word in rows]
+
+
 _tables_cache: dict[str, Any] = {}
 
 
@@ -59,11 +71,7 @@ def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
         return _tables_cache["t"]
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    ranges = " UNION ALL ".join(f"SELECT range::INTEGER AS c FROM range({r.start}, {r.stop})" for r in DOMAIN)
-    rows = db.execute(
-        f"SELECT c, lower(chr(c)) AS l, nfc_normalize(chr(c)) = chr(c) AS nfc, "
-        f"regexp_matches(lower(chr(c)), '^[\\p{{L}}\\p{{N}}]$') AS word FROM ({ranges})"
-    ).fetchall()
+    rows = char_rules(db, (c for r in DOMAIN for c in r))
     ok = np.zeros(_SIZE + 1, dtype=bool)
     low = np.zeros((_SIZE + 1, 3), dtype=np.uint8)
     for c, lowered, nfc, is_word in rows:
