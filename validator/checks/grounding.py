@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
@@ -293,6 +294,12 @@ def _ready(pkg: Package) -> bool:
     return True
 
 
+def _small_or_sql(pkg: Package, small: Callable[[], Iterable[tuple[Any, ...]]], sql: str) -> Iterable[tuple[Any, ...]]:
+    """A check's rows: by ``grounding_small`` where the shared tables were built in Python (a
+    small package), else by ``sql``; the two give the same rows (tests/test_grounding_small.py)."""
+    return small() if "gr_small" in pkg.cache else pkg.sql(sql)
+
+
 def _cited(pkg: Package) -> str:
     """SQL condition on ``t.id``: the row has a citation (an uncited row is reported by `uncited-row`, not again here)."""
     return "EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = t.id)"
@@ -319,16 +326,14 @@ def names_attested(pkg: Package) -> Iterator[Problem]:
         flag = "coalesce(lower(t.name_descriptive), '') <> 'true'" if has_flag else "true"
         # the rows whose name a quote holds are found by one join, then left out by their line:
         # a NOT EXISTS holding contains() is planned as a correlated join, two to three times as costly
-        rows = (
-            grounding_small.names_unattested(pkg, name)
-            if "gr_small" in pkg.cache
-            else pkg.sql(
-                f"WITH t AS (SELECT t._line, t.id, t.name, n.tok FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' "
-                f"AND n._line = t._line AND n.kind = 'name' WHERE {flag}), "
-                "hit AS (SELECT DISTINCT t._line FROM t JOIN _gr_cit c ON c.record_id = t.id WHERE contains(c.q, t.tok)) "
-                f"SELECT t._line, t.id, t.name FROM t WHERE t._line NOT IN (SELECT _line FROM hit) AND {_cited(pkg)} "
-                "ORDER BY t._line"
-            )
+        rows = _small_or_sql(
+            pkg,
+            partial(grounding_small.names_unattested, pkg, name),
+            f"WITH t AS (SELECT t._line, t.id, t.name, n.tok FROM \"{name}\" t JOIN _gr_words n ON n.tbl = '{name}' "
+            f"AND n._line = t._line AND n.kind = 'name' WHERE {flag}), "
+            "hit AS (SELECT DISTINCT t._line FROM t JOIN _gr_cit c ON c.record_id = t.id WHERE contains(c.q, t.tok)) "
+            f"SELECT t._line, t.id, t.name FROM t WHERE t._line NOT IN (SELECT _line FROM hit) AND {_cited(pkg)} "
+            "ORDER BY t._line",
         )
         for line, rid, value in rows:
             yield at_cell(
@@ -353,17 +358,15 @@ def aliases_attested(pkg: Package) -> Iterator[Problem]:
     if not (_ready(pkg) and pkg.usable("entities")):
         return
     # as GR101: the aliases a quote holds are found by one join, then left out
-    rows = (
-        grounding_small.aliases_unattested(pkg)
-        if "gr_small" in pkg.cache
-        else pkg.sql(
-            "WITH t AS (SELECT _line, id, value, tok FROM _gr_words WHERE tbl = 'entities' AND kind = 'alias' "
-            "AND id IS NOT NULL AND value <> ''), "
-            "hit AS (SELECT DISTINCT t._line, t.value FROM t JOIN _gr_cit c ON c.record_id = t.id WHERE contains(c.q, t.tok)) "
-            "SELECT t._line, t.id, t.value FROM t "
-            f"WHERE NOT EXISTS (SELECT 1 FROM hit h WHERE h._line = t._line AND h.value = t.value) AND {_cited(pkg)} "
-            "ORDER BY t._line, t.value"
-        )
+    rows = _small_or_sql(
+        pkg,
+        lambda: grounding_small.aliases_unattested(pkg),
+        "WITH t AS (SELECT _line, id, value, tok FROM _gr_words WHERE tbl = 'entities' AND kind = 'alias' "
+        "AND id IS NOT NULL AND value <> ''), "
+        "hit AS (SELECT DISTINCT t._line, t.value FROM t JOIN _gr_cit c ON c.record_id = t.id WHERE contains(c.q, t.tok)) "
+        "SELECT t._line, t.id, t.value FROM t "
+        f"WHERE NOT EXISTS (SELECT 1 FROM hit h WHERE h._line = t._line AND h.value = t.value) AND {_cited(pkg)} "
+        "ORDER BY t._line, t.value",
     )
     for line, rid, alias in rows:
         yield at_cell(
@@ -498,13 +501,11 @@ def dates_attested(pkg: Package) -> Iterator[Problem]:
     table = _dates_ready(pkg)
     if table is None:
         return
-    rows = (
-        grounding_small.unattested_dates(pkg, approx=False)
-        if "gr_small" in pkg.cache
-        else pkg.sql(
-            f"SELECT tbl, _line, id, field, value, side, year, months, days FROM {table} "
-            "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side"
-        )
+    rows = _small_or_sql(
+        pkg,
+        lambda: grounding_small.unattested_dates(pkg, approx=False),
+        f"SELECT tbl, _line, id, field, value, side, year, months, days FROM {table} "
+        "WHERE NOT approx AND NOT attested ORDER BY tbl, _line, field, side",
     )
     for tbl, line, rid, field, value, side, year, months, days in rows:
         want = (
@@ -533,13 +534,11 @@ def derived_dates_explained(pkg: Package) -> Iterator[Problem]:
     table = _dates_ready(pkg)
     if table is None:
         return
-    rows = (
-        grounding_small.unattested_dates(pkg, approx=True)
-        if "gr_small" in pkg.cache
-        else pkg.sql(
-            f"SELECT tbl, _line, id, field, value, side, year FROM {table} "
-            "WHERE approx AND NOT attested AND NOT derived ORDER BY tbl, _line, field, side"
-        )
+    rows = _small_or_sql(
+        pkg,
+        lambda: grounding_small.unattested_dates(pkg, approx=True),
+        f"SELECT tbl, _line, id, field, value, side, year FROM {table} "
+        "WHERE approx AND NOT attested AND NOT derived ORDER BY tbl, _line, field, side",
     )
     for tbl, line, rid, field, value, side, year in rows:
         yield at_cell(
@@ -574,16 +573,14 @@ def parties_identified(pkg: Package) -> Iterator[Problem]:
     # the parties no name was found for are set apart first, by a plain anti-join: written as a
     # NOT EXISTS beside the other conditions, DuckDB numbered every party row and joined them
     # twice (1,000,000 generated rows: 0.21 s, 0.11 s so); the other conditions hold on the few left
-    rows = (
-        grounding_small.parties_unidentified(pkg)
-        if "gr_small" in pkg.cache
-        else pkg.sql(
-            "WITH p AS MATERIALIZED (SELECT p.* FROM _gr_parties p ANTI JOIN _gr_hits h ON h.id = p.id AND h.party = p.party) "
-            "SELECT p.tbl, p._line, p.id, p.field, p.party FROM p "
-            "WHERE NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.found AND r.record_id = p.id AND r.target = p.party) "
-            "AND EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
-            "ORDER BY p.tbl, p._line, p.field"
-        )
+    rows = _small_or_sql(
+        pkg,
+        lambda: grounding_small.parties_unidentified(pkg),
+        "WITH p AS MATERIALIZED (SELECT p.* FROM _gr_parties p ANTI JOIN _gr_hits h ON h.id = p.id AND h.party = p.party) "
+        "SELECT p.tbl, p._line, p.id, p.field, p.party FROM p "
+        "WHERE NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.found AND r.record_id = p.id AND r.target = p.party) "
+        "AND EXISTS (SELECT 1 FROM _gr_cit c WHERE c.record_id = p.id) AND p.party IN (SELECT id FROM _gr_known) "
+        "ORDER BY p.tbl, p._line, p.field",
     )
     for tbl, line, rid, field, party in rows:
         yield at_cell(
@@ -615,15 +612,13 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
     if not _ready(pkg):
         return
     _marks_ready(pkg)
-    rows = (
-        grounding_small.resolutions_invalid(pkg)
-        if "gr_small" in pkg.cache
-        else pkg.sql(
-            "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
-            "r.party FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT r.party) "
-            "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
-            "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair"
-        )
+    rows = _small_or_sql(
+        pkg,
+        lambda: grounding_small.resolutions_invalid(pkg),
+        "SELECT c._line, c.id, r.pair, r.words, r.target, r.found, "
+        "r.party FROM _gr_refs r JOIN _gr_cit c ON c.id = r.cid WHERE (NOT r.found OR NOT r.party) "
+        "AND EXISTS (SELECT 1 FROM _gr_rows w WHERE w.id = r.record_id) "
+        "AND r.record_id NOT IN (SELECT id FROM _gr_dangling) ORDER BY c._line, r.pair",
     )
     for line, cid, _pair, words_, target, found_, _party in rows:
         if not found_:
@@ -716,20 +711,18 @@ def citations_on_row(pkg: Package) -> Iterator[Problem]:
     # the conditions that drop the most citations come first: DuckDB joins them in this order; the
     # citations left whose quote holds a year are found by one join (as in GR101), an event
     # actor's event then asked to be cited
-    rows = (
-        grounding_small.citations_off_row(pkg)
-        if "gr_small" in pkg.cache
-        else pkg.sql(
-            "WITH c AS MATERIALIZED (SELECT c._line, c.id, c.record_id, c.q FROM _gr_cit c "
-            "WHERE NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.cid = c.id AND r.found AND r.party)), "
-            "ym AS MATERIALIZED (SELECT c._line, y.event FROM c JOIN _gr_years y ON y.id = c.record_id WHERE contains(c.q, y.tok)), "
-            "yh AS (SELECT _line FROM ym WHERE event IS NULL "
-            "UNION ALL SELECT ym._line FROM ym SEMI JOIN _gr_cit x ON x.record_id = ym.event) "
-            "SELECT c._line, c.id, c.record_id FROM c WHERE c._line NOT IN (SELECT _line FROM yh) "
-            "AND EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
-            "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) ORDER BY c._line"
-        )
+    rows = _small_or_sql(
+        pkg,
+        lambda: grounding_small.citations_off_row(pkg),
+        "WITH c AS MATERIALIZED (SELECT c._line, c.id, c.record_id, c.q FROM _gr_cit c "
+        "WHERE NOT EXISTS (SELECT 1 FROM _gr_hits h WHERE h.cline = c._line) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_refs r WHERE r.cid = c.id AND r.found AND r.party)), "
+        "ym AS MATERIALIZED (SELECT c._line, y.event FROM c JOIN _gr_years y ON y.id = c.record_id WHERE contains(c.q, y.tok)), "
+        "yh AS (SELECT _line FROM ym WHERE event IS NULL "
+        "UNION ALL SELECT ym._line FROM ym SEMI JOIN _gr_cit x ON x.record_id = ym.event) "
+        "SELECT c._line, c.id, c.record_id FROM c WHERE c._line NOT IN (SELECT _line FROM yh) "
+        "AND EXISTS (SELECT 1 FROM _gr_rows r WHERE r.id = c.record_id) "
+        "AND NOT EXISTS (SELECT 1 FROM _gr_dangling d WHERE d.id = c.record_id) ORDER BY c._line",
     )
     for line, cid, rid in rows:
         yield at_cell(
