@@ -33,7 +33,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from validator.maintenance.generate import descriptor_text
 from validator.reading.model import load_model
@@ -57,6 +59,20 @@ def case_dirs() -> list[Path]:
 
 def load_case(case: Path) -> dict:
     return json.loads((case / "case.json").read_text(encoding="utf-8"))
+
+
+def case_builder(factory: Any, prefix: str) -> Callable[[Path], Path]:
+    """A function that builds a case's package the first time it is asked for it, in a new folder
+    of ``factory`` (pytest's tmp_path_factory), and gives the same package after: for a
+    module-scoped fixture whose tests only read the packages."""
+    packages: dict[str, Path] = {}
+
+    def get(case: Path) -> Path:
+        if case.name not in packages:
+            packages[case.name] = build_case(case, factory.mktemp(prefix) / "pkg")
+        return packages[case.name]
+
+    return get
 
 
 def build_case(case: Path, dest: Path) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from casepkg import build_case, case_dirs
+from casepkg import case_builder, case_dirs
 from test_grounding import CORRUPTIONS, _copy, _plant_copies, _rows, _write
 from test_wordform import _tricky_package
 
@@ -44,14 +44,7 @@ CASES = [c for c in case_dirs() if c.name[:2] in ("GR", "KY", "CS")]
 def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
     """A case's package, built once per worker for the tests below that only read it (a key or a
     CSV case is compared both for the grounding checks and for the checks of cells held in Python)."""
-    packages: dict[str, Path] = {}
-
-    def get(case: Path) -> Path:
-        if case.name not in packages:
-            packages[case.name] = build_case(case, tmp_path_factory.mktemp("case") / "pkg")
-        return packages[case.name]
-
-    return get
+    return case_builder(tmp_path_factory, "case")
 
 
 def _report(pkg: Path) -> list[tuple[Any, ...]]:

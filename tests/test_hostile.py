@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from casepkg import build_base, build_case, expected, json_position, load_case
+from casepkg import build_base, case_builder, expected, json_position, load_case
 from clirun import run_cli, run_subprocess
 from treestate import snapshot
 
@@ -39,14 +39,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
     """A case's package, built once per worker and shared by the tests that run a command on it
     (validate, fmt --check, the real entry point): each of them asserts that its command left every
     file as it was, so none sees a package another has changed without failing itself."""
-    packages: dict[str, Path] = {}
-
-    def get(case: Path) -> Path:
-        if case.name not in packages:
-            packages[case.name] = build_case(case, tmp_path_factory.mktemp("hostile") / "pkg")
-        return packages[case.name]
-
-    return get
+    return case_builder(tmp_path_factory, "hostile")
 
 
 def _describe(problems: list[dict]) -> list[str]:
