@@ -202,13 +202,13 @@ def _step(base: Data, head: Data, i: int, j: int) -> tuple[bool, bool]:
         return False, True  # HEAD's line was inserted before a line both have
     if line_b == base[end_a : end_a + len(line_b)]:
         return True, False  # BASE's line was deleted before a line both have
-    id_a, id_b = _first_cell(line_a), _first_cell(line_b)
+    id_a, id_b = first_cell(line_a), first_cell(line_b)
     if id_a == id_b:
         return True, True  # the row changed
     return (True, False) if id_a < id_b else (False, True)
 
 
-def _first_cell(line: bytes) -> bytes:
+def first_cell(line: bytes) -> bytes:
     """The id, as bytes (files are sorted in byte order); a quoted one is unquoted."""
     if not line.startswith(b'"'):
         return line.split(b",", 1)[0].rstrip(b"\n")

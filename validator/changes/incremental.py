@@ -47,7 +47,7 @@ from ..reading.arrays import string_array
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from ..reading.queries import tombstones
-from .blobdiff import Row, TableChange, parse_line, rows_changed
+from .blobdiff import Row, TableChange, first_cell, parse_line, rows_changed
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff, stored_hash
 from .gitside import WORKING_TREE, BlobRun, find_repository, mapped_file, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
@@ -146,7 +146,7 @@ class HeadFile:
             end = self.data.find(b"\n", start)
             end = len(self.data) if end < 0 else end
             line = self.data[start:end]
-            first = line.split(b",", 1)[0] if not line.startswith(b'"') else next(csv.reader([line.decode("utf-8")]))[0].encode()
+            first = first_cell(line)
             if first == key:
                 return self._row_at(start)
             if first < key:
