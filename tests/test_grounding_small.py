@@ -211,3 +211,18 @@ def test_odd_spaces_and_formula_starts_are_reported_the_same_from_the_database_a
     assert [p[0] for p in held].count("TX903") == 4 and [p[0] for p in held].count("TX904") == 2
     monkeypatch.setattr(Package, "python_rows", lambda self, name: None)
     assert report() == held
+
+
+def test_derived_notes_are_read_the_same_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a note that starts 'derived:' explains a date: a note naming the year without it does not
+    (the SQL path puts only those notes in word form), on a row cited with and without notes."""
+    row = "evt-2012-guerrero-escape-tocoron"  # 2012~, cited also by a quote without a note
+    cits = _rows(_copy(tmp_path / "base"), "citations")
+    (derived,) = [c for c in cits if c["record_id"] == row and c["note"].startswith("derived:")]
+    others = [{**derived, "id": f"{derived['id']}-plain", "note": "the escape, 2012, per this source"}]
+    explained = _copy(tmp_path / "explained")
+    _write(explained, "citations", cits + others)
+    assert row not in {p[4].split(":")[0] for p in _both_ways(explained, monkeypatch) if p[0] == "GR104"}
+    unexplained = _copy(tmp_path / "unexplained")
+    _write(unexplained, "citations", [c for c in cits if c is not derived] + others + [{**derived, "note": "see: 2012"}])
+    assert row in {p[4].split(":")[0] for p in _both_ways(unexplained, monkeypatch) if p[0] == "GR104"}
