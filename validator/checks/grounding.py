@@ -960,27 +960,27 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    descs: dict[str, tuple[Any, Any, Any]] = {}
-    keys, plain = [], []
+    tables = {}
     for name in names:
         t = pkg.arrow(name).select(["_line", "id", "description"])
-        t = t.filter(pc.and_(pc.is_valid(t["id"]), pc.is_valid(t["description"])))
-        row = string_hashes(t["id"])
-        tok = word_forms(pkg.db, t["description"])
-        descs[name] = (t, tok, row)
-        for which, _, h in run_hashes(tok, COPY_RUN):
-            keys.append(_run_keys(h, row[which]))
-            plain.append(h)
-    if not keys:
-        return {}
+        if t["id"].null_count or t["description"].null_count:  # a filter copies every row, even when it keeps all
+            t = t.filter(pc.and_(pc.is_valid(t["id"]), pc.is_valid(t["description"])))
+        tables[name] = t
     cit = pkg.cache["gr_cit_cols"]
     quotes, record_ids = cit["q"], cit["record_id"]
     if "gr_quote_forms" in pkg.cache:
         # the quotes repeat (see _quote_forms): the runs of each distinct quote are hashed once,
         # and only the citations of a quote with a run that some description has (by its hash,
-        # whatever the row) are keyed below; a quote without one shares no run with a description
+        # whatever the row) are keyed below; a quote without one shares no run with a description.
+        # The descriptions' runs are hashed first, each distinct description once, and the rows
+        # keyed only when some quote is left (a clean package of 1,000,000 rows with 149 distinct
+        # quotes and 144 distinct descriptions: none is left, and GR110 took 0.1 s of CPU, not 0.4-0.6 s)
         forms, number = pkg.cache["gr_quote_forms"]
+        plain = [h for t in tables.values() for _, _, h in run_hashes(word_forms(pkg.db, pc.unique(t["description"])), COPY_RUN)]
+        if not plain:
+            return {}
         runs = np.unique(np.concatenate(plain))
+        del plain
         copied = np.zeros(len(forms) + 1, dtype=bool)  # the last entry: a null quote
         for which, _, h in run_hashes(forms, COPY_RUN):
             at = np.minimum(np.searchsorted(runs, h), len(runs) - 1)
@@ -996,8 +996,19 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
             return {}
         # the quotes as text (run_hashes reads a string column's bytes, not a dictionary's)
         quotes, record_ids = quotes.take(take).cast(pa.string()), record_ids.take(take)
-    del plain
-    ours = np.sort(np.concatenate(keys))
+    descs: dict[str, tuple[Any, Any, Any]] = {}
+    keys = []
+    for name, t in tables.items():
+        row = string_hashes(t["id"])
+        tok = word_forms(pkg.db, t["description"])
+        descs[name] = (t, tok, row)
+        for which, _, h in run_hashes(tok, COPY_RUN):
+            keys.append(_run_keys(h, row[which]))
+    if not keys:
+        return {}
+    ours = np.concatenate(keys)
+    del keys  # sorted in place: np.sort would hold the keys twice, with the pieces a third time
+    ours.sort()
     # two bitmaps, of the keys' top and bottom bits, turn nearly every quote run away cheaply
     low = np.uint64((1 << _BITMAP_BITS) - 1)
     high = np.uint64(64 - _BITMAP_BITS)
