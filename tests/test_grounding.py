@@ -264,3 +264,32 @@ def test_the_grounding_state_is_let_go_and_built_again(
     left = "SELECT count(*) FROM duckdb_{0}s() WHERE temporary AND {0}_name LIKE '\\_gr\\_%' ESCAPE '\\'"
     assert pkg.sql(left.format("table")) == pkg.sql(left.format("view")) == [(0,)]
     assert sorted(p.sort_key() for p in run_checks(pkg, gr)) == first
+
+
+@pytest.mark.parametrize("case", ["GR105", "GR106", "GR107"])
+def test_names_are_found_the_same_by_every_pair_or_by_the_pairs_that_occur(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the quotes repeat, _gr_hits searches every distinct quote for every distinct name
+    when there are few, else only the pairs a first pass of the join finds: the problems are the
+    same either way, on the case of each check that reads _gr_hits or the resolutions."""
+    import duckdb  # noqa: F401 - the SQL path scans pyarrow tables (see the test above)
+    from casepkg import CASES, build_case
+
+    from validator.checks import all_checks, grounding, grounding_small
+    from validator.checks.runner import run_checks
+    from validator.reading.package import Package
+
+    monkeypatch.setattr(grounding_small, "PYTHON_ROWS", -1)
+    monkeypatch.setattr(grounding, "FAST_WORDS_ROWS", 0)
+    monkeypatch.setattr(grounding, "REPEAT_DISTINCT", 2.0)
+    root = build_case(CASES / case, tmp_path / "pkg")
+    gr = [c for c in all_checks() if c.code.startswith("GR")]
+    reports = []
+    for per_citation in (0.0, 1e9):  # the pairs that occur; every pair
+        monkeypatch.setattr(grounding, "ALL_PAIRS_PER_CITATION", per_citation)
+        pkg = Package.load(root)
+        reports.append(sorted(p.sort_key() for p in run_checks(pkg, gr)))
+        assert "gr_quote_forms" not in pkg.cache  # let go with the rest (and built on this path)
+    assert case in {key[3] for key in reports[0]}
+    assert reports[0] == reports[1]
