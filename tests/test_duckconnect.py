@@ -54,11 +54,32 @@ def test_the_engine_alone_reports_as_the_duckdb_package_does(tmp_path: Path) -> 
     assert all(light[1:-1]), "a failing case reported nothing"
 
 
-def test_the_relational_api_runs_only_where_no_light_connection_is_made() -> None:
+def test_a_light_connection_scans_arrow_and_answers_the_relational_api() -> None:
     """A connection of DuckDB's engine alone lacks sql() and the scan of Arrow tables until the
-    duckdb package is imported. It is made only where every table is held in Python (at most
-    SMALL_TABLE_ROWS rows); the code that needs those (the grounding checks' and wordform's large
-    path) runs from FAST_WORDS_ROWS rows of citations. Raising the one past the other breaks that."""
+    duckdb package is imported: register_arrow and arrow_of import it themselves, so code that a
+    size threshold (or a test) sends down a large path works on any connection. In a fresh
+    interpreter, where nothing has imported duckdb."""
+    script = """
+import sys
+import pyarrow as pa
+from validator.reading import duckconnect
+db = duckconnect.engine(light=True).connect()
+assert "duckdb" not in sys.modules and type(db).__module__ == "_duckdb", type(db).__module__
+duckconnect.register_arrow(db, "t", pa.table({"x": [3, 1, 2]}))
+print(db.execute("SELECT sum(x) FROM t").fetchall()[0][0], duckconnect.arrow_of(db, "SELECT x FROM t ORDER BY x")["x"].to_pylist())
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["6", "[1,", "2,", "3]"]
+
+
+def test_the_relational_api_runs_only_where_no_light_connection_is_made() -> None:
+    """A small package is checked on a light connection (see above): the grounding checks' and
+    wordform's large paths, which scan Arrow tables and so load the duckdb package's Python layer,
+    run from FAST_WORDS_ROWS rows of citations, and only packages whose tables are all held in
+    Python (at most SMALL_TABLE_ROWS rows) get a light connection. Raising the one past the other
+    would make small packages pay for that layer again."""
     from validator.checks.grounding import FAST_WORDS_ROWS
     from validator.reading.package import SMALL_TABLE_ROWS
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CannotRun
+from ..reading.duckconnect import arrow_of, register_arrow
 from ..reading.model import Field, Table
 from ..reading.package import Package, spill_privately
 from .gitside import open_side
@@ -384,13 +385,7 @@ def _row_count(pkg: Package, name: str) -> int | None:
 
 
 def _arrow(pkg: Package, name: str) -> Any:
-    # a small package's connection may come from DuckDB's engine alone (reading/duckconnect.py),
-    # which gains sql() when the duckdb package is imported: import it here, not by chance elsewhere
-    import duckdb  # noqa: F401
-
-    rel = pkg.db.sql(f'SELECT * FROM "{name}"')
-    to_arrow = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table  # the name changed in DuckDB 1.4
-    return to_arrow()
+    return arrow_of(pkg.db, f'SELECT * FROM "{name}"')
 
 
 def _table_diff(scratch: _Scratch, base: Package, head: Package, name: str) -> TableDiff:
@@ -411,9 +406,9 @@ def _table_diff(scratch: _Scratch, base: Package, head: Package, name: str) -> T
             return diff
     con = scratch.con()
     if b_ok:
-        con.register("b_raw", _arrow(base, name))
+        register_arrow(con, "b_raw", _arrow(base, name))
     if h_ok:
-        con.register("h_raw", _arrow(head, name))
+        register_arrow(con, "h_raw", _arrow(head, name))
     # A duplicated id (a duplicate-id problem) counts once, at its first line.
     first = "SELECT * FROM {} WHERE id IS NOT NULL QUALIFY row_number() OVER (PARTITION BY id ORDER BY _line) = 1"
     if b_ok and h_ok:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from ..problems import Problem
 from ..reading import wordform
 from ..reading.arrays import bools, int64_array
+from ..reading.duckconnect import arrow_of, register_arrow
 from ..reading.edtf_dates import MONTHS as EDTF_MONTHS
 from ..reading.package import release_memory
 from ..reading.wordform import run_hashes, string_hashes, word_form_sql, word_forms
@@ -116,9 +117,7 @@ def _create_with_words(pkg: Package, target: str, select: str, fast: bool) -> No
             f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * EXCLUDE (text), {words_sql('text')} AS tok FROM ({select})"
         )
         return
-    rel = pkg.db.sql(select)
-    to_arrow = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table  # renamed in DuckDB 1.4
-    table = to_arrow()
+    table = arrow_of(pkg.db, select)
     table = table.drop_columns(["text"]).append_column("tok", word_forms(pkg.db, table["text"]))
     _materialise(pkg, target, table)
 
@@ -127,7 +126,7 @@ def _materialise(pkg: Package, target: str, table: Any) -> None:
     """A pyarrow table (or a dict of columns) copied into the database as temp table ``target``."""
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    pkg.db.register("_gr_arrow", pa.table(table) if isinstance(table, dict) else table)
+    register_arrow(pkg.db, "_gr_arrow", pa.table(table) if isinstance(table, dict) else table)
     try:
         pkg.db.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM _gr_arrow")
     finally:
@@ -205,9 +204,9 @@ def _ready(pkg: Package) -> bool:
         pkg.cache["gr_cit_cols"] = cols  # GR110 hashes the runs of words of these quotes
         if "gr_quote_forms" in pkg.cache:  # the quotes repeat: _gr_hits compares each distinct pair once
             forms, number = pkg.cache["gr_quote_forms"]
-            pkg.db.register("_gr_quote", pa.table({"qi": int64_array(range(len(forms))), "q": forms}))
+            register_arrow(pkg.db, "_gr_quote", pa.table({"qi": int64_array(range(len(forms))), "q": forms}))
             cols = {**cols, "qi": number}
-        pkg.db.register("_gr_cit_arrow", pa.table(cols))  # held until the grounding state is let go (_release_all)
+        register_arrow(pkg.db, "_gr_cit_arrow", pa.table(cols))  # held until the grounding state is let go (_release_all)
         pkg.db.execute(
             f"CREATE OR REPLACE TEMP VIEW _gr_cit AS SELECT id, _line, record_id, q, {refers} AS refers, "
             f"{note} AS note FROM _gr_cit_arrow WHERE record_id IS NOT NULL AND q IS NOT NULL"
@@ -279,8 +278,7 @@ def _ready(pkg: Package) -> bool:
     if _rows(pkg, "citations") >= FAST_WORDS_ROWS:
         # the words of each distinct resolution put in word form once, by word_forms: 257,000
         # resolutions with 36 distinct words took 0.28 s by the SQL rule, 0.19 s so
-        wds = pkg.db.sql(f"SELECT DISTINCT split_part(pair, '=', 1) AS w FROM ({pairs})")
-        got = (getattr(wds, "to_arrow_table", None) or wds.fetch_arrow_table)()  # renamed in DuckDB 1.4
+        got = arrow_of(pkg.db, f"SELECT DISTINCT split_part(pair, '=', 1) AS w FROM ({pairs})")
         _materialise(pkg, "_gr_pairw", {"w": got["w"], "tok": word_forms(pkg.db, got["w"])})
         pair_words = "tok"
         pairs = f"SELECT r.*, p.tok FROM ({pairs}) r JOIN _gr_pairw p ON p.w = split_part(r.pair, '=', 1)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
+from typing import Any
 
 
 def engine(*, light: bool) -> ModuleType:
@@ -31,3 +32,39 @@ def engine(*, light: bool) -> ModuleType:
     import duckdb  # duckdb loads on first use: every tda command would pay its start-up time otherwise
 
     return duckdb
+
+
+def register_arrow(db: Any, name: str, table: Any) -> None:
+    """Make a pyarrow table (or array) ``name``, a view of the connection ``db``, without a copy.
+
+    Scanning a Python object needs the ``duckdb`` package's Python layer: on a connection the
+    engine alone made, with that layer not imported, the first query of the view fails ("Python
+    Arrow objects cannot be scanned"). So it is imported here, whatever made the connection; a
+    package whose tables are all held in Python registers nothing and keeps its lighter start.
+
+    DuckDB imports pandas to ask whether each object it is given is a DataFrame; where pandas
+    is installed but not yet loaded, that import alone costs about half a second and 50 MB. The
+    object here is a pyarrow one, so pandas is hidden for the call (a ``None`` entry in
+    ``sys.modules`` makes its import fail, which DuckDB takes as "no pandas"; it remembers
+    nothing of it, so a later DataFrame is still recognised)."""
+    import duckdb  # noqa: F401  # the Python layer that scans Python objects (see above)
+
+    if "pandas" in sys.modules:
+        db.register(name, table)
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # the documented way to block an import
+    try:
+        db.register(name, table)
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+
+
+def arrow_of(db: Any, query: str) -> Any:
+    """The rows of ``query`` as a pyarrow table, through the relational API: the ``duckdb``
+    package's Python layer, imported here for a connection the engine alone made (it gains
+    ``sql()`` then). DuckDB 1.4 renamed the method that fetches the table."""
+    import duckdb  # noqa: F401  # the relational API (see the module's docstring)
+
+    relation = db.sql(query)
+    return (getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table)()

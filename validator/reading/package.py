@@ -230,7 +230,7 @@ class Package:
                     self._insert_small(name, loaded)
                 else:
                     self._registered[name] = self._arrow(loaded)
-                    _register_arrow(self._db, name, self._registered[name])
+                    duckconnect.register_arrow(self._db, name, self._registered[name])
                 extra += [(name, rid) for rid in loaded.ragged_ids]
             # ids of rows left out for a broken record: references to them are not reported again
             self.register_rows("_extra_ids", [("tbl", "VARCHAR"), ("id", "VARCHAR")], extra)
@@ -597,25 +597,6 @@ class Package:
     @staticmethod
     def sha256(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
-
-
-def _register_arrow(db: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Table) -> None:
-    """Make a pyarrow table a view of the database, without a copy.
-
-    DuckDB imports pandas to ask whether each object it is given is a DataFrame; where pandas
-    is installed but not yet loaded, that import alone costs about half a second and 50 MB. The
-    object here is a pyarrow table, so pandas is hidden for the call (a ``None`` entry in
-    ``sys.modules`` makes its import fail, which DuckDB takes as "no pandas"; it remembers
-    nothing of it, so a later DataFrame is still recognised)."""
-    if "pandas" in sys.modules:
-        db.register(name, table)
-        return
-    sys.modules["pandas"] = None  # type: ignore[assignment]  # the documented way to block an import
-    try:
-        db.register(name, table)
-    finally:
-        if sys.modules.get("pandas", 0) is None:
-            del sys.modules["pandas"]
 
 
 def spill_privately(con: duckdb.DuckDBPyConnection) -> None:

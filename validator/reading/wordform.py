@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .arrays import bool_array, int64_array, null_string
+from .duckconnect import arrow_of, register_arrow
 
 if TYPE_CHECKING:
     import duckdb
@@ -157,11 +158,11 @@ def _sql_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array) -> pyarrow
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     todo = pa.table({"i": int64_array(np.arange(len(strings))), "s": strings.cast(pa.string())})
-    db.register("_wordform_todo", todo)
+    register_arrow(db, "_wordform_todo", todo)
     try:
-        rel = db.sql(f"SELECT coalesce({word_form_sql('s')}, '') AS w FROM _wordform_todo ORDER BY i")
-        to_arrow = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table  # renamed in DuckDB 1.4
-        return to_arrow()["w"].combine_chunks()
+        return arrow_of(db, f"SELECT coalesce({word_form_sql('s')}, '') AS w FROM _wordform_todo ORDER BY i")[
+            "w"
+        ].combine_chunks()
     finally:
         db.unregister("_wordform_todo")
 
