@@ -532,7 +532,7 @@ class _FileSource:
     def arrow_input(self) -> Any:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-        stream = pa.OSFile(str(self.path))
+        stream = pa.OSFile(str(self.path), "r")
         stream.seek(self.skip)
         return stream
 
