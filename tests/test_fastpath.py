@@ -99,3 +99,45 @@ def test_a_decomposed_cell_is_found_on_the_fast_path(tmp_path, monkeypatch) -> N
     loaded.close()
     report = validate(pkg, max_per_group=0)
     assert {(p.code, p.path, p.line, p.column) for p in report.problems} == expected(CASES / "TX901", pkg)
+
+
+def _same_reading(a: csvread.CsvFile | None, b: csvread.CsvFile | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (
+        a.header == b.header
+        and a.size == b.size
+        and a.findings == b.findings
+        and a.chars == b.chars
+        and a.rows_usable == b.rows_usable
+        and ((a.arrow is None and b.arrow is None) or (a.arrow is not None and b.arrow is not None and a.arrow.equals(b.arrow)))
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(files(), st.sampled_from([16, 24, 64]), st.booleans(), st.sampled_from(["", "e\u0301", "\u212b", "ñ"]))
+@example(b'"id","v","w"\n"r0","a","a"\n"r2","q,"q",xa"\n', 16, False, "")
+def test_a_file_read_in_pieces_reads_as_read_whole(data: bytes, piece: int, bom: bool, extra: str) -> None:
+    """The fast path looks at a file a piece at a time (a large one read from disk piece by
+    piece); with pieces of a few lines it answers as with one piece holding the whole file."""
+    import tempfile
+    from pathlib import Path
+
+    data = (csvread.BOM if bom else b"") + data.replace(b"r0", ("r0" + extra).encode("utf-8"))
+    whole = csvread._read_fast("t.csv", data)
+    with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as tmp:
+        mp.setattr(csvread, "SCAN_CHUNK", piece)
+        mp.setattr(csvread, "FAST_PATH_MIN_BYTES", 1)
+        in_pieces = csvread._read_fast("t.csv", data)
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(data)
+        from_file = csvread.read_csv_file("t.csv", path)
+    longest = max(len(line) + 1 for line in data.split(b"\n"))
+    if in_pieces is None and whole is not None:
+        assert longest > piece  # a line longer than a piece: declined, as any line over the cell limit is
+    else:
+        assert _same_reading(in_pieces, whole)
+    if whole is not None and longest <= piece:
+        assert from_file.source == path
+        from_file.source = None
+        assert _same_reading(from_file, whole)

@@ -7,7 +7,8 @@ their codes.
 
 Two paths give the same result:
 
-- the fast path (``_read_fast``) checks the bytes with vectorised scans (numpy), parses with
+- the fast path (``_read_fast``, ``read_csv_file``) checks the bytes with vectorised scans
+  (numpy) a piece of whole lines at a time, parses with
   pyarrow's multi-threaded CSV reader, and maps row i to line i + 2. It declines, returning
   None, at the first sign of anything unusual: a carriage return, NUL, blank line, a quote in a
   place RFC 4180 does not allow, a record spanning lines, a very long line, a duplicate header,
@@ -24,9 +25,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import sys
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -433,118 +437,276 @@ _CONTROL_BYTES = bytes(b for b in range(0x20) if b != 0x0A) + b"\x7f"
 
 
 def _read_fast(rel: str, data: bytes, columns: list[str] | None = None) -> CsvFile | None:
-    """Parse a clean file with vectorised checks and pyarrow; None if it needs the exact path.
-
-    ``columns`` limits the parse to those columns (the checks of the file stay the same)."""
+    """Parse a clean file, given as bytes, with vectorised checks and pyarrow; None if it needs
+    the exact path. ``columns`` limits the parse to those columns (the checks of the file stay
+    the same)."""
     if not data or len(data) > limits.MAX_CSV_BYTES or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
-    findings = []
-    if data.startswith(BOM):
-        findings.append(Finding("bom", 1, 1))
-        data = data[len(BOM) :]
-    if b"\r" in data or b"\x00" in data or data.startswith(b"\n"):
-        return None
+    bom = data.startswith(BOM)
+    body = data[len(BOM) :] if bom else data
+    return _fast(rel, _BytesSource(body), bom, columns)
+
+
+def read_csv_file(rel: str, path: Any, columns: list[str] | None = None) -> CsvFile:
+    """``read_csv`` on the file at ``path``, which is read in pieces: a clean large file is
+    checked a piece at a time and parsed by pyarrow from the file, so that its bytes and its
+    table are never in memory together (reading the tables of 1,000,000 replicated rows, whose
+    citations file has 174 MB: a high-water mark of 521 MB instead of 707). Any other file is
+    read whole, as ``read_csv`` reads it."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if FAST_PATH_MIN_BYTES <= size <= limits.MAX_CSV_BYTES:
+            head = os.pread(fh.fileno(), len(BOM), 0)
+            if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                bom = head == BOM
+                fast = _fast(rel, _FileSource(fh, path, len(BOM) if bom else 0, size), bom, columns)
+                if fast is not None:
+                    fast.source = path
+                    return fast
+        fh.seek(0)
+        data = fh.read()
+    return read_csv(rel, data, source=path, columns=columns)
+
+
+class _BytesSource:
+    """The bytes of a file (BOM excluded), a piece at a time."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.size = len(data)
+
+    def read(self, start: int, end: int) -> bytes:
+        return self.data[start:end]
+
+    def pieces(self) -> Any:
+        data, n = self.data, len(self.data)
+        start = 0
+        while start < n:
+            end = n if n - start <= SCAN_CHUNK else data.rfind(b"\n", start, start + SCAN_CHUNK) + 1
+            if end <= start:
+                yield start, None  # a line longer than a piece
+                return
+            yield start, data[start:end]
+            start = end
+
+    def arrow_input(self) -> Any:
+        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+        return pa.py_buffer(self.data)
+
+    def unchanged(self) -> bool:
+        return True
+
+
+class _FileSource:
+    """An open file's bytes after ``skip`` bytes (its BOM), a piece at a time, each read when
+    asked and let go after: only one piece is in memory at once."""
+
+    def __init__(self, fh: Any, path: Any, skip: int, size: int) -> None:
+        self.fh, self.path, self.skip = fh, path, skip
+        self.size = size - skip
+        self._stat = os.fstat(fh.fileno())
+
+    def read(self, start: int, end: int) -> bytes:
+        return os.pread(self.fh.fileno(), end - start, start + self.skip)
+
+    def pieces(self) -> Any:
+        start, carry = 0, b""
+        self.fh.seek(self.skip)
+        while True:
+            block = self.fh.read(SCAN_CHUNK)
+            if not block:
+                if carry:
+                    yield start, carry
+                return
+            data = carry + block if carry else block
+            end = data.rfind(b"\n") + 1
+            if end == 0:
+                if len(data) > SCAN_CHUNK:
+                    yield start, None  # a line longer than a piece
+                    return
+                carry = data
+                continue
+            yield start, data[:end] if end < len(data) else data
+            start += end
+            carry = data[end:]
+
+    def arrow_input(self) -> Any:
+        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+        stream = pa.OSFile(str(self.path), "r")
+        stream.seek(self.skip)
+        return stream
+
+    def unchanged(self) -> bool:
+        """The file is still the one the pieces came from (pyarrow opened it again by name)."""
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return False
+        was = self._stat
+        return (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns) == (was.st_ino, was.st_dev, was.st_size, was.st_mtime_ns)
+
+
+@dataclass
+class _Scan:
+    """What one pass over a file's pieces found."""
+
+    newlines: Any
+    quotes: Any
+    before_quote: Any  # the byte before each quote (a line end at the start of the file)
+    after_quote: Any  # the byte after each quote (a line end at the end of the file)
+    below_space: int
+    has_del: bool
+    non_ascii: frozenset[int]
+    nfc_found: list[int] | None  # offsets of characters by which a text may not be NFC; None past NFC_LINES_MAX
+    first_line: bytes
+    last_line: bytes
+
+
+def _scan_pieces(source: Any) -> _Scan | None:
+    """One pass over the pieces (each ends with a line end, but the last): the byte checks of
+    the fast path and the offsets it needs later; None at the first reason to decline."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    a = np.frombuffer(data, dtype=np.uint8)
-    newlines, quotes, below_space = _scan(a, b'"' in data)
-    lengths = np.diff(np.concatenate(([-1], newlines, [len(a)])))
+    newlines, quotes, before_q, after_q = [], [], [], []
+    below, has_del = 0, False
+    chars: set[str] = set()
+    found: list[int] | None = []
+    first_line = last_line = b""
+    for base, piece in source.pieces():
+        if piece is None or b"\r" in piece or b"\x00" in piece:
+            return None
+        if base == 0:
+            if piece.startswith(b"\n"):
+                return None
+            first_line = piece[: piece.find(b"\n")] if b"\n" in piece else piece
+        a = np.frombuffer(piece, dtype=np.uint8)
+        nl = np.flatnonzero(a == 10)
+        newlines.append(nl + base)
+        last_line = piece[int(nl[-1]) + 1 :] if len(nl) else (last_line + piece if base else piece)
+        if b'"' in piece:
+            q = np.flatnonzero(a == 34)
+            quotes.append(q + base)
+            # a piece starts after a line end and ends with one, but the last piece of the
+            # file: a quote's neighbours outside its piece are line ends
+            before_q.append(np.where(q > 0, a[np.maximum(q - 1, 0)], 10).astype(np.uint8))
+            after_q.append(np.where(q < len(a) - 1, a[np.minimum(q + 1, len(a) - 1)], 10).astype(np.uint8))
+        below += int(np.count_nonzero(a < 0x20))
+        has_del = has_del or b"\x7f" in piece
+        try:
+            new = set(piece.translate(None, _ASCII).decode("utf-8"))
+        except UnicodeDecodeError:
+            return None  # the exact path says where
+        chars |= new
+        suspects = sorted(ord(c) for c in new if nfc_suspect(ord(c)))
+        if suspects and found is not None:
+            for m in re.finditer(b"|".join(re.escape(chr(c).encode("utf-8")) for c in suspects), piece):
+                found.append(m.start() + base)
+                if len(found) > NFC_LINES_MAX:
+                    found = None
+                    break
+    empty, none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    return _Scan(
+        np.concatenate(newlines) if newlines else empty,
+        np.concatenate(quotes) if quotes else empty,
+        np.concatenate(before_q) if before_q else none,
+        np.concatenate(after_q) if after_q else none,
+        below,
+        has_del,
+        frozenset(ord(c) for c in chars),
+        found,
+        first_line,
+        last_line,
+    )
+
+
+def _fast(rel: str, source: Any, bom: bool, columns: list[str] | None) -> CsvFile | None:
+    """The fast path on ``source`` (the file's bytes after its BOM): a pass over its pieces,
+    then pyarrow's parse of the same bytes."""
+    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+    findings = [Finding("bom", 1, 1)] if bom else []
+    if not source.size:
+        return None
+    scan = _scan_pieces(source)
+    if scan is None:
+        return None
+    newlines, quotes, size = scan.newlines, scan.quotes, source.size
+    lengths = np.diff(np.concatenate(([-1], newlines, [size])))
     if len(newlines) and int(lengths[:-1].min()) == 1:
         return None  # a blank line
     if int(lengths.max()) > limits.MAX_CELL_CHARS:
         return None  # a line so long that a cell might exceed the limit: the exact path measures it
-    if not _quotes_in_place(a, quotes):
+    if not _quotes_in_place(scan.before_quote, scan.after_quote):
         return None
-    end = int(newlines[0]) if len(newlines) else len(data)
     try:
-        header = next(csv.reader([data[:end].decode("utf-8")], strict=True), [])
+        header = next(csv.reader([scan.first_line.decode("utf-8")], strict=True), [])
     except (UnicodeDecodeError, csv.Error):
         return None
     if not header or len(set(header)) != len(header) or len(header) > limits.MAX_FIELDS:
         return None
-    table = _arrow_parse(data, header, columns)
-    if table is None:
+    try:
+        parse_input = source.arrow_input()
+    except OSError:  # the file went away since its pieces were read
+        return None
+    table = _arrow_parse(parse_input, header, columns)
+    if table is None or not source.unchanged():
         return None
     rows = table.num_rows
-    if len(newlines) != rows + (1 if data.endswith(b"\n") else 0):
+    ends_with_newline = bool(len(newlines)) and int(newlines[-1]) == size - 1
+    if len(newlines) != rows + (1 if ends_with_newline else 0):
         return None  # a record spans lines, or the header is not the only line before the rows
     if rows > limits.MAX_ROWS:  # as the exact path says it, without reading every row in Python
-        out = CsvFile(rel=rel, size=len(data), header=header, findings=findings, rows_usable=False)
+        out = CsvFile(rel=rel, size=size, header=header, findings=findings, rows_usable=False)
         out.findings.append(
             Finding("too_many_rows", limits.MAX_ROWS + 2, 1, f"more than {limits.MAX_ROWS:,} rows; the rows were not checked")
         )
         return out
-    if len(quotes) and not _quoted_lines_valid(data, a, newlines, quotes):
+    if len(quotes) and not _quoted_lines_valid(source.read, newlines, quotes, scan.before_quote, scan.after_quote, size):
         return None
-    if not data.endswith(b"\n"):
-        last = data[int(newlines[-1]) + 1 :] if len(newlines) else data
-        findings.append(Finding("no_final_newline", len(newlines) + 1, len(last.decode("utf-8")) + 1))
+    if not ends_with_newline:
+        findings.append(Finding("no_final_newline", len(newlines) + 1, len(scan.last_line.decode("utf-8")) + 1))
     # the line ends are not kept (8 bytes a line, 8 MB at 1,000,000 rows): the few problems
     # that need a cell's column find them again in the file (``cell_position``)
-    out = CsvFile(rel=rel, size=len(data), arrow=table, header=header, findings=findings)
-    non_ascii = _non_ascii(data)
-    out.chars = CharProfile(below_space > len(newlines) or b"\x7f" in data, non_ascii, _nfc_lines(data, newlines, non_ascii))
+    out = CsvFile(rel=rel, size=size, arrow=table, header=header, findings=findings)
+    nfc_lines = None
+    if scan.nfc_found is not None:
+        found = np.array(scan.nfc_found, dtype=np.int64)
+        nfc_lines = tuple(sorted(set((np.searchsorted(newlines, found) + 1).tolist())))  # newlines before it, plus one
+    out.chars = CharProfile(scan.below_space > len(newlines) or scan.has_del, scan.non_ascii, nfc_lines)
     return out
 
 
-def _nfc_lines(data: bytes, newlines: Any, non_ascii: frozenset[int]) -> tuple[int, ...] | None:
-    """The lines of ``data`` holding a character that may keep a text from being NFC, or None
-    when there are more than NFC_LINES_MAX (one regular-expression pass over the bytes)."""
+SCAN_CHUNK = 1 << 24  # bytes looked at at once: bounds the piece and the temporaries to 16 MB each
+
+
+def _quotes_in_place(prev: Any, nxt: Any) -> bool:
+    """No double quote between two ordinary characters (``prev`` and ``nxt``: the bytes around
+    each quote): in RFC 4180 a quote opens a cell (after a comma or line start), closes it
+    (before a comma or line end), or pairs with another."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    suspects = sorted(c for c in non_ascii if nfc_suspect(c))
-    if not suspects:
-        return ()
-    found: list[int] = []
-    for m in re.finditer(b"|".join(re.escape(chr(c).encode("utf-8")) for c in suspects), data):
-        found.append(m.start())
-        if len(found) > NFC_LINES_MAX:
-            return None
-    lines = np.searchsorted(newlines, np.array(found, dtype=np.int64)) + 1  # newlines before it, plus one
-    return tuple(sorted(set(lines.tolist())))
-
-
-SCAN_CHUNK = 1 << 24  # bytes compared at once: bounds the temporary arrays to 16 MB
-
-
-def _scan(a: Any, has_quotes: bool) -> tuple[Any, Any, int]:
-    """Offsets of every LF and every double quote, and the number of bytes below 0x20, in
-    chunks so that the temporaries stay small."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-    newlines, quotes, below = [], [], 0
-    for start in range(0, len(a), SCAN_CHUNK):
-        chunk = a[start : start + SCAN_CHUNK]
-        newlines.append(np.flatnonzero(chunk == 10) + start)
-        if has_quotes:
-            quotes.append(np.flatnonzero(chunk == 34) + start)
-        below += int(np.count_nonzero(chunk < 0x20))
-    empty = np.zeros(0, dtype=np.int64)
-    return (np.concatenate(newlines) if newlines else empty, np.concatenate(quotes) if quotes else empty, below)
-
-
-def _quotes_in_place(a: Any, q: Any) -> bool:
-    """No double quote between two ordinary characters: in RFC 4180 a quote opens a cell (after
-    a comma or line start), closes it (before a comma or line end), or pairs with another."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
-    if not len(q):
+    if not len(prev):
         return True
     delim = np.zeros(256, dtype=bool)
     delim[[44, 10, 34]] = True
-    prev = np.where(q > 0, a[np.maximum(q - 1, 0)], 10)
-    nxt = np.where(q < len(a) - 1, a[np.minimum(q + 1, len(a) - 1)], 10)
     return not bool(np.any(~delim[prev] & ~delim[nxt]))
 
 
-def _arrow_parse(data: bytes, header: list[str], columns: list[str] | None = None) -> Any:
+def _arrow_parse(data: Any, header: list[str], columns: list[str] | None = None) -> Any:
+    """pyarrow's parse of ``data`` (a buffer or an open file), or None when it fails."""
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.csv as pacsv  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     try:
         return pacsv.read_csv(
-            pa.py_buffer(data),  # type: ignore[arg-type]  # pyarrow-stubs omit the Buffer that read_csv takes
+            data,
             read_options=pacsv.ReadOptions(use_threads=True),
+            # glibc's heap, which release_memory trims after each file: pyarrow's own allocator
+            # (mimalloc) kept most of the parse's scratch memory to the end of the run (the
+            # 55 MB citations file: 80 MB more resident after reading; no slower)
+            memory_pool=pa.system_memory_pool() if sys.platform.startswith("linux") else None,
             parse_options=pacsv.ParseOptions(
                 delimiter=",",
                 quote_char='"',
@@ -566,7 +728,7 @@ def _arrow_parse(data: bytes, header: list[str], columns: list[str] | None = Non
         return None
 
 
-def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool:
+def _quoted_lines_valid(read: Callable[[int, int], bytes], newlines: Any, quotes: Any, prev: Any, nxt: Any, n: int) -> bool:
     """The lines the byte scan cannot vouch for must be RFC 4180.
 
     ``_quotes_in_place`` leaves a quote inside an unquoted cell unseen when it touches a comma,
@@ -577,9 +739,6 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
     matched against the RFC 4180 grammar; the others cannot hide a misplaced quote."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
 
-    n = len(a)
-    prev = np.where(quotes > 0, a[np.maximum(quotes - 1, 0)], 10)
-    nxt = np.where(quotes < n - 1, a[np.minimum(quotes + 1, n - 1)], 10)
     opening = (prev == 44) | (prev == 10)
     closing = ((nxt == 44) | (nxt == 10)) & ~opening
     line = np.searchsorted(newlines, quotes)  # 0 is the header line
@@ -599,15 +758,10 @@ def _quoted_lines_valid(data: bytes, a: Any, newlines: Any, quotes: Any) -> bool
     starts = np.concatenate(([-1], newlines))
     for r in sorted(suspects):
         begin = int(starts[r + 1]) + 1  # row r is line r + 2 (r = -1: the header)
-        end = int(newlines[r + 1]) if r + 1 < len(newlines) else len(data)
-        if not RFC_LINE.fullmatch(data[begin:end].decode("utf-8")):
+        end = int(newlines[r + 1]) if r + 1 < len(newlines) else n
+        if not RFC_LINE.fullmatch(read(begin, end).decode("utf-8")):
             return False
     return True
-
-
-def _non_ascii(data: bytes) -> frozenset[int]:
-    # deleting every ASCII byte leaves whole multi-byte sequences: still valid UTF-8
-    return frozenset(ord(c) for c in set(data.translate(None, _ASCII).decode("utf-8")))
 
 
 _ASCII = bytes(range(128))

@@ -159,12 +159,10 @@ class Package:
             size = target.stat().st_size
             # A file over the limit is never read into memory.
             parsed = csvread.too_large(table.path, size) if size > limits.MAX_CSV_BYTES else None
-            data = b"" if parsed else target.read_bytes()
+            parsed = parsed or csvread.read_csv_file(table.path, target)
         except OSError:
             return LoadedTable(table, None)
-        parsed = parsed or csvread.read_csv(table.path, data, source=target)
         if parsed.arrow is not None:
-            del data
             release_memory()  # the parse's scratch memory, before the next file adds its own
         loaded = LoadedTable(table, parsed)
         header = parsed.header or []
