@@ -60,6 +60,7 @@ def id_format(pkg: Package, table: str) -> Iterator[Condition]:
             f"NOT regexp_full_match(id, {sql_str(pattern)})",
             lambda v: f"id {short(v)} is not the id of a row of another table",
             f"a tombstone holds the withdrawn id exactly as released, with its table's prefix ({', '.join(p + '-' for p in prefixes)})",
+            pattern=pattern,
         )
         return
     prefix = table_model.id_prefix
@@ -69,6 +70,7 @@ def id_format(pkg: Package, table: str) -> Iterator[Condition]:
         f"NOT regexp_full_match(id, {sql_str(pattern)})",
         lambda v: f"id {short(v)} is not of the form {prefix}-words-joined-by-hyphens{non_ascii(v)}",
         lambda v: _id_hint(v, prefix, table),
+        pattern=pattern,
     )
 
 
