@@ -13,6 +13,7 @@ from ..reading.queries import source_files
 from ..reading.quotes import missing
 from ..reading.textnorm import normalize
 from .common import at_cell, short
+from .keys import record_gaps
 from .registry import Work, check, found, reads
 
 if TYPE_CHECKING:
@@ -120,10 +121,14 @@ def rows_cited(pkg: Package) -> Iterator[Problem]:
     names = [name for name in pkg.model.cited_tables().values() if pkg.usable(name)]
     if not names:
         return
-    # the ids of every cited table in one join: DuckDB hashes them (fewer than the citations)
-    # and probes with each record_id once, instead of a distinct list of record ids and a join per table
-    ids = " UNION ALL ".join(f'SELECT {i} AS k, _line, id FROM "{name}" WHERE id IS NOT NULL' for i, name in enumerate(names))
-    rows = pkg.sql(f"SELECT k, _line, id FROM ({ids}) t ANTI JOIN citations c ON c.record_id = t.id ORDER BY k, _line")
+    gaps = record_gaps(pkg)  # every cited table readable: the join the check of citation targets shares
+    if gaps is not None:
+        rows = gaps[0]
+    else:
+        # the ids of every cited table in one join: DuckDB hashes them (fewer than the citations)
+        # and probes with each record_id once, instead of a distinct list of record ids and a join per table
+        ids = " UNION ALL ".join(f'SELECT {i} AS k, _line, id FROM "{name}" WHERE id IS NOT NULL' for i, name in enumerate(names))
+        rows = pkg.sql(f"SELECT k, _line, id FROM ({ids}) t ANTI JOIN citations c ON c.record_id = t.id ORDER BY k, _line")
     for k, line, rid in rows:
         yield at_cell(
             pkg,
@@ -251,25 +256,17 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
 
     if not pkg.usable("citations"):
         return
-    hedged = HEDGED.result(pkg)
-    if not hedged:
-        return
     tables = [
         n for n in pkg.model.cited_tables().values() if pkg.usable(n) and pkg.tables[n].table.field("claim_status") is not None
     ]
     if not tables:
         return
-    pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
-    if pkg.tables["citations"].table.field("hedge_elsewhere") is not None:
-        pkg.db.execute("DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')")
     # one query over every table with a claim status (a query per table cost more than its rows)
     reported = " UNION ALL ".join(
         f"SELECT {k} AS k, _line, id FROM \"{name}\" WHERE claim_status = 'reported'" for k, name in enumerate(tables)
     )
-    rows = pkg.sql(
-        f"SELECT t.k, t._line, t.id, h.id, h.word FROM ({reported}) t JOIN _hedged h ON h.record_id = t.id "
-        "ORDER BY t.k, t._line, h.id"
-    )
+    elsewhere = pkg.tables["citations"].table.field("hedge_elsewhere") is not None
+    rows = _hedged_reported_sql(pkg, reported, elsewhere) if _hedges_in_sql(pkg) else _hedged_reported(pkg, reported, elsewhere)
     for k, line, rid, cid, word in rows:
         name = tables[k]
         yield at_cell(
@@ -282,6 +279,49 @@ def hedging_kept(pkg: Package) -> Iterator[Problem]:
             hint="use the status the source's wording gives: alleged, suspected, attributed ...; "
             "if the hedge governs another clause of the quote, set hedge_elsewhere = true on the citation",
         )
+
+
+def _hedges_in_sql(pkg: Package) -> bool:
+    """Whether PV405 finds the hedged quotes in the same statement as the rows they cite: when the
+    citations are only in the database (read by pyarrow) and no helper process computes HEDGED.
+    The rows a package held in Python gives, or a helper's result, take the way of HEDGED instead."""
+    if pkg.python_rows("citations") is not None or HEDGED.key in pkg.cache:
+        return False
+    return pkg.sidecar is None or not pkg.sidecar.has(HEDGED.key)
+
+
+def _hedged_reported(pkg: Package, reported: str, elsewhere: bool) -> list[tuple]:
+    """PV405's rows (table number, line, row id, citation id, hedge word) from HEDGED's list."""
+    hedged = HEDGED.result(pkg)
+    if not hedged:
+        return []
+    pkg.register_rows("_hedged", [("id", "VARCHAR"), ("record_id", "VARCHAR"), ("word", "VARCHAR")], list(hedged))
+    if elsewhere:
+        pkg.db.execute("DELETE FROM _hedged WHERE id IN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true')")
+    return pkg.sql(
+        f"SELECT t.k, t._line, t.id, h.id, h.word FROM ({reported}) t JOIN _hedged h ON h.record_id = t.id "
+        "ORDER BY t.k, t._line, h.id"
+    )
+
+
+def _hedged_reported_sql(pkg: Package, reported: str, elsewhere: bool) -> list[tuple]:
+    """The rows of ``_hedged_reported`` in one statement, nothing of them passed through Python.
+
+    The hedge expression depends on the quote alone, so it runs once per distinct quote of the
+    citations of reported rows (the list aggregate keeps DuckDB from pushing it below the
+    DISTINCT, back onto every row). Where a package repeats its quotes that is a few hundred
+    expressions instead of hundreds of thousands; where they are all different it costs a hash
+    of each quote more. An anti join drops the citations whose id marks the hedge as governing
+    another clause, as the DELETE by id does on the other way."""
+    drop = "ANTI JOIN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true') e ON e.id = c.id " if elsewhere else ""
+    return pkg.sql(
+        f"WITH t AS ({reported}), "
+        "q AS (SELECT unnest(list(DISTINCT c.quote)) AS quote FROM citations c SEMI JOIN t ON c.record_id = t.id), "
+        "h AS (SELECT quote, regexp_extract(lower(quote), $1, 1) AS word FROM q WHERE regexp_matches(lower(quote), $1)) "
+        "SELECT t.k, t._line, t.id, c.id, h.word FROM t JOIN citations c ON c.record_id = t.id JOIN h ON c.quote = h.quote "
+        f"{drop}ORDER BY t.k, t._line, c.id",
+        [_HEDGE_RE],
+    )
 
 
 def hedged_citations(pkg: Package) -> list[tuple[str, str, str]]:

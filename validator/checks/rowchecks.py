@@ -4,6 +4,11 @@ A row check contributes, per table, SQL conditions that are true when a row brea
 All the conditions of every selected row check are combined into one query per table, so a
 package is scanned once however many such rules there are; the query returns only the rows
 that break something, and each check reports the rows flagged for it.
+
+A condition that is a regular expression a cell must match whole (``Condition.pattern``) is
+tested by pyarrow instead where the table is held as a pyarrow table (a large one): its RE2 runs
+over the column about twice as fast as DuckDB's ``regexp_full_match`` (the 572,221 ids of a
+citations table: 48 ms against 97 ms of CPU), and flags the same rows.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..problems import Problem, Severity
 from .common import at_cell
@@ -29,6 +34,9 @@ class Condition:
     sql: str  # true when the row breaks the rule (NULL counts as not broken)
     message: Callable[[str], str]
     hint: Hint = None
+    # set when ``sql`` is exactly NOT regexp_full_match(field, pattern): the engine may then test
+    # the pattern with pyarrow on a table held as a pyarrow table instead of running ``sql``
+    pattern: str | None = None
 
 
 ConditionsFunc = Callable[["Package", str], Iterable[Condition]]
@@ -87,14 +95,43 @@ def _evaluate(pkg: Package) -> dict[str, list[tuple]]:
         conds = [(code, c) for code, func in CONDITIONS.items() if selected is None or code in selected for c in func(pkg, table)]
         if not conds:
             continue
-        fields = sorted({c.field for _, c in conds})
-        flags = [f"coalesce(({c.sql}), false)" for _, c in conds]
-        cols = ", ".join(ident(f) for f in fields)
-        sql = f"SELECT _line, id, {cols}, {', '.join(flags)} FROM {ident(table)} WHERE {' OR '.join(flags)} ORDER BY _line"
-        n = len(fields)
-        for row in pkg.sql(sql, plan=False):  # dozens of conditions on one table: nothing to plan
-            values = dict(zip(fields, row[2 : 2 + n], strict=True))
-            for (code, cond), hit in zip(conds, row[2 + n :], strict=True):
-                if hit:
-                    out[code].append((table, cond, row[0], row[1], values[cond.field]))
+        # (line, position of the condition, hit): the rows of both ways in the order of one scan
+        found: list[tuple[int, int, tuple]] = []
+        in_arrow = pkg.python_rows(table) is None  # in the database as a pyarrow table
+        in_sql = [(k, code, c) for k, (code, c) in enumerate(conds) if not (in_arrow and c.pattern is not None)]
+        for k, (code, cond) in enumerate(conds):
+            if in_arrow and cond.pattern is not None:
+                found += [(line, k, (code, (table, cond, line, rid, value))) for line, rid, value in _unmatched(pkg, table, cond)]
+        if in_sql:
+            fields = sorted({c.field for _, _, c in in_sql})
+            flags = [f"coalesce(({c.sql}), false)" for _, _, c in in_sql]
+            cols = ", ".join(ident(f) for f in fields)
+            sql = f"SELECT _line, id, {cols}, {', '.join(flags)} FROM {ident(table)} WHERE {' OR '.join(flags)} ORDER BY _line"
+            n = len(fields)
+            for row in pkg.sql(sql, plan=False):  # dozens of conditions on one table: nothing to plan
+                values = dict(zip(fields, row[2 : 2 + n], strict=True))
+                for (k, code, cond), hit in zip(in_sql, row[2 + n :], strict=True):
+                    if hit:
+                        found.append((row[0], k, (code, (table, cond, row[0], row[1], values[cond.field]))))
+        found.sort(key=lambda f: (f[0], f[1]))
+        for _, _, (code, hit) in found:
+            out[code].append(hit)
     return out
+
+
+def _unmatched(pkg: Package, table: str, cond: Condition) -> list[tuple[int, str | None, str]]:
+    """(line, id, value) of the rows whose ``cond.field`` does not match ``cond.pattern`` whole,
+    an empty cell never flagged: what ``cond.sql`` selects, tested by pyarrow."""
+    import pyarrow.compute as pc  # loads on first use: a small package never needs it
+
+    data = pkg.arrow(table)
+    # \A and \z anchor at the ends of the cell, as RE2's full match does
+    matched = pc.match_substring_regex(data.column(cond.field), rf"\A(?:{cond.pattern})\z")
+    rows = pc.indices_nonzero(pc.invert(matched))  # an empty cell (null) counts as false
+    if not len(rows):
+        return []
+    picked = data.take(rows)
+    lines = cast("list[int]", picked.column("_line").to_pylist())  # never null: the stubs type every cell as nullable
+    ids = cast("list[str | None]", picked.column("id").to_pylist())
+    values = cast("list[str]", picked.column(cond.field).to_pylist())  # flagged cells are never empty
+    return list(zip(lines, ids, values, strict=True))
