@@ -11,7 +11,7 @@ from ..problems import Problem
 from ..reading.queries import replacement, tombstones
 from .common import at_cell, non_ascii, quote_sql_ident, short, usable_tables
 from .registry import OWN_ROWS, Reads, check, reads
-from .rowchecks import Condition, row_check, sql_str
+from .rowchecks import Condition, row_check
 
 if TYPE_CHECKING:
     from ..reading.package import Package
@@ -55,22 +55,20 @@ def id_format(pkg: Package, table: str) -> Iterator[Condition]:
         # a tombstone holds another table's id, so any table's prefix is right there
         prefixes = sorted(pkg.model.by_prefix())
         pattern = "(" + "|".join(re.escape(p) for p in prefixes) + f")-{ID_BODY}"
-        yield Condition(
+        yield Condition.mismatch(
             "id",
-            f"NOT regexp_full_match(id, {sql_str(pattern)})",
+            pattern,
             lambda v: f"id {short(v)} is not the id of a row of another table",
             f"a tombstone holds the withdrawn id exactly as released, with its table's prefix ({', '.join(p + '-' for p in prefixes)})",
-            pattern=pattern,
         )
         return
     prefix = table_model.id_prefix
     pattern = f"{re.escape(prefix)}-{ID_BODY}"
-    yield Condition(
+    yield Condition.mismatch(
         "id",
-        f"NOT regexp_full_match(id, {sql_str(pattern)})",
+        pattern,
         lambda v: f"id {short(v)} is not of the form {prefix}-words-joined-by-hyphens{non_ascii(v)}",
         lambda v: _id_hint(v, prefix, table),
-        pattern=pattern,
     )
 
 

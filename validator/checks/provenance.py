@@ -312,7 +312,11 @@ def _hedged_reported_sql(pkg: Package, reported: str, elsewhere: bool) -> list[t
     DISTINCT, back onto every row). Where a package repeats its quotes that is a few hundred
     expressions instead of hundreds of thousands; where they are all different it costs a hash
     of each quote more. An anti join drops the citations whose id marks the hedge as governing
-    another clause, as the DELETE by id does on the other way."""
+    another clause, as the DELETE by id does on the other way. The pre-check of hedge words
+    comes first: where no quote could hedge (the generated 1,000,000 rows), the statement would
+    hash every distinct quote for nothing."""
+    if not _may_hedge(pkg):
+        return []
     drop = "ANTI JOIN (SELECT id FROM citations WHERE lower(hedge_elsewhere) = 'true') e ON e.id = c.id " if elsewhere else ""
     return pkg.sql(
         f"WITH t AS ({reported}), "

@@ -34,9 +34,14 @@ class Condition:
     sql: str  # true when the row breaks the rule (NULL counts as not broken)
     message: Callable[[str], str]
     hint: Hint = None
-    # set when ``sql`` is exactly NOT regexp_full_match(field, pattern): the engine may then test
-    # the pattern with pyarrow on a table held as a pyarrow table instead of running ``sql``
+    # set by ``mismatch``, whose ``sql`` tests it: the engine may then test the pattern with
+    # pyarrow on a table held as a pyarrow table instead of running ``sql``
     pattern: str | None = None
+
+    @classmethod
+    def mismatch(cls, field: str, pattern: str, message: Callable[[str], str], hint: Hint = None) -> Condition:
+        """A cell of ``field`` that is not, whole, a match of the RE2 ``pattern`` (an empty cell passes)."""
+        return cls(field, f"NOT regexp_full_match({ident(field)}, {sql_str(pattern)})", message, hint, pattern)
 
 
 ConditionsFunc = Callable[["Package", str], Iterable[Condition]]
