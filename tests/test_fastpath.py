@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from validator.reading import csvread
+from validator.reading import csvread, limits
 
 pytestmark = pytest.mark.slow  # generated files read on both paths
 
@@ -137,7 +138,34 @@ def test_a_file_read_in_pieces_reads_as_read_whole(data: bytes, piece: int, bom:
         assert longest > piece  # a line longer than a piece: declined, as any line over the cell limit is
     else:
         assert _same_reading(in_pieces, whole)
-    if whole is not None and longest <= piece:
+    # from the file, the same pieces: the same answer, or the exact path where they declined
+    if in_pieces is not None:
         assert from_file.source == path
         from_file.source = None
-        assert _same_reading(from_file, whole)
+        assert _same_reading(from_file, in_pieces)
+    else:
+        assert from_file.arrow is None
+
+
+def test_a_file_the_fast_path_declines_is_read_once_more_by_the_exact_path_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large file the fast path turns down (here: a record spanning two lines) goes straight
+    to the exact path: the byte scan and pyarrow's parse are not run on it a second time."""
+    calls: list[str] = []
+    real = csvread._fast
+    monkeypatch.setattr(csvread, "_fast", lambda *a, **k: calls.append("fast") or real(*a, **k))
+    monkeypatch.setattr(csvread, "FAST_PATH_MIN_BYTES", 1)
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'id,v\nr1,"two\nlines"\nr2,x\n')
+    parsed = csvread.read_csv_file("t.csv", path)
+    assert calls == ["fast"]
+    assert parsed.arrow is None and parsed.records == [["r1", "two\nlines"], ["r2", "x"]]
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_CSV_BYTES", 10)
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"id,v\nr1,a-long-enough-cell\n")
+    parsed = csvread.read_csv_file("t.csv", path)
+    assert not parsed.rows_usable and [f.kind for f in parsed.findings] == ["too_large"]

@@ -311,6 +311,11 @@ def read_csv(rel: str, data: bytes, source: Any = None, columns: list[str] | Non
     if fast is not None:
         fast.source = source
         return fast
+    return _exact(rel, data)
+
+
+def _exact(rel: str, data: bytes) -> CsvFile:
+    """The exact path, with the character profile of the text it decoded."""
     out = _read_exact(rel, data)
     if out.text is not None:
         out.chars = profile_text(out.text)
@@ -451,11 +456,13 @@ def read_csv_file(rel: str, path: Any, columns: list[str] | None = None) -> CsvF
     """``read_csv`` on the file at ``path``, which is read in pieces: a clean large file is
     checked a piece at a time and parsed by pyarrow from the file, so that its bytes and its
     table are never in memory together (reading the tables of 1,000,000 replicated rows, whose
-    citations file has 174 MB: a high-water mark of 521 MB instead of 707). Any other file is
-    read whole, as ``read_csv`` reads it."""
+    citations file has 174 MB: a high-water mark of 521 MB instead of 707). A file over the size
+    limit is not read at all; any other file is read whole and takes the exact path."""
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
-        if FAST_PATH_MIN_BYTES <= size <= limits.MAX_CSV_BYTES:
+        if size > limits.MAX_CSV_BYTES:
+            return too_large(rel, size)
+        if size >= FAST_PATH_MIN_BYTES:
             head = os.pread(fh.fileno(), len(BOM), 0)
             if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 bom = head == BOM
@@ -465,7 +472,30 @@ def read_csv_file(rel: str, path: Any, columns: list[str] | None = None) -> CsvF
                     return fast
         fh.seek(0)
         data = fh.read()
-    return read_csv(rel, data, source=path, columns=columns)
+    return _exact(rel, data)  # the fast path declined, or the file is small: not tried again
+
+
+def _pieces(read: Callable[[int], bytes]) -> Any:
+    """(offset, piece) of the bytes ``read(n)`` gives in turn, each piece whole lines (but the
+    last) of at most about SCAN_CHUNK bytes; a piece None where a line is longer than that."""
+    start, carry = 0, b""
+    while True:
+        block = read(SCAN_CHUNK)
+        if not block:
+            if carry:
+                yield start, carry
+            return
+        data = carry + block if carry else block
+        end = data.rfind(b"\n") + 1
+        if end == 0:
+            if len(data) > SCAN_CHUNK:
+                yield start, None  # a line longer than a piece
+                return
+            carry = data
+            continue
+        yield start, data[:end] if end < len(data) else data
+        start += end
+        carry = data[end:]
 
 
 class _BytesSource:
@@ -479,15 +509,7 @@ class _BytesSource:
         return self.data[start:end]
 
     def pieces(self) -> Any:
-        data, n = self.data, len(self.data)
-        start = 0
-        while start < n:
-            end = n if n - start <= SCAN_CHUNK else data.rfind(b"\n", start, start + SCAN_CHUNK) + 1
-            if end <= start:
-                yield start, None  # a line longer than a piece
-                return
-            yield start, data[start:end]
-            start = end
+        return _pieces(io.BytesIO(self.data).read)
 
     def arrow_input(self) -> Any:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
@@ -511,25 +533,8 @@ class _FileSource:
         return os.pread(self.fh.fileno(), end - start, start + self.skip)
 
     def pieces(self) -> Any:
-        start, carry = 0, b""
         self.fh.seek(self.skip)
-        while True:
-            block = self.fh.read(SCAN_CHUNK)
-            if not block:
-                if carry:
-                    yield start, carry
-                return
-            data = carry + block if carry else block
-            end = data.rfind(b"\n") + 1
-            if end == 0:
-                if len(data) > SCAN_CHUNK:
-                    yield start, None  # a line longer than a piece
-                    return
-                carry = data
-                continue
-            yield start, data[:end] if end < len(data) else data
-            start += end
-            carry = data[end:]
+        return _pieces(self.fh.read)
 
     def arrow_input(self) -> Any:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise

