@@ -217,12 +217,11 @@ def citation_targets(pkg: Package) -> Iterator[Problem]:
             col = quote_sql_ident(field_name)
             f = table.field(field_name)
             held = [_held_ids(pkg, [t, name]) for t in by_prefix.values()]
-            gaps = record_gaps(pkg) if (name, field_name) == ("citations", "record_id") else None
             if all(ids is not None for ids in held):  # from the cells read in Python, without a query
                 ids = set().union(*(h for h in held if h is not None))
                 rows = [r for r in pkg.column_rows(name, ["id", field_name]) if r[2] is not None and r[2] not in ids]
-            elif gaps is not None:
-                rows = gaps[1]
+            elif (gaps := record_gaps(pkg) if (name, field_name) == ("citations", "record_id") else None) is not None:
+                rows = gaps[1]  # the join the check of uncited rows shares
             else:
                 rows = pkg.sql(
                     f'SELECT t._line, t.id, t.{col} FROM "{name}" t ANTI JOIN {cited_ids_sql(pkg, by_prefix)} r ON t.{col} = r.id '

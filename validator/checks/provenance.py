@@ -285,9 +285,7 @@ def _hedges_in_sql(pkg: Package) -> bool:
     """Whether PV405 finds the hedged quotes in the same statement as the rows they cite: when the
     citations are only in the database (read by pyarrow) and no helper process computes HEDGED.
     The rows a package held in Python gives, or a helper's result, take the way of HEDGED instead."""
-    if pkg.python_rows("citations") is not None or HEDGED.key in pkg.cache:
-        return False
-    return pkg.sidecar is None or not pkg.sidecar.has(HEDGED.key)
+    return pkg.python_rows("citations") is None and not pkg.computing(HEDGED.key)
 
 
 def _hedged_reported(pkg: Package, reported: str, elsewhere: bool) -> list[tuple]:

@@ -331,6 +331,11 @@ class Package:
             self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="tda")
         self.cache[key] = self._executor.submit(fn)
 
+    def computing(self, key: str) -> bool:
+        """Whether background work ``key`` has a result on its way (a helper process or a worker
+        thread computes it) or already here, so that ``result`` would not compute it now."""
+        return key in self.cache or (self.sidecar is not None and self.sidecar.has(key))
+
     def result(self, key: str, fn: Callable[[], T]) -> T:
         """The value of background work ``key``: from the helper process if it computed it,
         else from a worker thread, else computed now."""
