@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .arrays import bool_array, int64_array, null_string
+from .arrays import bool_array, int64_array, null_string, string_array
 from .duckconnect import arrow_of, register_arrow
 
 if TYPE_CHECKING:
@@ -64,10 +64,11 @@ def char_rules(db: duckdb.DuckDBPyConnection, codes: Iterable[int]) -> list[tupl
 _tables_cache: dict[str, Any] = {}
 
 
-def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
+def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, bytes, Any, Any]:
     """Per code point below _SIZE (plus one row for 'outside'): in the domain, and the UTF-8 bytes
     of its lower case if it is a letter or digit once lower-cased, else spaces (3 columns, unused
-    ones 0); and, per byte value, an ASCII byte's lower case or a space (other bytes themselves)."""
+    ones 0); per byte value, an ASCII byte's lower case or a space (other bytes themselves), as a
+    ``bytes.translate`` table; and the pyarrow strings " " and "" (made from buffers: see arrays)."""
     if "t" in _tables_cache:
         return _tables_cache["t"]
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
@@ -85,7 +86,8 @@ def _tables(db: duckdb.DuckDBPyConnection) -> tuple[Any, Any, Any]:
         low[c, : len(enc)] = list(enc) if is_word else [0x20] * len(enc)
     ascii_low = np.arange(256, dtype=np.uint8)  # bytes >= 0x80: themselves for now
     ascii_low[:128] = low[:128, 0]
-    _tables_cache["t"] = (ok, low, ascii_low)
+    space, empty = string_array([" ", ""])
+    _tables_cache["t"] = (ok, low, ascii_low.tobytes(), space, empty)
     return _tables_cache["t"]
 
 
@@ -133,9 +135,7 @@ def _pieces(arr: pyarrow.Array, tables: tuple[Any, ...], pieces: list[Any], outs
     while lo < n:  # chunks of whole strings, about CHUNK_BYTES each
         hi = int(np.searchsorted(offsets, offsets[lo] + CHUNK_BYTES, side="right")) - 1
         hi = min(max(hi, lo + 1), n)
-        out_offsets, out_data, bad = _transform(data, offsets[lo : hi + 1], tables)
-        # a chunk's word forms are at most its bytes plus two per string: 32-bit offsets suffice
-        piece = pa.StringArray.from_buffers(hi - lo, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out_data))
+        piece, bad = _transform(data, offsets[lo : hi + 1], tables)
         if len(bad):
             outside.append((len(pieces), bad, arr.slice(lo, hi - lo)))
         pieces.append(_with_nulls(piece, validity.slice(lo, hi - lo)))
@@ -167,22 +167,27 @@ def _sql_forms(db: duckdb.DuckDBPyConnection, strings: pyarrow.Array) -> pyarrow
         db.unregister("_wordform_todo")
 
 
-def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
-    """Word forms of the strings data[offsets[i]:offsets[i+1]]: (new offsets, new bytes, indices
-    of the strings with a character outside the domain, whose output is to be replaced)."""
+def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, bytes, Any, Any]) -> tuple[Any, Any]:
+    """Word forms of the strings data[offsets[i]:offsets[i+1]]: (a pyarrow string array of them,
+    indices of the strings with a character outside the domain, whose output is to be replaced)."""
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+    import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-    ok, low, ascii_low = tables
+    ok, low, ascii_bytes, space_str, empty_str = tables
     base = int(offsets[0])
     b = data[base : int(offsets[-1])]
     rel = (offsets - base).astype(np.int64)
     n = len(rel) - 1
     starts, ends = rel[:-1], rel[1:]
-    # every byte its lower case, or a space where the character is no letter or digit: one lookup
-    # for ASCII, then the characters outside it (few) patched
-    out = ascii_low[b]
+    # every byte its lower case, or a space where the character is no letter or digit: ASCII by
+    # bytes.translate (a quarter of the CPU of a numpy table lookup, which widens each byte to an
+    # index), then the characters outside it (few) patched
+    raw = bytearray(b)
+    bad_pos = np.flatnonzero(b == 0) if raw.find(0) >= 0 else np.zeros(0, dtype=np.int64)
+    out = np.frombuffer(raw.translate(ascii_bytes), dtype=np.uint8)  # a bytearray: writable
+    del raw
     lead = np.flatnonzero(b >= 0xC0)  # first bytes of the characters outside ASCII
-    bad_pos = np.flatnonzero(b == 0)
     if len(lead):
         padded = np.concatenate((b, np.zeros(3, dtype=np.uint8)))
         b0 = padded[lead].astype(np.int64)
@@ -196,27 +201,39 @@ def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, Any]) -> tuple[A
         out[lead + 1] = low[cp, 1]
         t3 = lead[three]
         out[t3 + 2] = low[cp[three], 2]
-    # a space is dropped where it opens its string or follows a space: what is left is each
-    # string's words, each followed by one space if anything followed it
+    # a byte is kept unless it is a space that opens its string or follows a space: what is left
+    # is each string's words, each followed by one space if anything followed it
     space = out == 0x20
-    drop = np.empty(len(out), dtype=bool)
-    drop[1:] = space[1:] & space[:-1]
+    keep = np.empty(len(out), dtype=bool)
+    np.logical_and(space[1:], space[:-1], out=keep[1:])
     if len(out):
-        drop[0] = space[0]
-    opening = starts[starts < len(out)]  # an empty string opens nowhere
-    drop[opening] = space[opening]
-    gone = np.flatnonzero(drop)  # few: the first space of a string and the later ones of each run
-    kept = (ends - starts) - np.bincount(np.searchsorted(rel, gone, side="right") - 1, minlength=n)
+        keep[0] = space[0]
+    filled = np.flatnonzero(ends > starts)  # an empty string opens nowhere
+    opening = starts[filled]
+    keep[opening] = space[opening]
+    np.logical_not(keep, out=keep)
+    # the bytes kept of each string: summed per string (reduceat over the non-empty strings, whose
+    # starts rise strictly) in a third of the CPU of counting the dropped ones by searchsorted
+    kept = np.zeros(n, dtype=np.int64)
+    if len(filled):
+        kept[filled] = np.add.reduceat(keep.view(np.uint8), opening, dtype=np.int64)
     # a closing space is added where the last byte kept is a letter's (or none is kept); each
     # string then opens with a space
-    last = np.flatnonzero(ends > starts)
     closing = kept == 0
-    closing[last] |= ~space[ends[last] - 1]
-    at = np.concatenate(([0], np.cumsum(kept)))
-    result = np.insert(out[~drop], np.concatenate((at[:-1], at[1:][closing])), 0x20)
-    new_off = np.concatenate(([0], np.cumsum(kept + 1 + closing)))
+    closing[filled] |= ~space[ends[filled] - 1]
+    # a chunk's word forms are at most its bytes plus two per string: 32-bit offsets suffice
+    at = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(kept, out=at[1:])
+    words = pa.StringArray.from_buffers(n, pa.py_buffer(at), pa.py_buffer(out[keep]))
+    del out, keep, space
+    tail = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(closing, out=tail[1:])
+    tails = pa.StringArray.from_buffers(n, pa.py_buffer(tail), pa.py_buffer(b" " * int(tail[-1])))
+    # the opening and closing spaces joined on by pyarrow: half the CPU of np.insert, which sorts
+    # the places it is given and fills a mask as long as the result
+    form = pc.binary_join_element_wise(space_str, words, tails, empty_str)
     bad = np.unique(np.searchsorted(rel, bad_pos, side="right") - 1) if len(bad_pos) else bad_pos
-    return new_off, result, bad
+    return form, bad
 
 
 # --- runs of words, by hash -------------------------------------------------------------------
