@@ -192,3 +192,18 @@ def test_runs_of_words_hash_as_their_strings(monkeypatch: pytest.MonkeyPatch) ->
     by_text = dict(zip(runs, (int(x) for x in wordform.string_hashes(pa.array(runs, pa.string()))), strict=True))
     assert all(got[key] == by_text[run] for key, run in expected.items())
     assert len(set(by_text.values())) == len(runs)
+
+
+def test_string_hashes_are_the_stated_sum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """string_hashes is sum(byte[k] * base**k) modulo 2**64 of each string's UTF-8 bytes, for empty
+    strings, nulls and strings on both sides of a slice edge (a small CHUNK_BYTES), and a large_string column."""
+    monkeypatch.setattr(wordform, "CHUNK_BYTES", 64)
+    texts = [s or "" for s in _random_strings(300, 11)]
+    column = pa.chunked_array([pa.array(texts[:100], pa.string()), pa.array(texts[100:], pa.string()).slice(0)])
+    base = wordform._BASE
+
+    def want(s: str) -> int:
+        return sum(c * pow(base, k, 1 << 64) for k, c in enumerate(s.encode("utf-8"))) % (1 << 64)
+
+    assert [int(h) for h in wordform.string_hashes(column)] == [want(s) for s in texts]
+    assert [int(h) for h in wordform.string_hashes(pa.array(texts, pa.large_string()))] == [want(s) for s in texts]

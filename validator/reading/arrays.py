@@ -16,7 +16,7 @@ def int64_array(values: Any) -> Any:
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     values = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, _buffer(values)])
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, numpy_buffer(values)])
 
 
 def bool_array(mask: Any) -> Any:
@@ -25,7 +25,7 @@ def bool_array(mask: Any) -> Any:
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
     mask = np.asarray(mask, dtype=bool)
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, _buffer(np.packbits(mask, bitorder="little"))])
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, numpy_buffer(np.packbits(mask, bitorder="little"))])
 
 
 def string_array(values: list[str]) -> Any:
@@ -38,8 +38,8 @@ def string_array(values: list[str]) -> Any:
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
     data = pa.py_buffer(b"".join(encoded))
     if offsets[-1] >= 1 << 31:  # more than a string array holds (never from a file within the limits)
-        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, _buffer(offsets), data]).cast(pa.string())
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, _buffer(offsets.astype(np.int32)), data])
+        return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, numpy_buffer(offsets), data]).cast(pa.string())
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, numpy_buffer(offsets.astype(np.int32)), data])
 
 
 def bools(array: Any) -> Any:
@@ -63,7 +63,7 @@ def null_string() -> Any:
     return pa.nulls(1, pa.string())[0]
 
 
-def _buffer(values: Any) -> Any:
+def numpy_buffer(values: Any) -> Any:
     """A pyarrow buffer over a numpy array's memory, without a copy (typed Any: the stubs do not
     know numpy arrays as buffers)."""
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise

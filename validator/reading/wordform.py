@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .arrays import bool_array, int64_array, null_string, string_array
+from .arrays import bool_array, int64_array, null_string, numpy_buffer, string_array
 from .duckconnect import arrow_of, register_arrow
 
 if TYPE_CHECKING:
@@ -224,11 +224,11 @@ def _transform(data: Any, offsets: Any, tables: tuple[Any, Any, bytes, Any, Any]
     # a chunk's word forms are at most its bytes plus two per string: 32-bit offsets suffice
     at = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(kept, out=at[1:])
-    words = pa.StringArray.from_buffers(n, pa.py_buffer(at), pa.py_buffer(out[keep]))
+    words = pa.StringArray.from_buffers(n, numpy_buffer(at), numpy_buffer(out[keep]))
     del out, keep, space
     tail = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(closing, out=tail[1:])
-    tails = pa.StringArray.from_buffers(n, pa.py_buffer(tail), pa.py_buffer(b" " * int(tail[-1])))
+    tails = pa.StringArray.from_buffers(n, numpy_buffer(tail), pa.py_buffer(b" " * int(tail[-1])))
     # the opening and closing spaces joined on by pyarrow: half the CPU of np.insert, which sorts
     # the places it is given and fills a mask as long as the result
     form = pc.binary_join_element_wise(space_str, words, tails, empty_str)
