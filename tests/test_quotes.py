@@ -76,3 +76,41 @@ def test_batches_and_repeated_keys(monkeypatch) -> None:
     srcs = ["a", "a", "b", "a", "a"]
     got = quotes.missing(pa.array(qs), pa.array(srcs), texts)
     assert got == plain(qs, srcs, texts) == [3]
+
+
+@pytest.mark.parametrize("plain_pairs", [True, False])
+def test_distinct_pairs_and_alike_sources(monkeypatch, plain_pairs: bool) -> None:
+    """Repeated quotes, searched once per distinct (quote, text) pair, and sources of the same
+    bytes searched as one: every row gets the answer the plain search gives it."""
+    monkeypatch.setattr(quotes, "BATCH_BYTES", 64)
+    # 45 rows, 7 distinct pairs with a text: the rows take the index, the pairs the plain search or the index too
+    monkeypatch.setattr(quotes, "PLAIN_SEARCH_MAX", 20 if plain_pairs else 0)
+    text = normalize("the gang controls the border crossing at “Cúcuta” and the prison’s yard")
+    other = normalize("a different text where the gang rules nothing at all")
+    texts = {"a": text, "b": text, "c": other, "d": text}
+    alike = {"a": "a", "b": "a", "c": "c", "d": "a"}
+    base = [
+        ("the gang controls the border", "a"),
+        ("the gang controls the border", "c"),
+        ("the gang rules nothing at all", "b"),
+        ("the gang rules nothing at all", "c"),
+        ('crossing at "Cúcuta" and', "d"),
+        ("the prison's  yard", "b"),
+        (None, "a"),
+        ("the gang controls the border", "src-missing"),
+        ("the gang controls the border", None),
+    ]
+    rows = base * 5  # every quote repeats: the search by distinct pair is taken
+    qs = [q for q, _ in rows]
+    srcs = [s for _, s in rows]
+    assert quotes._repeats(pa.chunked_array([pa.array(qs, pa.string())]))
+    got = quotes.missing(pa.array(qs, pa.string()), pa.array(srcs, pa.string()), texts, alike)
+    assert got == plain(qs, srcs, texts)
+    assert got == [i for i in range(len(rows)) if i % len(base) in (1, 2)]
+    assert quotes.missing(pa.array(qs, pa.string()), pa.array(srcs, pa.string()), texts) == got
+
+
+def test_distinct_quotes_are_searched_row_by_row() -> None:
+    many = pa.chunked_array([pa.array([f"quote number {i}" for i in range(100)] + ["quote number 1"] * 10)])
+    assert not quotes._repeats(many)
+    assert quotes._repeats(pa.chunked_array([pa.array(["same"] * 10 + ["other"])]))

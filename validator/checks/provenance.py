@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -57,27 +58,38 @@ def missing_quotes(pkg: Package) -> list[int]:
 
 
 class _NormalisedTexts(Mapping[str, str]):
-    """source id -> normalised text, for every source whose file is readable UTF-8, each text
-    normalised when asked and not kept (the search asks for each once): 2,000 sources of 15 KB
-    would otherwise hold about 60 MB of text beside the files' bytes."""
+    """source id -> normalised text, for every source whose file is readable UTF-8, each file read
+    and normalised when asked and kept by no one (the search asks for each once per round).
 
-    def __init__(self, files: dict[str, tuple[int, str, bytes | None, str | None]]) -> None:
-        self._data: dict[str, bytes] = {}
-        for sid, (_, _, data, _) in files.items():
+    The files are read here, on the search's thread, rather than taken from ``source_files``:
+    that would hold every file's bytes (32 MB for 2,000 sources) from the start of the run, while
+    the grounding checks reach the run's peak, when the checks that need the bytes come later.
+    ``alike`` maps each source to the first one whose file has the same SHA-256, the digest by
+    which the package itself tells that a source is byte for byte what was retrieved."""
+
+    def __init__(self, pkg: Package, paths: dict[str, str]) -> None:
+        self._load = pkg.load_seed
+        self._paths: dict[str, str] = {}
+        self.alike: dict[str, str] = {}
+        first: dict[bytes, str] = {}
+        for sid, rel in paths.items():
+            data = self._load(rel)
             if data is not None and _is_utf8(data):
-                self._data[sid] = data
+                self._paths[sid] = rel
+                self.alike[sid] = first.setdefault(hashlib.sha256(data).digest(), sid)
 
     def __getitem__(self, sid: str) -> str:
-        return normalize(self._data[sid].decode("utf-8"))
+        data = self._load(self._paths[sid])
+        return normalize(data.decode("utf-8", "replace")) if data is not None else ""
 
     def __contains__(self, sid: object) -> bool:
-        return sid in self._data
+        return sid in self._paths
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+        return iter(self._paths)
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._paths)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -90,14 +102,31 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
+def _seed_paths(pkg: Package) -> dict[str, str]:
+    """source id -> its path under seeds/, for the sources whose file ``source_files`` would read
+    (the first row of an id, a path that stays inside seeds/)."""
+    out: dict[str, str] = {}
+    if not pkg.usable("sources"):
+        return out
+    seen: set[str] = set()
+    for sid, rel in pkg.sql("SELECT id, path FROM sources WHERE id IS NOT NULL AND path IS NOT NULL ORDER BY _line"):
+        if sid in seen:
+            continue
+        seen.add(sid)
+        if pkg.seed_path(rel)[0] is not None:
+            out[sid] = rel
+    return out
+
+
 def _quote_work(pkg: Package) -> Callable[[], list[int]]:
     """The quote search as a closure over data read on this thread (the database is not shared)."""
 
-    files = source_files(pkg)
+    paths = _seed_paths(pkg)
     quotes, sources = _quote_columns(pkg)
 
     def work() -> list[int]:
-        found = missing(quotes, sources, _NormalisedTexts(files))
+        texts = _NormalisedTexts(pkg, paths)
+        found = missing(quotes, sources, texts, texts.alike)
         # the search's arrays were freed on this worker thread, in its own heap arena, which the
         # main thread does not reuse: hand that memory back now rather than keep it to the end
         release_memory()

@@ -578,6 +578,14 @@ class Package:
         return self._seed_cache.get(rel) if rel in self._seed_cache else self._read_seed(rel)
 
     def _read_seed(self, rel: str) -> bytes | None:
+        data = self.load_seed(rel)
+        self._seed_cache[rel] = data
+        return data
+
+    def load_seed(self, rel: str) -> bytes | None:
+        """The bytes of seeds/``rel`` as ``seed_bytes`` gives them, read now and kept by no one:
+        for a reader that needs each file once, and from a worker thread once ``seed_path``
+        has been asked on the main thread (it lists seeds/ on first use)."""
         path, _ = self.seed_path(rel)
         data = None
         if path is not None and (rel in (self._plain_seeds() or ()) or path.is_file()):
@@ -591,7 +599,6 @@ class Package:
                     data = None
             except OSError:
                 data = None
-        self._seed_cache[rel] = data
         return data
 
     @staticmethod
