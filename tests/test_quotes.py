@@ -114,3 +114,25 @@ def test_distinct_quotes_are_searched_row_by_row() -> None:
     many = pa.chunked_array([pa.array([f"quote number {i}" for i in range(100)] + ["quote number 1"] * 10)])
     assert not quotes._repeats(many)
     assert quotes._repeats(pa.chunked_array([pa.array(["same"] * 10 + ["other"])]))
+
+
+def test_sources_are_one_text_only_where_their_bytes_are_the_same(tmp_path) -> None:
+    """The quote search groups the sources whose files have the same bytes (two rows naming one
+    file, or two copies); a file of the same size but other bytes, or of another size, stays its own."""
+    from validator.checks.provenance import _NormalisedTexts
+
+    files = {"a.txt": b"the gang", "copy.txt": b"the gang", "same-size.txt": b"the band", "other.txt": b"a longer text"}
+    for rel, data in files.items():
+        (tmp_path / rel).write_bytes(data)
+
+    class Seeds:
+        def seed_path(self, rel: str):
+            return tmp_path / rel, None
+
+        def load_seed(self, rel: str) -> bytes:
+            return (tmp_path / rel).read_bytes()
+
+    paths = {"s1": "a.txt", "s2": "copy.txt", "s3": "same-size.txt", "s4": "other.txt", "s5": "a.txt"}
+    texts = _NormalisedTexts(Seeds(), paths)  # type: ignore[arg-type]  # only these two methods are asked
+    assert texts.alike == {"s1": "s1", "s2": "s1", "s3": "s3", "s4": "s4", "s5": "s1"}
+    assert texts["s3"] == "the band"

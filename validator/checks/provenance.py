@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
@@ -65,18 +65,21 @@ class _NormalisedTexts(Mapping[str, str]):
     that would hold every file's bytes (32 MB for 2,000 sources) from the start of the run, while
     the grounding checks reach the run's peak, when the checks that need the bytes come later.
     ``alike`` maps each source to the first one whose file has the same SHA-256, the digest by
-    which the package itself tells that a source is byte for byte what was retrieved."""
+    which the package itself tells that a source is byte for byte what was retrieved. Only files
+    whose size another file shares are hashed: where every file differs (most packages) the
+    digests would cost a pass over all the bytes for nothing."""
 
     def __init__(self, pkg: Package, paths: dict[str, str]) -> None:
         self._load = pkg.load_seed
         self._paths: dict[str, str] = {}
         self.alike: dict[str, str] = {}
         first: dict[bytes, str] = {}
+        shared = _shared_sizes(pkg, paths.values())
         for sid, rel in paths.items():
             data = self._load(rel)
             if data is not None and _is_utf8(data):
                 self._paths[sid] = rel
-                self.alike[sid] = first.setdefault(hashlib.sha256(data).digest(), sid)
+                self.alike[sid] = first.setdefault(hashlib.sha256(data).digest(), sid) if len(data) in shared else sid
 
     def __getitem__(self, sid: str) -> str:
         data = self._load(self._paths[sid])
@@ -90,6 +93,22 @@ class _NormalisedTexts(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._paths)
+
+
+def _shared_sizes(pkg: Package, rels: Iterable[str]) -> set[int]:
+    """The sizes on disk that two or more of the seed files ``rels`` have. A file whose size
+    changes before it is read is then simply not grouped with another: the grouping compares
+    the digests of the bytes read, so it never joins files that differ."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for rel in rels:  # two sources of one file share its size: searched as one text
+        path, _ = pkg.seed_path(rel)
+        try:
+            size = path.stat().st_size if path is not None else -1
+        except OSError:
+            continue
+        (shared if size in seen else seen).add(size)
+    return shared
 
 
 def _is_utf8(data: bytes) -> bool:
