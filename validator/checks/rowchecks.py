@@ -71,9 +71,8 @@ def _mismatch_vector(pattern: str, column: pa.ChunkedArray) -> Mask:
 def not_in_vector(values: Iterable[str], column: pa.ChunkedArray) -> Mask:
     """A cell that is not one of ``values``, an empty cell never flagged (what DuckDB's
     ``NOT list_contains(values, cell)`` and ``cell NOT IN (values)`` select)."""
-    # pyarrow loads on first use: a small package never needs it
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # loads on first use: a small package never needs it
+    import pyarrow.compute as pc  # likewise its compute functions
 
     return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=pa.array(list(values), pa.string()))))
 

@@ -183,9 +183,8 @@ def no_formula(pkg: Package, table: str) -> Iterator[Condition]:
 
 
 def _formula_start(column: pa.ChunkedArray) -> Mask:
-    # pyarrow loads on first use: a small package never needs it
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # loads on first use: a small package never needs it
+    import pyarrow.compute as pc  # likewise its compute functions
 
     # the first byte: in UTF-8 an ASCII byte is always a whole character, so a cell whose first
     # byte is one of these starts with that character, as DuckDB's ascii() of its first code point says
