@@ -4,6 +4,7 @@ pyarrow)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,24 @@ def test_cell_rules_flag_the_same_cells_in_pyarrow(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(csvread, "FAST_PATH_MIN_BYTES", 0)  # every table read by pyarrow
     assert _cells_report(pkg) == in_sql
     assert {"name", "type", "protected", "latitude", "iso_code", "refers", "quote", "note"} <= set(vectors)
+
+
+def test_the_pyarrow_way_does_not_load_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas (about half a second) for an array built from a Python list; the
+    row checks' pyarrow way builds theirs from buffers, so a run on tables read by pyarrow does not."""
+    import subprocess
+    import sys
+
+    pkg = _cells_package(tmp_path / "pkg")
+    script = (
+        "import sys\n"
+        "from validator import validate\n"
+        "from validator.reading import csvread\n"
+        "csvread.FAST_PATH_MIN_BYTES = 0\n"
+        f"report = validate({str(pkg)!r}, select=['SC', 'TX', 'KY502'])\n"
+        "assert report.errors, 'the broken cells were not found'\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    env = {**os.environ, "TDA_NO_SIDECAR": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "False"

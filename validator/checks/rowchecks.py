@@ -17,6 +17,7 @@ table whose conditions all have such a form is not scanned by DuckDB at all.
 
 from __future__ import annotations
 
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -74,7 +75,22 @@ def not_in_vector(values: Iterable[str], column: pa.ChunkedArray) -> Mask:
     import pyarrow as pa  # loads on first use: a small package never needs it
     import pyarrow.compute as pc  # likewise its compute functions
 
-    return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=pa.array(list(values), pa.string()))))
+    terms = array_of([v.encode() for v in values], pa.string())
+    return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=terms)))
+
+
+def array_of(items: list[bytes], kind: pa.DataType) -> pa.Array:
+    """A pyarrow string or binary array of ``items`` (UTF-8 for a string array), built from its
+    buffers: ``pyarrow.array`` of a Python list, and even ``pyarrow.scalar``, import pandas (about
+    half a second), which nothing else in a run needs."""
+    import pyarrow as pa  # loads on first use: a small package never needs it
+
+    offsets = [0]
+    for item in items:
+        offsets.append(offsets[-1] + len(item))
+    # 32-bit offsets in the machine's byte order, as pyarrow lays them out
+    buffers = [None, pa.py_buffer(struct.pack(f"={len(offsets)}i", *offsets)), pa.py_buffer(b"".join(items))]
+    return pa.Array.from_buffers(kind, len(items), buffers)
 
 
 ConditionsFunc = Callable[["Package", str], Iterable[Condition]]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..reading.csvread import nfc_suspect
 from .common import short
-from .rowchecks import Condition, Mask, ident, row_check
+from .rowchecks import Condition, Mask, array_of, ident, row_check
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -189,7 +189,7 @@ def _formula_start(column: pa.ChunkedArray) -> Mask:
     # the first byte: in UTF-8 an ASCII byte is always a whole character, so a cell whose first
     # byte is one of these starts with that character, as DuckDB's ascii() of its first code point says
     first = pc.binary_slice(column.cast(pa.binary()), 0, 1)
-    return pc.is_in(first, value_set=pa.array([c.encode() for c in FORMULA_STARTS], pa.binary()))
+    return pc.is_in(first, value_set=array_of([c.encode() for c in FORMULA_STARTS], pa.binary()))
 
 
 def _formula_message(field: str, value: str) -> str:
