@@ -49,8 +49,8 @@ class Condition:
     # runs it instead of ``sql`` on a table held as a pyarrow table
     vector: Vector | None = None
     pattern: str | None = None  # set by ``mismatch``: the pattern a cell must match whole
-    # the only lines ``sql`` can flag (it says so itself): on a large table the engine tests these
-    # rows in a query of their own instead of asking every row whether it is one of them
+    # the only lines ``sql`` can flag (it says so itself): on a table held as a pyarrow table the
+    # engine hands DuckDB these rows alone, instead of every row's cells to ask whether it is one
     lines: tuple[int, ...] | None = None
 
     @classmethod
@@ -160,7 +160,7 @@ def _evaluate(pkg: Package) -> dict[str, list[tuple]]:
         for k, code, cond in in_sql:
             groups[cond.lines if in_arrow else None].append((k, code, cond))
         for lines, group in groups.items():
-            found += _scan(pkg, table, group, lines)
+            found += _scan(pkg, table, group) if lines is None else _scan_lines(pkg, table, group, lines)
         found.sort(key=lambda f: (f[0], f[1]))
         for _, _, (code, hit) in found:
             out[code].append(hit)
@@ -168,16 +168,14 @@ def _evaluate(pkg: Package) -> dict[str, list[tuple]]:
 
 
 def _scan(
-    pkg: Package, table: str, conds: list[tuple[int, str, Condition]], lines: tuple[int, ...] | None
+    pkg: Package, table: str, conds: list[tuple[int, str, Condition]], source: str | None = None
 ) -> list[tuple[int, int, tuple]]:
-    """The hits of ``conds`` (position, code, condition) in one query, on the rows of ``lines`` only if given."""
+    """The hits of ``conds`` (position, code, condition) on ``table`` in one query (on the rows of
+    the relation ``source`` instead where given)."""
     fields = sorted({c.field for _, _, c in conds})
     flags = [f"coalesce(({c.sql}), false)" for _, _, c in conds]
     cols = ", ".join(ident(f) for f in fields)
-    where = " OR ".join(flags)
-    if lines is not None:
-        where = f"_line IN ({', '.join(map(str, lines))}) AND ({where})"
-    sql = f"SELECT _line, id, {cols}, {', '.join(flags)} FROM {ident(table)} WHERE {where} ORDER BY _line"
+    sql = f"SELECT _line, id, {cols}, {', '.join(flags)} FROM {ident(source or table)} WHERE {' OR '.join(flags)} ORDER BY _line"
     n = len(fields)
     found = []
     for row in pkg.sql(sql, plan=False):  # dozens of conditions on one table: nothing to plan
@@ -186,6 +184,26 @@ def _scan(
             if hit:
                 found.append((row[0], k, (code, (table, cond, row[0], row[1], values[cond.field]))))
     return found
+
+
+def _scan_lines(
+    pkg: Package, table: str, conds: list[tuple[int, str, Condition]], lines: tuple[int, ...]
+) -> list[tuple[int, int, tuple]]:
+    """``_scan`` on the rows of ``lines`` of a table held as a pyarrow table: pyarrow takes them
+    out and DuckDB reads only them, where a query on the whole table read every row's cells out of
+    pyarrow first (NFC on the 130 suspect lines of 568,000 citations: 7 ms against 53 ms of CPU)."""
+    import pyarrow as pa  # loads on first use: a small package never needs it
+    import pyarrow.compute as pc  # likewise its compute functions
+
+    data = pkg.arrow(table)
+    wanted = pa.Array.from_buffers(pa.int64(), len(lines), [None, pa.py_buffer(struct.pack(f"={len(lines)}q", *lines))])
+    rows = data.take(pc.indices_nonzero(pc.is_in(data.column("_line"), value_set=wanted)))
+    name = "_rowcheck_lines"
+    pkg.db.register(name, rows)
+    try:
+        return _scan(pkg, table, conds, name)
+    finally:
+        pkg.db.unregister(name)
 
 
 def _flagged(pkg: Package, table: str, cond: Condition) -> list[tuple[int, str | None, str]]:
