@@ -48,3 +48,26 @@ def test_ends_after_starts_is_the_same_from_the_rows_held_in_python(tmp_path: Pa
     assert sum("ends before it starts" in p[4] for p in found) == 2 and len(found) == 14  # six pairs, an interval
     monkeypatch.setattr(Package, "python_rows", lambda self, name: None)  # every table in the database only
     assert _report(pkg) == held
+
+
+def test_the_dates_read_by_pyarrow_give_the_same_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The distinct dates of tables read by pyarrow (hashed by pyarrow) and of tables held in
+    Python give every date check the same problems, invalid and valid dates alike."""
+    from validator.reading import csvread
+
+    pkg = _copy(tmp_path / "pkg")
+    for table in ("relations", "activities", "presence"):
+        rows = _rows(pkg, table)
+        for row, (start, end) in zip(rows, PAIRS, strict=False):
+            row["start"], row["end"] = start, end
+        _write(pkg, table, rows)
+    events = _rows(pkg, "events")
+    for row, date in zip(
+        events, ["2023-02-30", "2024-02-29", "2023-02-29", "20/09/2023", "[2018,2019]", "2030", "0000-02-29"], strict=False
+    ):
+        row["date"] = date
+    _write(pkg, "events", events)
+    held = _report(pkg)
+    assert {"DT601", "DT602", "DT603"} <= {p[0] for p in held}
+    monkeypatch.setattr(csvread, "FAST_PATH_MIN_BYTES", 0)  # every table read by pyarrow
+    assert _report(pkg) == held

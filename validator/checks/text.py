@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from ..reading.csvread import nfc_suspect
 from .common import short
-from .rowchecks import Condition, ident, row_check
+from .rowchecks import Condition, Mask, array_of, ident, row_check
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from ..reading.package import Package
 
 # Control (Cc), format (Cf: zero-width, bidirectional controls, soft hyphen), private use (Co),
@@ -101,6 +103,7 @@ def nfc(pkg: Package, table: str) -> Iterator[Condition]:
             f"CASE WHEN {only} THEN {differs} ELSE false END" if only else differs,
             partial(_not_nfc_message, f),
             "run `tda fmt`, which rewrites text in NFC",
+            lines=lines,
         )
 
 
@@ -140,8 +143,21 @@ def no_padding(pkg: Package, table: str) -> Iterator[Condition]:
         if ends is not None and not any(_may_be_space(ch) for ch in ends[f][0] | ends[f][1]):
             continue
         col = ident(f)
-        sql = f"regexp_matches({col}, '{PADDING}')" if odd else f"starts_with({col}, ' ') OR ends_with({col}, ' ')"
-        yield Condition(f, sql, partial(_padded_message, f), "remove the spaces around the value")
+        if odd:  # RE2's Unicode classes: DuckDB's alone decides, whatever pyarrow's tables say
+            sql, vector = f"regexp_matches({col}, '{PADDING}')", None
+        else:
+            sql, vector = f"starts_with({col}, ' ') OR ends_with({col}, ' ')", _space_at_end
+        yield Condition(f, sql, partial(_padded_message, f), "remove the spaces around the value", vector)
+
+
+def _space_at_end(column: pa.ChunkedArray) -> Mask:
+    import pyarrow as pa  # loads on first use: a small package never needs it
+    import pyarrow.compute as pc  # likewise its compute functions
+
+    # the first and the last byte, as _formula_start does: in half the CPU of starts_with and
+    # ends_with on long cells (572,221 quotes: 10 ms against 23 ms)
+    cells, space = column.cast(pa.binary()), array_of([b" "], pa.binary())
+    return pc.or_(pc.is_in(pc.binary_slice(cells, 0, 1), value_set=space), pc.is_in(pc.binary_slice(cells, -1), value_set=space))
 
 
 def _padded_message(field: str, value: str) -> str:
@@ -166,7 +182,18 @@ def no_formula(pkg: Package, table: str) -> Iterator[Condition]:
             sql,
             partial(_formula_message, f),
             "reword the text so that it starts with a letter or digit",
+            _formula_start,
         )
+
+
+def _formula_start(column: pa.ChunkedArray) -> Mask:
+    import pyarrow as pa  # loads on first use: a small package never needs it
+    import pyarrow.compute as pc  # likewise its compute functions
+
+    # the first byte: in UTF-8 an ASCII byte is always a whole character, so a cell whose first
+    # byte is one of these starts with that character, as DuckDB's ascii() of its first code point says
+    first = pc.binary_slice(column.cast(pa.binary()), 0, 1)
+    return pc.is_in(first, value_set=array_of([c.encode() for c in FORMULA_STARTS], pa.binary()))
 
 
 def _formula_message(field: str, value: str) -> str:

@@ -77,6 +77,10 @@ class EdtfValue:
 _CALENDAR_DAY = re.compile(r"(?<![\d-])(\d{4})-(0[1-9]|1[0-2])-(\d{2})")
 
 
+# days in each month of a common year (index 1-12): calendar.monthrange also works out the weekday
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _simple_bounds(m: re.Match[str]) -> tuple[Day, Day] | None:
     year = int(m.group(1))
     if m.group(2) is None:
@@ -84,7 +88,8 @@ def _simple_bounds(m: re.Match[str]) -> tuple[Day, Day] | None:
     month = int(m.group(2))
     if not 1 <= month <= 12:
         return None  # seasons (21-24) and errors go to the library
-    last = calendar.monthrange(year if year > 0 else 2000 + year % 400, month)[1]
+    leap = month == 2 and calendar.isleap(year if year > 0 else 2000 + year % 400)
+    last = 29 if leap else _MONTH_DAYS[month]
     if m.group(3) is None:
         return (year, month, 1), (year, month, last)
     day = int(m.group(3))
