@@ -17,7 +17,6 @@ table whose conditions all have such a form is not scanned by DuckDB at all.
 
 from __future__ import annotations
 
-import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeAlias, cast
 
 from ..problems import Problem, Severity
+from ..reading.arrays import int64_array, string_array
 from .common import at_cell
 from .registry import OWN_ROWS, Reads, check
 
@@ -48,7 +48,6 @@ class Condition:
     # the same rule as pyarrow computes it, flagging exactly the cells ``sql`` flags: the engine
     # runs it instead of ``sql`` on a table held as a pyarrow table
     vector: Vector | None = None
-    pattern: str | None = None  # set by ``mismatch``: the pattern a cell must match whole
     # the only lines ``sql`` can flag (it says so itself): on a table held as a pyarrow table the
     # engine hands DuckDB these rows alone, instead of every row's cells to ask whether it is one
     lines: tuple[int, ...] | None = None
@@ -57,7 +56,7 @@ class Condition:
     def mismatch(cls, field: str, pattern: str, message: Callable[[str], str], hint: Hint = None) -> Condition:
         """A cell of ``field`` that is not, whole, a match of the RE2 ``pattern`` (an empty cell passes)."""
         sql = f"NOT regexp_full_match({ident(field)}, {sql_str(pattern)})"
-        return cls(field, sql, message, hint, partial(_mismatch_vector, pattern), pattern)
+        return cls(field, sql, message, hint, partial(_mismatch_vector, pattern))
 
 
 def _mismatch_vector(pattern: str, column: pa.ChunkedArray) -> Mask:
@@ -72,25 +71,10 @@ def _mismatch_vector(pattern: str, column: pa.ChunkedArray) -> Mask:
 def not_in_vector(values: Iterable[str], column: pa.ChunkedArray) -> Mask:
     """A cell that is not one of ``values``, an empty cell never flagged (what DuckDB's
     ``NOT list_contains(values, cell)`` and ``cell NOT IN (values)`` select)."""
-    import pyarrow as pa  # loads on first use: a small package never needs it
     import pyarrow.compute as pc  # likewise its compute functions
 
-    terms = array_of([v.encode() for v in values], pa.string())
+    terms = string_array(list(values))
     return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=terms)))
-
-
-def array_of(items: list[bytes], kind: pa.DataType) -> pa.Array:
-    """A pyarrow string or binary array of ``items`` (UTF-8 for a string array), built from its
-    buffers: ``pyarrow.array`` of a Python list, and even ``pyarrow.scalar``, import pandas (about
-    half a second), which nothing else in a run needs."""
-    import pyarrow as pa  # loads on first use: a small package never needs it
-
-    offsets = [0]
-    for item in items:
-        offsets.append(offsets[-1] + len(item))
-    # 32-bit offsets in the machine's byte order, as pyarrow lays them out
-    buffers = [None, pa.py_buffer(struct.pack(f"={len(offsets)}i", *offsets)), pa.py_buffer(b"".join(items))]
-    return pa.Array.from_buffers(kind, len(items), buffers)
 
 
 ConditionsFunc = Callable[["Package", str], Iterable[Condition]]
@@ -192,11 +176,10 @@ def _scan_lines(
     """``_scan`` on the rows of ``lines`` of a table held as a pyarrow table: pyarrow takes them
     out and DuckDB reads only them, where a query on the whole table read every row's cells out of
     pyarrow first (NFC on the 130 suspect lines of 568,000 citations: 7 ms against 53 ms of CPU)."""
-    import pyarrow as pa  # loads on first use: a small package never needs it
     import pyarrow.compute as pc  # likewise its compute functions
 
     data = pkg.arrow(table)
-    wanted = pa.Array.from_buffers(pa.int64(), len(lines), [None, pa.py_buffer(struct.pack(f"={len(lines)}q", *lines))])
+    wanted = int64_array(lines)
     rows = data.take(pc.indices_nonzero(pc.is_in(data.column("_line"), value_set=wanted)))
     name = "_rowcheck_lines"
     pkg.db.register(name, rows)
