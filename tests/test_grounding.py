@@ -285,7 +285,15 @@ def test_names_are_found_the_same_by_every_pair_or_by_the_pairs_that_occur(
     monkeypatch.setattr(grounding, "REPEAT_DISTINCT", 2.0)
     root = build_case(CASES / case, tmp_path / "pkg")
     gr = [c for c in all_checks() if c.code.startswith("GR")]
-    reports = []
+    reports, hits = [], []
+    real = Package.execute_in_written_order
+
+    def spied(self: Package, statement: str) -> None:
+        if "_gr_hits" in statement:
+            hits.append(statement)
+        real(self, statement)
+
+    monkeypatch.setattr(Package, "execute_in_written_order", spied)
     for per_citation in (0.0, 1e9):  # the pairs that occur; every pair
         monkeypatch.setattr(grounding, "ALL_PAIRS_PER_CITATION", per_citation)
         pkg = Package.load(root)
@@ -293,3 +301,5 @@ def test_names_are_found_the_same_by_every_pair_or_by_the_pairs_that_occur(
         assert "gr_quote_forms" not in pkg.cache  # let go with the rest (and built on this path)
     assert case in {key[3] for key in reports[0]}
     assert reports[0] == reports[1]
+    # each run took the way it was sent down: the first pass of the join, then every pair
+    assert len(hits) == 2 and "DISTINCT c.qi" in hits[0] and "DISTINCT c.qi" not in hits[1]

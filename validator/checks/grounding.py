@@ -640,7 +640,10 @@ def resolutions_valid(pkg: Package) -> Iterator[Problem]:
 
 
 # _marks_ready searches every distinct quote for every distinct name when there are at most this
-# many such pairs per citation (the other way joins every citation once to find the pairs)
+# many such pairs per citation. The other way joins every citation once to find the pairs that
+# occur, then searches those: at 1.0 the search of all pairs makes no more substring searches
+# than that join makes probes. Measured at 0.02 only (the replicated 1,000,000 rows: 12,000
+# pairs for 572,000 citations, faster and 90 MB lower); both ways give the same rows.
 ALL_PAIRS_PER_CITATION = 1.0
 
 
