@@ -980,6 +980,7 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
         tables[name] = t
     cit = pkg.cache["gr_cit_cols"]
     quotes, record_ids = cit["q"], cit["record_id"]
+    distinct_forms: dict[str, tuple[Any, Any]] = {}  # table -> its distinct descriptions and their word forms
     if "gr_quote_forms" in pkg.cache:
         # the quotes repeat (see _quote_forms): the runs of each distinct quote are hashed once,
         # and only the citations of a quote with a run that some description has (by its hash,
@@ -988,7 +989,10 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
         # keyed only when some quote is left (a clean package of 1,000,000 rows with 149 distinct
         # quotes and 144 distinct descriptions: none is left, and GR110 took 0.1 s of CPU, not 0.4-0.6 s)
         forms, number = pkg.cache["gr_quote_forms"]
-        plain = [h for t in tables.values() for _, _, h in run_hashes(word_forms(pkg.db, pc.unique(t["description"])), COPY_RUN)]
+        for name, t in tables.items():
+            distinct = pc.unique(t["description"])
+            distinct_forms[name] = (distinct, word_forms(pkg.db, distinct))
+        plain = [h for _, f in distinct_forms.values() for _, _, h in run_hashes(f, COPY_RUN)]
         if not plain:
             return {}
         runs = np.unique(np.concatenate(plain))
@@ -1012,7 +1016,11 @@ def _copies_by_hash(pkg: Package, names: list[str]) -> dict[str, list[tuple[Any,
     keys = []
     for name, t in tables.items():
         row = string_hashes(t["id"])
-        tok = word_forms(pkg.db, t["description"])
+        if name in distinct_forms:  # each row's description's form, put in word form once above
+            distinct, forms_of = distinct_forms[name]
+            tok = forms_of.take(pc.index_in(t["description"], value_set=distinct))
+        else:
+            tok = word_forms(pkg.db, t["description"])
         descs[name] = (t, tok, row)
         for which, _, h in run_hashes(tok, COPY_RUN):
             keys.append(_run_keys(h, row[which]))
