@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 
 from ..problems import Problem, Severity
 from ..reading.arrays import int64_array, string_array
+from ..reading.duckconnect import register_arrow
 from .common import at_cell
 from .registry import OWN_ROWS, Reads, check
 
@@ -136,10 +137,12 @@ def _evaluate(pkg: Package) -> dict[str, list[tuple]]:
         # (line, position of the condition, hit): the rows of both ways in the order of one scan
         found: list[tuple[int, int, tuple]] = []
         in_arrow = pkg.python_rows(table) is None  # in the database as a pyarrow table
-        in_sql = [(k, code, c) for k, (code, c) in enumerate(conds) if not (in_arrow and c.vector is not None)]
+        by_vector: list[tuple[int, str, Condition]] = []
+        in_sql: list[tuple[int, str, Condition]] = []
         for k, (code, cond) in enumerate(conds):
-            if in_arrow and cond.vector is not None:
-                found += [(line, k, (code, (table, cond, line, rid, value))) for line, rid, value in _flagged(pkg, table, cond)]
+            (by_vector if in_arrow and cond.vector is not None else in_sql).append((k, code, cond))
+        for k, code, cond in by_vector:
+            found += [(line, k, (code, (table, cond, line, rid, value))) for line, rid, value in _flagged(pkg, table, cond)]
         groups: dict[tuple[int, ...] | None, list[tuple[int, str, Condition]]] = defaultdict(list)
         for k, code, cond in in_sql:
             groups[cond.lines if in_arrow else None].append((k, code, cond))
@@ -182,7 +185,7 @@ def _scan_lines(
     wanted = int64_array(lines)
     rows = data.take(pc.indices_nonzero(pc.is_in(data.column("_line"), value_set=wanted)))
     name = "_rowcheck_lines"
-    pkg.db.register(name, rows)
+    register_arrow(pkg.db, name, rows)
     try:
         return _scan(pkg, table, conds, name)
     finally:
