@@ -489,6 +489,24 @@ def test_line_lookups_agree_with_and_without_the_array_of_line_ends(monkeypatch:
         assert by_array.find(rid) == by_block.find(rid)
 
 
+def test_block_counts_of_a_large_file_agree_with_a_small_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file's line ends are counted per block by numpy, a small one's by bytes.count:
+    the same counts, block for block (the real citations file taken as large, and as small)."""
+    import validator.changes.incremental as incremental
+    from validator.changes.incremental import HeadFile
+    from validator.reading.model import load_model
+
+    root = Path(__file__).resolve().parents[1]
+    table = load_model(root / "schemas").tables["citations"]
+    path = root / table.path
+    monkeypatch.setattr(HeadFile, "BLOCK", 4096)  # many blocks in a small file
+    small = HeadFile(path, table)._index()
+    monkeypatch.setattr(incremental, "BIG_FILE", 0)
+    large = HeadFile(path, table)
+    assert large._index() == small
+    assert small[-1] == path.read_bytes().count(b"\n") and len(small) > 3
+
+
 # -- tombstones: read whole, only those a change can break re-checked ----------------------------
 
 STONES = [  # (id, reason, replaced_by): sorted by id, each replacement a live row of BASE, and

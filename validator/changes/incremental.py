@@ -87,8 +87,19 @@ class HeadFile:
     def _index(self) -> list[int]:
         if self._blocks is None:
             data, size, counts = self.data, self.BLOCK, [0]
-            for start in range(0, len(data), size):
-                counts.append(counts[-1] + data[start : start + size].count(b"\n"))
+            if len(data) >= BIG_FILE:
+                # numpy compares the mapped bytes in place; a bytes count needs each block copied
+                # out of the mapping first (174 MB: about 30 ms of CPU against 70-110 ms)
+                import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
+
+                array = np.frombuffer(data, dtype=np.uint8)
+                total = 0
+                for start in range(0, len(array), size):
+                    total += int(np.count_nonzero(array[start : start + size] == 10))
+                    counts.append(total)
+            else:
+                for start in range(0, len(data), size):
+                    counts.append(counts[-1] + data[start : start + size].count(b"\n"))
             self._blocks = counts
         return self._blocks
 
