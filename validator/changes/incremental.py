@@ -611,6 +611,12 @@ def prefetch(head: Package, changed: Collection[str], files: dict[str, HeadFile]
                 f = _file(files, head.root, t)
                 if len(f.data) >= BIG_FILE:
                     big.append((f, fields[0]))
+    if retired is not None and retired.name not in changed:
+        # the tombstones as they were: the plan looks for those naming a changed id in this column
+        names = [fk.field for fk in retired.foreign_keys] + list(retired.polymorphic)
+        f = _file(files, head.root, retired)
+        if names and len(f.data) >= BIG_FILE:
+            big.append((f, names[0]))
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tda-columns") if big else None
     try:
         # each call parses every reference column of its file at once
