@@ -504,13 +504,13 @@ def _stones_looked_up(root: Path, model: Model, plan: Plan, changes: dict[str, T
     while wanted:
         rid = wanted.pop()
         seen.add(rid)
-        row = f.find(rid) if rid else None
-        if row is None:
+        stone = f.find(rid) if rid else None
+        if stone is None:
             continue
-        if row.line not in subject:
-            stones[row.line] = row
+        if stone.line not in subject:
+            stones[stone.line] = stone
         for i in replaced:
-            value = row.cells[i]
+            value = stone.cells[i]
             if value and value not in seen:
                 wanted.add(value)
     targets = [(table.field_names.index(fk.field), {"": fk.resource}) for fk in table.foreign_keys] + [
