@@ -163,9 +163,12 @@ def new_tombstones_name_this_version(change: Change) -> Iterator[Problem]:
     table = change.head.model.tombstone_table()
     if not version or table is None:
         return
-    before = tombstones(change.base)
-    for rid, stone in sorted(tombstones(change.head).items()):
-        if rid not in before and stone.version != version:
+    before, after = tombstones(change.base), tombstones(change.head)
+    # the new ids first, then sorted: sorting all 45,441 tombstones of a large package to find a
+    # handful of new ones is needless work
+    for rid in sorted(after.keys() - before.keys()):
+        stone = after[rid]
+        if stone.version != version:
             yield at_cell(
                 change.head,
                 table.name,
