@@ -499,7 +499,10 @@ def _stones_looked_up(root: Path, model: Model, plan: Plan, changes: dict[str, T
             wanted.update(row.cells[i] for i in cols)
     for ch in changes.values():
         wanted.update(r.id for r in ch.removed)
-    replaced = [table.field_names.index(n) for n in [fk.field for fk in table.foreign_keys] + list(table.polymorphic)]
+    # the tombstone table's references (replaced_by): their column and the tables they may name
+    targets = [(table.field_names.index(fk.field), {"": fk.resource}) for fk in table.foreign_keys] + [
+        (table.field_names.index(name), by_prefix) for name, by_prefix in table.polymorphic.items()
+    ]
     seen: set[str] = set()
     while wanted:
         rid = wanted.pop()
@@ -509,13 +512,10 @@ def _stones_looked_up(root: Path, model: Model, plan: Plan, changes: dict[str, T
             continue
         if stone.line not in subject:
             stones[stone.line] = stone
-        for i in replaced:
+        for i, _ in targets:
             value = stone.cells[i]
             if value and value not in seen:
                 wanted.add(value)
-    targets = [(table.field_names.index(fk.field), {"": fk.resource}) for fk in table.foreign_keys] + [
-        (table.field_names.index(name), by_prefix) for name, by_prefix in table.polymorphic.items()
-    ]
     for row in stones.values():
         for i, by_prefix in targets:
             value = row.cells[i]
