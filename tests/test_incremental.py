@@ -646,3 +646,55 @@ def test_a_source_row_edited_is_judged_by_its_stored_file(repo: Path, kind) -> N
     assert key == sorted((p.code, p.path, p.line, p.column, p.message) for p in inc.problems)
     assert ("CH007" in {k[0] for k in key}) is (kind is path_to_another_seed)
     _reset(repo)
+
+
+def test_whole_table_checks_read_the_changed_tables_and_those_joined_to_them(repo: Path) -> None:
+    """A fact table changed: the duplicate facts are looked for in it again (an event with its
+    actors), not in the fact tables no change reaches."""
+    from validator.changes.incremental import whole_tables
+    from validator.reading.package import Package
+
+    model = Package.open(repo).model
+    checks = [c for c in all_checks() if c.reads.whole and "relations" in (c.reads.tables or ())]
+    assert checks
+    assert whole_tables(model, checks, {"relations"}) == {"relations"}
+    assert whole_tables(model, checks, {"event_actors"}) == {"events", "event_actors"}
+    assert whole_tables(model, checks, {"events", "entities"}) == {"events", "event_actors"}
+    assert whole_tables(model, checks, {"entities", "citations"}) == set()
+
+
+@pytest.mark.git
+def test_a_duplicate_event_made_by_its_actors_alone(repo: Path, tmp_path: Path) -> None:
+    """Two events that differ only in their actors, made the same fact by an edit of
+    event_actors alone: --since finds the duplicate in events, which did not change."""
+    root = tmp_path / "pkg"
+    shutil.copytree(repo, root, symlinks=True)
+    git(root, "checkout", "-q", "--", ".")
+    git(root, "clean", "-qfd")
+    events, actors = Table(root, "events"), Table(root, "event_actors")
+    acted = {r[actors.col("event_id")] for r in actors.rows}
+    original = next(r for r in events.rows if r[0] in acted)
+    copy = [f"{original[0]}-twin", *original[1:]]
+    events.rows.append(copy)
+    events.save()
+    theirs = [r for r in actors.rows if r[actors.col("event_id")] == original[0]]
+    other = next(
+        r[actors.col("entity_id")]
+        for r in actors.rows
+        if r[actors.col("entity_id")] not in {t[actors.col("entity_id")] for t in theirs}
+    )
+    twins = [[f"{r[0]}-twin", copy[0], *r[2:]] for r in theirs]
+    extra = [f"eva-{copy[0]}-extra", copy[0], other, theirs[0][actors.col("role")]]
+    actors.rows += [*twins, extra]
+    actors.save()
+    git(root, "commit", "-qam", "an event and its twin, which has one more actor")
+    actors = Table(root, "event_actors")
+    actors.rows.remove(extra)
+    actors.save()  # the twin's actors are now the original's: the same fact
+
+    def duplicates(report) -> list[tuple]:
+        return [p for p in _problems(report) if p[0] == "GR109"]
+
+    full = validate_since(root, "HEAD", full=True, max_per_group=0)
+    assert duplicates(full), "the edit makes a duplicate fact"
+    assert duplicates(validate_incremental(root, "HEAD", max_per_group=0)) == duplicates(full)
