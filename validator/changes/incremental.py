@@ -340,7 +340,10 @@ def plan_change(
         files[tables[rel].name] = HeadFile(root / rel, tables[rel])
     if meanwhile is not None:
         meanwhile(files)
-    runs = {rel: change.blobs.pop(rel, None) or BlobRun(blob, top) for rel, blob in csv_changes}
+    runs: dict[str, BlobRun] = {}
+    for rel, blob in csv_changes:
+        started = change.blobs.pop(rel, None)
+        runs[rel] = started or BlobRun(blob, top)
     found: dict[str, TableChange] = {}
     try:
         # the files git has finished first: the largest is still being inflated meanwhile
