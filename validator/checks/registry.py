@@ -70,8 +70,12 @@ class Reads:
 
     ``tables``: the tables whose rows it looks at (None: every table of the package; ``()``: only
     the descriptor and files). ``follows``: the related rows it follows (keys of FOLLOWS).
-    ``whole``: the rule is about a table as a whole (every seed is listed in sources ...), so
-    ``--since`` runs it only when one of its tables changed, and then on all their rows.
+    ``whole``: the rule is about a table as a whole (every seed is listed in sources, no two
+    rows state the same fact ...), so ``--since`` runs it only when one of its tables changed, and
+    then on all the rows of the tables it reads that changed or are joined to a changed one by a
+    reference, in either direction and in turn (``incremental.whole_tables``). Such a rule
+    compares rows of one table, or rows with those they refer to or that refer to them; a rule
+    that compared unrelated tables would need every table it reads.
 
     A check that declares nothing reads every table and follows everything: the incremental
     planner then does all it can, which is slower but never wrong.
