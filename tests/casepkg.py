@@ -75,6 +75,15 @@ def case_builder(factory: Any, prefix: str) -> Callable[[Path], Path]:
     return get
 
 
+def reported(pkg: Path, select: list[str]) -> list[tuple[Any, ...]]:
+    """Every problem ``validate`` finds in ``pkg`` with the checks ``select`` names, none left
+    out, as comparable tuples: for the tests that run a check two ways and compare."""
+    from validator import validate
+
+    report = validate(pkg, select=select, max_per_group=0)
+    return [(p.code, p.path, p.line, p.column, p.message, p.hint, p.severity) for p in report.problems]
+
+
 def build_case(case: Path, dest: Path) -> Path:
     build_base(dest)
     spec = load_case(case)

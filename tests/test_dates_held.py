@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from casepkg import reported
 from test_grounding import _copy, _rows, _write
 
-from validator import validate
 from validator.reading.package import Package
 
 PAIRS = [
@@ -31,8 +31,7 @@ PAIRS = [
 
 
 def _report(pkg: Path) -> list[tuple[Any, ...]]:
-    problems = validate(pkg, select=["DT"], max_per_group=0).problems
-    return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in problems]
+    return reported(pkg, ["DT"])
 
 
 def test_ends_after_starts_is_the_same_from_the_rows_held_in_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,11 +12,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from casepkg import case_builder, case_dirs
+from casepkg import case_builder, case_dirs, reported
 from test_grounding import CORRUPTIONS, _copy, _plant_copies, _rows, _write
 from test_wordform import _tricky_package
 
-from validator import validate
 from validator.checks import grounding_small
 from validator.reading.smallwords import word_forms_small
 from validator.reading.wordform import DOMAIN, word_form_sql
@@ -48,8 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
 
 
 def _report(pkg: Path) -> list[tuple[Any, ...]]:
-    report = validate(pkg, select=["GR"], max_per_group=0)
-    return [(p.code, p.path, p.line, p.column, p.message, p.hint, p.severity) for p in report.problems]
+    return reported(pkg, ["GR"])
 
 
 def _both_ways(pkg: Path, monkeypatch: pytest.MonkeyPatch, whole: bool = True) -> list[tuple[Any, ...]]:
@@ -175,8 +173,7 @@ def test_keys_dates_and_text_are_reported_the_same_from_the_database_alone(
     pkg = built(case)
 
     def report() -> list[tuple[Any, ...]]:
-        problems = validate(pkg, select=["KY", "DT", "TX"], max_per_group=0).problems
-        return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in problems]
+        return reported(pkg, ["KY", "DT", "TX"])
 
     held = report()
     monkeypatch.setattr(Package, "python_rows", lambda self, name: None)
@@ -204,8 +201,7 @@ def test_odd_spaces_and_formula_starts_are_reported_the_same_from_the_database_a
     _write(pkg, "relations", rels)
 
     def report() -> list[tuple[Any, ...]]:
-        problems = validate(pkg, select=["TX"], max_per_group=0).problems
-        return [(p.code, p.path, p.line, p.column, p.message) for p in problems]
+        return reported(pkg, ["TX"])
 
     held = report()
     assert [p[0] for p in held].count("TX903") == 4 and [p[0] for p in held].count("TX904") == 2

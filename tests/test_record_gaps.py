@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from casepkg import reported
 from test_grounding import _copy, _rows, _write
 
-from validator import validate
 from validator.checks import keys, provenance
 from validator.reading import csvread
 
@@ -37,8 +37,7 @@ def _gappy_package(dest: Path) -> Path:
 
 
 def _report(pkg: Path) -> list[tuple[Any, ...]]:
-    report = validate(pkg, select=["PV401", "KY505"], max_per_group=0)
-    return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in report.problems]
+    return reported(pkg, ["PV401", "KY505"])
 
 
 def test_one_join_reports_what_two_queries_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from casepkg import reported
 from test_grounding import _copy, _rows, _write
 
-from validator import validate
 from validator.checks import rowchecks
 from validator.reading import csvread
 
@@ -33,8 +33,7 @@ def _ids_package(dest: Path) -> Path:
 
 
 def _report(pkg: Path) -> list[tuple[Any, ...]]:
-    report = validate(pkg, select=["KY502"], max_per_group=0)
-    return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in report.problems]
+    return reported(pkg, ["KY502"])
 
 
 def test_a_pattern_flags_the_same_rows_in_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,8 +116,7 @@ def _cells_package(dest: Path) -> Path:
 
 
 def _cells_report(pkg: Path) -> list[tuple[Any, ...]]:
-    report = validate(pkg, select=["SC", "TX", "KY502"], max_per_group=0)
-    return [(p.code, p.path, p.line, p.column, p.message, p.hint) for p in report.problems]
+    return reported(pkg, ["SC", "TX", "KY502"])
 
 
 def test_cell_rules_flag_the_same_cells_in_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
