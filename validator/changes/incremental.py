@@ -228,6 +228,13 @@ class Plan:
     # context rows of a table read whole refer to): a reference to one is not a broken one
     known_ids: dict[str, set[str]] = field(default_factory=dict)
 
+    def know(self, by_prefix: dict[str, str], value: str | None) -> None:
+        """Record ``value``, a reference that exists in HEAD, under the table it names (``by_prefix``:
+        {"": table} for a foreign key, id prefix -> table for a polymorphic column)."""
+        target = by_prefix.get("") or by_prefix.get(value.split("-", 1)[0]) if value else None
+        if target is not None and value:
+            self.known_ids.setdefault(target, set()).add(value)
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -529,10 +536,7 @@ def _stones_looked_up(root: Path, model: Model, plan: Plan, changes: dict[str, T
                 wanted.add(value)
     for row in stones.values():
         for i, by_prefix in targets:
-            value = row.cells[i]
-            target = by_prefix.get("") or by_prefix.get(value.split("-", 1)[0]) if value else None
-            if target is not None:
-                plan.known_ids.setdefault(target, set()).add(value)
+            plan.know(by_prefix, row.cells[i])
 
 
 def _tombstones(
@@ -583,10 +587,7 @@ def _tombstones(
             subject[line] = f.line(line)
             continue
         for values, by_prefix in targets:
-            value = values[i]
-            target = by_prefix.get("") or by_prefix.get(value.split("-", 1)[0]) if value else None
-            if target is not None:
-                plan.known_ids.setdefault(target, set()).add(value)
+            plan.know(by_prefix, values[i])
 
 
 def read_whole(head: Package, table: Table) -> LoadedTable:
