@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..reading.package import release_memory
-from ..reading.queries import source_files
+from ..reading.queries import source_files, source_paths
 from ..reading.quotes import missing
 from ..reading.textnorm import normalize
 from .common import at_cell, short
@@ -124,17 +124,7 @@ def _is_utf8(data: bytes) -> bool:
 def _seed_paths(pkg: Package) -> dict[str, str]:
     """source id -> its path under seeds/, for the sources whose file ``source_files`` would read
     (the first row of an id, a path that stays inside seeds/)."""
-    out: dict[str, str] = {}
-    if not pkg.usable("sources"):
-        return out
-    seen: set[str] = set()
-    for sid, rel in pkg.sql("SELECT id, path FROM sources WHERE id IS NOT NULL AND path IS NOT NULL ORDER BY _line"):
-        if sid in seen:
-            continue
-        seen.add(sid)
-        if pkg.seed_path(rel)[0] is not None:
-            out[sid] = rel
-    return out
+    return {sid: rel for sid, (_, rel) in source_paths(pkg).items() if pkg.seed_path(rel)[0] is not None}
 
 
 def _quote_work(pkg: Package) -> Callable[[], list[int]]:

@@ -69,24 +69,30 @@ def source_files(pkg: Package) -> SourceFiles:
     if cached is not None:
         return cached
     out: SourceFiles = {}
+    for sid, (line, rel) in source_paths(pkg).items():
+        target, reason = pkg.seed_path(rel)
+        if target is None:
+            out[sid] = (line, rel, None, reason)
+            continue
+        data = pkg.seed_bytes(rel)
+        if data is not None:
+            reason = None
+        elif target.is_file():
+            reason = f"the file is larger than the limit of {limits.MAX_SOURCE_BYTES:,} bytes (docs/limits.md), or cannot be read"
+        else:
+            why = not_a_file(target)
+            reason = "the file does not exist under seeds/" if why == "does not exist" else why
+        out[sid] = (line, rel, data, reason)
+    pkg.cache["source_files"] = out
+    return out
+
+
+def source_paths(pkg: Package) -> dict[str, tuple[int, str]]:
+    """source id -> (line, path under seeds/) of its first row with a path; empty without a usable table."""
+    out: dict[str, tuple[int, str]] = {}
     if pkg.usable("sources"):
         for line, sid, rel in pkg.sql(
             "SELECT _line, id, path FROM sources WHERE id IS NOT NULL AND path IS NOT NULL ORDER BY _line"
         ):
-            target, reason = pkg.seed_path(rel)
-            if target is None:
-                out.setdefault(sid, (line, rel, None, reason))
-                continue
-            data = pkg.seed_bytes(rel)
-            if data is not None:
-                reason = None
-            elif target.is_file():
-                reason = (
-                    f"the file is larger than the limit of {limits.MAX_SOURCE_BYTES:,} bytes (docs/limits.md), or cannot be read"
-                )
-            else:
-                why = not_a_file(target)
-                reason = "the file does not exist under seeds/" if why == "does not exist" else why
-            out.setdefault(sid, (line, rel, data, reason))
-    pkg.cache["source_files"] = out
+            out.setdefault(sid, (line, rel))
     return out
