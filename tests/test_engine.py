@@ -346,6 +346,73 @@ def test_a_database_spills_into_a_directory_of_its_own(tmp_path: Path, monkeypat
     assert not Path(spill).exists()
 
 
+def _databases_made(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every new in-memory database a package makes from now on (its first connection), none idle
+    to begin with (packages of earlier tests let go first)."""
+    from validator.reading import package as package_module
+
+    gc.collect()
+    made: list[object] = []
+    real = package_module._new_database
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(con := real(*args, **kwargs))
+        return con
+
+    monkeypatch.setattr(package_module, "_new_database", counted)
+    monkeypatch.setattr(package_module, "_IDLE_SMALL", [])
+    return made
+
+
+def _temp_tables(pkg: Package) -> set[str]:
+    return {name for (name,) in pkg.db.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+
+
+def test_a_small_package_reuses_a_database_let_go_and_sees_nothing_of_its_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small package takes the database of one let go before it (making one costs more than a
+    sixth of validating the real package again in one process), through a connection of its own:
+    the tables its previous user built are gone, and the reports stay the same."""
+    made = _databases_made(monkeypatch)
+    first = Package.load(ROOT)
+    first.db.execute("CREATE TEMP TABLE _left_behind AS SELECT 1 AS x")
+    assert "_left_behind" in _temp_tables(first)
+    del first
+    gc.collect()
+    second = Package.load(ROOT)
+    assert "_left_behind" not in _temp_tables(second) and "entities" in _temp_tables(second)
+    assert len(made) == 1  # the same database
+    del second
+    gc.collect()
+    reports = [validate(ROOT, max_per_group=0) for _ in range(3)]
+    assert len(made) == 1
+    assert reports[0].errors == 0 and reports[0].problems == reports[1].problems == reports[2].problems
+
+
+def test_two_small_packages_alive_at_once_have_databases_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _databases_made(monkeypatch)
+    a, b = Package.load(ROOT), Package.load(ROOT)
+    a.db.execute("CREATE TEMP TABLE _only_a AS SELECT 1 AS x")
+    assert "_only_a" not in _temp_tables(b)
+    assert len(made) == 2
+
+
+def test_a_forked_child_leaves_its_parents_idle_database_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database idle in a parent is never taken in a child process (its locks and threads were
+    the parent's): the child makes its own."""
+    import os
+
+    made = _databases_made(monkeypatch)
+    pkg = Package.load(ROOT)
+    assert "entities" in _temp_tables(pkg)
+    del pkg
+    gc.collect()
+    parent = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as a forked child sees it
+    child = Package.load(ROOT)
+    assert "entities" in _temp_tables(child)
+    assert len(made) == 2
+
+
 def test_a_declaration_names_known_follows() -> None:
     with pytest.raises(ValueError, match="unknown follows"):
         reads("relations", follows=["cousins"])

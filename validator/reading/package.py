@@ -191,6 +191,10 @@ class Package:
 
     @property
     def db(self) -> duckdb.DuckDBPyConnection:
+        """The package's DuckDB connection, opened on first use with every usable table in it. A
+        small package's is a connection of its own to a database that another package let go of
+        may have used before (``_small_database``); it closes when the package is let go, so it
+        is used through the package, never kept apart from it."""
         if self._db is None:
             # A package small enough to be held in Python throughout runs only plain statements
             # (its grounding and word forms are done in Python), so DuckDB's engine is loaded
@@ -198,20 +202,7 @@ class Package:
             duckdb = duckconnect.engine(light=self._all_held() and self._plans_cost_more())
             # a small package: threads cost more than they give, and 10 MB
             small = sum(t.csv.size for t in self.tables.values() if t.csv is not None) < SMALL_PACKAGE_BYTES
-            self._db = duckdb.connect(":memory:", config={"threads": 1} if small else {})
-            try:  # hand freed memory back to the system sooner than the default 128 MB (1M rows: -50 MB)
-                self._db.execute("SET allocator_flush_threshold = '8MB'")
-            except duckdb.Error:  # an older DuckDB without the setting
-                pass
-            # ... and after a query's bulk release too, past 2 MB rather than 512 MB: the real
-            # package's peak 98 -> 91 MB for 4% more CPU; 1,000,000 generated rows 860 -> 680 MB
-            # for about 7% more time (0 B: 85 MB on the real package, but 24% more CPU; 16 MB:
-            # 102 MB there and 770 MB at 1,000,000 rows)
-            try:
-                self._db.execute("SET allocator_bulk_deallocation_flush_threshold = '2MB'")
-            except duckdb.Error:
-                pass
-            spill_privately(self._db)
+            self._db = _small_database(duckdb, self) if small else _new_database(duckdb, {})
             try:  # a long query would draw a progress bar on the terminal, between the problems
                 self._db.execute("SET enable_progress_bar = false")
             except duckdb.Error:
@@ -604,6 +595,63 @@ class Package:
     @staticmethod
     def sha256(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
+
+
+def _new_database(duckdb: Any, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    """A connection to a new in-memory database, set up as every package's is."""
+    con = duckdb.connect(":memory:", config=config)
+    try:  # hand freed memory back to the system sooner than the default 128 MB (1M rows: -50 MB)
+        con.execute("SET allocator_flush_threshold = '8MB'")
+    except duckdb.Error:  # an older DuckDB without the setting
+        pass
+    # ... and after a query's bulk release too, past 2 MB rather than 512 MB: the real
+    # package's peak 98 -> 91 MB for 4% more CPU; 1,000,000 generated rows 860 -> 680 MB
+    # for about 7% more time (0 B: 85 MB on the real package, but 24% more CPU; 16 MB:
+    # 102 MB there and 770 MB at 1,000,000 rows)
+    try:
+        con.execute("SET allocator_bulk_deallocation_flush_threshold = '2MB'")
+    except duckdb.Error:
+        pass
+    spill_privately(con)
+    return con
+
+
+# Databases of small packages that no package uses any more, for the next one: making an in-memory
+# database costs about 12 ms, a sixth of validating the real package again in the same process
+# (the tests, a program calling ``validate`` in a loop). Each is (the process that made it, its
+# first connection); a package gets a connection of its own to one (``cursor``), whose temporary
+# tables and registered objects are its own and go when that connection closes. Only a database
+# of this process is taken: a forked child leaves its parent's alone.
+_IDLE_SMALL: list[tuple[int, Any]] = []
+MAX_IDLE_SMALL = 2
+
+
+def _small_database(duckdb: Any, owner: Package) -> duckdb.DuckDBPyConnection:
+    """A connection of its own for ``owner``, a small package, to an idle database of this process
+    (or a new one, with one thread); the database is idle again once ``owner`` is let go."""
+    import weakref  # loaded already by tempfile
+
+    pid = os.getpid()
+    root = None
+    while _IDLE_SMALL:
+        made_by, candidate = _IDLE_SMALL.pop()
+        if made_by == pid:
+            root = candidate
+            break
+    if root is None:
+        root = _new_database(duckdb, {"threads": 1})
+    con = root.cursor()
+    weakref.finalize(owner, _idle_again, pid, root, con)
+    return con
+
+
+def _idle_again(pid: int, root: Any, con: Any) -> None:
+    try:
+        con.close()  # its temporary tables and registered objects go with it
+    except Exception:  # noqa: BLE001 - a database that cannot be reused is simply not kept
+        return
+    if pid == os.getpid() and len(_IDLE_SMALL) < MAX_IDLE_SMALL:
+        _IDLE_SMALL.append((pid, root))
 
 
 def spill_privately(con: duckdb.DuckDBPyConnection) -> None:
