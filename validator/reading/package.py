@@ -289,7 +289,9 @@ class Package:
         """A small table read by the exact path goes into the database without pyarrow (whose
         import costs more than the whole check of a small package)."""
         fields = [("_line", "BIGINT")] + [(f, "VARCHAR") for f in loaded.table.field_names]
-        self.register_rows(name, fields, _rows_as_held(loaded))
+        rows = self.python_rows(name)  # the rows the checks read in Python too, built once
+        assert rows is not None  # a small table read by the exact path: what python_rows holds
+        self.register_rows(name, fields, rows)
 
     def _arrow(self, loaded: LoadedTable) -> pyarrow.Table:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
