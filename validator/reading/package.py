@@ -268,6 +268,9 @@ class Package:
             return None
         if loaded.csv.arrow is not None or loaded.csv.row_count > SMALL_TABLE_ROWS:
             return None
+        return self._rows_held(name, loaded)
+
+    def _rows_held(self, name: str, loaded: LoadedTable) -> list[tuple[Any, ...]]:
         held = self._held.get(name)
         if held is None or held[0] is not loaded:  # built once per table as loaded: the checks ask often
             held = self._held[name] = (loaded, _rows_as_held(loaded))
@@ -289,9 +292,7 @@ class Package:
         """A small table read by the exact path goes into the database without pyarrow (whose
         import costs more than the whole check of a small package)."""
         fields = [("_line", "BIGINT")] + [(f, "VARCHAR") for f in loaded.table.field_names]
-        rows = self.python_rows(name)  # the rows the checks read in Python too, built once
-        assert rows is not None  # a small table read by the exact path: what python_rows holds
-        self.register_rows(name, fields, rows)
+        self.register_rows(name, fields, self._rows_held(name, loaded))  # python_rows's, built once
 
     def _arrow(self, loaded: LoadedTable) -> pyarrow.Table:
         import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
