@@ -396,21 +396,51 @@ def test_two_small_packages_alive_at_once_have_databases_of_their_own(monkeypatc
     assert len(made) == 2
 
 
-def test_a_forked_child_leaves_its_parents_idle_database_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A database idle in a parent is never taken in a child process (its locks and threads were
-    the parent's): the child makes its own."""
+def test_a_connection_kept_outlives_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database goes back to the idle ones only once nothing holds its connection: one kept
+    after its package was let go still answers, and is not shared meanwhile."""
+    made = _databases_made(monkeypatch)
+    kept = Package.load(ROOT).db
+    gc.collect()
+    other = Package.load(ROOT)
+    assert kept.execute("SELECT count(*) FROM entities").fetchall()[0][0] > 0
+    assert "entities" in _temp_tables(other)
+    assert len(made) == 2
+
+
+def test_a_forked_child_makes_its_own_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database idle in a process is closed before it forks, so a child never frees or takes
+    one with its parent's locks in it; and a child that sees one of its parent's (what the pid
+    says) leaves it alone. The child validates in time, and exits cleanly."""
     import os
+    import signal
+    import time
 
     made = _databases_made(monkeypatch)
+    assert validate(ROOT).errors == 0
+    pid = os.fork()
+    if pid == 0:  # the child: whatever happens, it ends here, within 60 s
+        signal.alarm(60)
+        try:
+            os._exit(0 if validate(ROOT).errors == 0 else 3)
+        except BaseException:  # noqa: BLE001 - reported to the parent as the exit status
+            os._exit(4)
+    deadline = time.monotonic() + 90
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child did not finish")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
+    parent = os.getpid()
     pkg = Package.load(ROOT)
     assert "entities" in _temp_tables(pkg)
     del pkg
     gc.collect()
-    parent = os.getpid()
-    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as a forked child sees it
-    child = Package.load(ROOT)
-    assert "entities" in _temp_tables(child)
-    assert len(made) == 2
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as a forked child sees its parent's
+    assert "entities" in _temp_tables(Package.load(ROOT))
+    assert len(made) == 3  # the parent's first, closed at the fork; the parent's second; the "child's"
 
 
 def test_a_declaration_names_known_follows() -> None:
