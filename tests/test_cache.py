@@ -14,7 +14,7 @@ import pytest
 from validator import validate
 from validator.checks.locations import _iso_answers, _iso_tables, lookup_iso
 from validator.errors import CannotRun
-from validator.reading import cache, gazetteer
+from validator.reading import cache, gazetteer, jsonread
 from validator.reading.model import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,8 @@ def package(tmp_path: Path) -> Path:
 
 
 def _entries(folder: Path) -> list[str]:
-    return sorted(p.name.split("-")[0] for p in folder.glob("*.json"))
+    """The kinds of entry in the cache, once each (the JSON scan's: one per file read)."""
+    return sorted({p.name.split("-")[0] for p in folder.glob("*.json")} - {"json"})
 
 
 def test_a_clean_run_fills_the_cache_and_a_second_run_gives_the_same_report(cache_dir: Path, package: Path) -> None:
@@ -160,3 +161,27 @@ def test_an_entry_is_only_trusted_under_its_own_key(cache_dir: Path) -> None:
     assert cache.get(entry) is None  # a file copied or renamed under another entry's name
     (cache_dir / f"{entry}.json").write_bytes(b"\xff not json")
     assert cache.get(entry) is None
+
+
+def test_a_json_text_found_clean_is_not_scanned_again_and_a_bad_one_always_is(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan that keeps unsafe JSON from json.loads (duplicate keys, NaN, depth) is skipped for
+    bytes it passed before; a text it refused is never remembered, so its message always comes."""
+    clean, bad = '{"a": 1, "b": [1, 2]}', '{"a": 1,\n "a": 2}'
+    jsonread._seen_violation.cache_clear()  # nothing remembered in this process either
+    assert jsonread.loads(clean, "x.json") == {"a": 1, "b": [1, 2]}
+    assert len(list(cache_dir.glob("json-scan-*.json"))) == 1
+    for _ in range(2):
+        jsonread._seen_violation.cache_clear()
+        with pytest.raises(CannotRun, match=r"x.json:2:2: the key 'a' appears twice"):
+            jsonread.loads(bad, "x.json")
+    assert len(list(cache_dir.glob("json-scan-*.json"))) == 1
+
+    def scanned(text: str) -> None:
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(jsonread, "_first_violation", scanned)
+    jsonread._seen_violation.cache_clear()
+    assert jsonread.loads(clean, "x.json") == {"a": 1, "b": [1, 2]}
+    jsonread._seen_violation.cache_clear()
