@@ -400,6 +400,51 @@ def test_the_row_diff_is_exact_and_covers_gits(tmp_path: Path, monkeypatch: pyte
         assert _git_subjects(base, head, tmp_path) <= {r.line for r in change.added + change.context}
 
 
+def _resident_kb(path: Path) -> int:
+    """The resident size of this process's mappings of ``path`` (Linux's /proc/self/smaps)."""
+    total, mine = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if line[:1].isdigit() or line[:1] in "abcdef" and "-" in line.split(" ", 1)[0]:
+            mine = line.rstrip().endswith(str(path))
+        elif mine and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists() or not hasattr(mmap, "MADV_DONTNEED"), reason="Linux only")
+def test_a_compared_map_leaves_memory_and_its_bytes_stay_readable(tmp_path: Path) -> None:
+    """--since compares BASE's and HEAD's files mapped; the pages it has passed are let go of
+    (a 174 MB file each otherwise stayed resident to the end), and read again when looked at."""
+    import functools
+
+    from validator.changes.blobdiff import let_go, rows_changed
+
+    rows = sorted([f"x-{i:07d}", str(i % 97), "v" * 40] for i in range(300_000))  # 17 MB
+    base = _csv(rows)
+    rows[150_000][1] = "changed"
+    head = _csv(rows)
+    (tmp_path / "base.csv").write_bytes(base)
+    (tmp_path / "head.csv").write_bytes(head)
+    with (
+        (tmp_path / "base.csv").open("rb") as f1,
+        mmap.mmap(f1.fileno(), 0, access=mmap.ACCESS_READ) as a,
+        (tmp_path / "head.csv").open("rb") as f2,
+        mmap.mmap(f2.fileno(), 0, access=mmap.ACCESS_READ) as b,
+    ):
+        assert a[:] == base  # every page read: resident
+        assert _resident_kb(tmp_path / "base.csv") * 1024 >= len(base) - mmap.PAGESIZE
+        # HEAD's lines counted by the caller's index, as --since does (HeadFile.lines_before)
+        change = rows_changed(a, b, 3, functools.partial(head.count, b"\n", 0))
+        assert [r.line for r in change.added] == [150_002] and [r.line for r in change.removed] == [150_002]
+        # what is left is near the change: the system maps a file's pages in blocks of up to 2 MB
+        assert _resident_kb(tmp_path / "base.csv") + _resident_kb(tmp_path / "head.csv") < 6 * 1024
+        assert a[:] == base and b[:] == head  # read again, the same bytes
+        let_go(b)
+        assert _resident_kb(tmp_path / "head.csv") <= mmap.PAGESIZE // 1024  # the file's last, partial page at most
+        let_go(base)  # bytes: nothing to do
+    assert rows_changed(base, head, 3) == change
+
+
 @pytest.mark.parametrize(
     "edit, added, removed, context",
     [

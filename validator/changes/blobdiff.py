@@ -78,17 +78,50 @@ _CHUNK = 1 << 20  # bytes: two mapped files are compared through copies of one o
 def _same(a: Data, b: Data, i: int, j: int, n: int) -> bool:
     """Whether ``a[i:i+n]`` equals ``b[j:j+n]`` (both within bounds): a memory comparison in C,
     through ``startswith`` of whichever side is bytes. A map lacks it, so when both are mapped,
-    ``a`` is copied a chunk at a time (each copy small enough to stay in the cache)."""
+    ``a`` is copied a chunk at a time (each copy small enough to stay in the cache). The pages of
+    a map compared are let go of as the comparison passes them (``let_go``)."""
     if isinstance(b, bytes):
-        return b.startswith(memoryview(a)[i : i + n], j)
+        same = b.startswith(memoryview(a)[i : i + n], j)
+        let_go(a, i, n)
+        return same
     if isinstance(a, bytes):
-        return a.startswith(memoryview(b)[j : j + n], i)
+        same = a.startswith(memoryview(b)[j : j + n], i)
+        let_go(b, j, n)
+        return same
     view = memoryview(b)
+    done = 0  # compared and not yet let go of: let go of every _LET_GO bytes (each call costs the
+    # other cores of this process a flush of their address caches)
     for k in range(0, n, _CHUNK):
         m = min(_CHUNK, n - k)
         if not a[i + k : i + k + m].startswith(view[j + k : j + k + m]):
             return False
+        if k + m - done >= _LET_GO or k + m == n:
+            let_go(a, i + done, k + m - done)
+            let_go(b, j + done, k + m - done)
+            done = k + m
     return True
+
+
+_LET_GO = 16 << 20  # bytes
+
+
+def let_go(data: Data, start: int = 0, length: int | None = None) -> None:
+    """Take the pages of ``data[start:start+length]`` (the whole of it by default) out of this
+    process's memory, when ``data`` is a mapped file: they stay in the system's file cache, and a
+    later look at them maps them again. --since reads a changed file of 174 MB and BASE's version
+    of it whole (a line count, a column parse, the comparison): left mapped, both counted in the
+    process's resident memory to the end. Nothing for bytes, or where the system lacks it."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if not isinstance(data, mmap.mmap) or advice is None or data.closed:
+        return
+    end = len(data) if length is None else min(len(data), start + length)
+    first = start - start % mmap.PAGESIZE
+    last = end - end % mmap.PAGESIZE  # whole pages only: the one the range ends in may be read next
+    if last > first:
+        try:
+            data.madvise(advice, first, last - first)
+        except (OSError, ValueError):
+            pass  # only memory is at stake
 
 
 def common_length(a: Data, b: Data, i: int, j: int) -> int:

@@ -47,7 +47,7 @@ from ..reading.arrays import string_array
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from ..reading.queries import tombstones
-from .blobdiff import Row, TableChange, first_cell, parse_line, rows_changed
+from .blobdiff import Row, TableChange, first_cell, let_go, parse_line, rows_changed
 from .diff import NOT_METADATA, FieldChange, MetadataChange, PackageDiff, RowChange, SourceChange, TableDiff, stored_hash
 from .gitside import WORKING_TREE, BlobRun, find_repository, mapped_file, resolve_commit, run_git
 from .rules import all_change_rules, change_problems
@@ -654,6 +654,12 @@ def prefetch(head: Package, changed: Collection[str], files: dict[str, HeadFile]
             import pyarrow.compute  # noqa: F401
         for future in parsed:
             future.result()
+        for f in files.values():
+            # the line count and the column parse read the large files whole; the lookups to come
+            # need a few of their pages, the comparison with BASE each once more (blobdiff._same
+            # lets them go as it passes): left mapped, a 174 MB file stayed in this process's
+            # memory to the end (1,000,000 replicated rows: peak 660 MB, now 490 MB, 2 % slower)
+            let_go(f.data)
     finally:
         if pool is not None:
             pool.shutdown(wait=True)  # never leave the thread running
