@@ -42,8 +42,8 @@ def package(tmp_path: Path) -> Path:
 
 
 def _entries(folder: Path) -> list[str]:
-    """The kinds of entry in the cache, once each (the JSON scan's: one per file read)."""
-    return sorted({p.name.split("-")[0] for p in folder.glob("*.json")} - {"json"})
+    """The kind of each entry in the cache, but the JSON scan's (one per file read)."""
+    return sorted(p.name.split("-")[0] for p in folder.glob("*.json") if not p.name.startswith("json-scan-"))
 
 
 def test_a_clean_run_fills_the_cache_and_a_second_run_gives_the_same_report(cache_dir: Path, package: Path) -> None:
@@ -167,21 +167,32 @@ def test_a_json_text_found_clean_is_not_scanned_again_and_a_bad_one_always_is(
     cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The scan that keeps unsafe JSON from json.loads (duplicate keys, NaN, depth) is skipped for
-    bytes it passed before; a text it refused is never remembered, so its message always comes."""
-    clean, bad = '{"a": 1, "b": [1, 2]}', '{"a": 1,\n "a": 2}'
-    jsonread._seen_violation.cache_clear()  # nothing remembered in this process either
+    bytes that passed it and parsed before, under the same limits; a text refused, or that does
+    not parse, is never remembered, so its message always comes."""
+    from validator.reading import limits
+
+    clean, twice, broken = '{"a": 1, "b": [1, 2]}', '{"a": 1,\n "a": 2}', '{"a": 1,,}'
+
+    def scans() -> int:
+        jsonread._seen_violation.cache_clear()  # nothing remembered in this process
+        return len(list(cache_dir.glob("json-scan-*.json")))
+
+    scans()
     assert jsonread.loads(clean, "x.json") == {"a": 1, "b": [1, 2]}
-    assert len(list(cache_dir.glob("json-scan-*.json"))) == 1
+    assert scans() == 1
     for _ in range(2):
-        jsonread._seen_violation.cache_clear()
         with pytest.raises(CannotRun, match=r"x.json:2:2: the key 'a' appears twice"):
-            jsonread.loads(bad, "x.json")
-    assert len(list(cache_dir.glob("json-scan-*.json"))) == 1
+            jsonread.loads(twice, "x.json")
+        with pytest.raises(CannotRun, match=r"x.json:1:9: not valid JSON"):
+            jsonread.loads(broken, "x.json")
+        assert scans() == 1
 
-    def scanned(text: str) -> None:
-        raise AssertionError("scanned again")
-
-    monkeypatch.setattr(jsonread, "_first_violation", scanned)
-    jsonread._seen_violation.cache_clear()
+    real = jsonread._first_violation
+    monkeypatch.setattr(jsonread, "_first_violation", lambda text: pytest.fail("scanned again"))
     assert jsonread.loads(clean, "x.json") == {"a": 1, "b": [1, 2]}
+    monkeypatch.setattr(jsonread, "_first_violation", real)
+    monkeypatch.setattr(limits, "MAX_JSON_DEPTH", 1)  # a limit lowered: the text is judged again
+    scans()
+    with pytest.raises(CannotRun, match="nested deeper than 1 levels"):
+        jsonread.loads(clean, "x.json")
     jsonread._seen_violation.cache_clear()

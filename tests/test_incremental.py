@@ -293,6 +293,29 @@ def test_random_edits(repo: Path, seed: int) -> None:
     _compare(repo, [edit(repo, rng, k) for k in range(rng.randint(2, 5))])
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_random_edits_with_every_file_large(repo: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same comparison with every file taken as a large one: lookups in the reference columns
+    pyarrow parses (as bytes), and the pages of each file read whole let go of once the line count
+    and the parse are done."""
+    import validator.changes.incremental as incremental
+
+    monkeypatch.setattr(incremental, "BIG_FILE", 0)
+    released: list[str] = []
+    real = incremental.let_go
+
+    def spy(data, *args):  # type: ignore[no-untyped-def]
+        if not args:
+            released.append(bytes(data[:3]).decode())  # a whole file: its first bytes, "id,"
+        return real(data, *args)
+
+    monkeypatch.setattr(incremental, "let_go", spy)
+    _reset(repo)
+    rng = random.Random(1000 + seed)
+    _compare(repo, [edit(repo, rng, k) for k in range(rng.randint(2, 5))])
+    assert released and set(released) == {"id,"}
+
+
 def crlf_row(root: Path) -> None:
     path = root / "data" / "relations.csv"
     lines = path.read_bytes().split(b"\n")

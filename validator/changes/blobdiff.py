@@ -82,11 +82,13 @@ def _same(a: Data, b: Data, i: int, j: int, n: int) -> bool:
     a map compared are let go of as the comparison passes them (``let_go``)."""
     if isinstance(b, bytes):
         same = b.startswith(memoryview(a)[i : i + n], j)
-        let_go(a, i, n)
+        if same:  # a stretch that differs is searched again, by halves
+            let_go(a, i, n)
         return same
     if isinstance(a, bytes):
         same = a.startswith(memoryview(b)[j : j + n], i)
-        let_go(b, j, n)
+        if same:
+            let_go(b, j, n)
         return same
     view = memoryview(b)
     done = 0  # compared and not yet let go of: let go of every _LET_GO bytes (each call costs the

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from typing import Any
 
 from ..errors import CannotRun
@@ -82,26 +83,33 @@ _REMEMBERED_CHARS = 256 << 10
 
 @functools.lru_cache(maxsize=32)
 def _seen_violation(text: str) -> tuple[int, str] | None:
-    """``_first_violation``, unless these very bytes were found clean before, by this module's
-    rules as they are now (reading/cache.py): the scan of the real package's descriptor and
-    schemas took 7 ms of every run, the lookups take about 1."""
-    entry = cache.key("json-scan", _own_rules(), text)
-    if cache.get(entry) == "clean":
+    return _first_violation(text)
+
+
+def _entry(text: str) -> str | None:
+    """The cache entry (reading/cache.py) saying that these very bytes passed the scan and parsed,
+    by the scan's rules as they are now: this module's code, the limits' code and values, the
+    Python that parses; None where a text is not to be remembered (too large, or the code's own
+    files cannot be read to key it). The scan of the real package's descriptor and schemas took
+    6 ms of every run; looking the entries up takes under 1."""
+    rules = _own_rules()
+    if rules is None or len(text) > _REMEMBERED_CHARS:
         return None
-    found = _first_violation(text)
-    if found is None:
-        cache.put(entry, "clean")
-    return found
+    values = f"{limits.MAX_JSON_DEPTH} {limits.MAX_JSON_VALUES} {INT_DIGITS}"
+    return cache.key("json-scan", rules, values, sys.version, text)
 
 
 @functools.cache
-def _own_rules() -> str:
-    """The scan's rules as they are now: this module's code and the limits it enforces."""
-    return cache.own_source(__file__) + cache.own_source(limits.__file__)
+def _own_rules() -> str | None:
+    sources = [cache.own_source(__file__), cache.own_source(limits.__file__)]
+    return None if "" in sources else "".join(sources)
 
 
 def loads(text: str, rel: str) -> Any:
     """Parse ``text`` (the content of ``rel``); raise CannotRun, with line and column, if it is not safe JSON."""
+    entry = _entry(text)
+    if entry is not None and cache.get(entry) == "clean":
+        return json.loads(text)  # these bytes passed the scan and parsed before
     violation = _seen_violation(text) if len(text) <= _REMEMBERED_CHARS else _first_violation(text)
     try:
         value = json.loads(text)
@@ -116,6 +124,8 @@ def loads(text: str, rel: str) -> Any:
     if violation is not None:
         line, col = _position(text, violation[0])
         raise CannotRun(f"{rel}:{line}:{col}: {violation[1]}", path=rel, line=line, column=col)
+    if entry is not None:
+        cache.put(entry, "clean")  # only a text that was scanned and parsed without a word
     return value
 
 
