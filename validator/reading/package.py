@@ -279,11 +279,13 @@ class Package:
         """(line, then ``columns``) of every row of a usable table, in the file's order, an empty
         cell as None: from the rows read in Python where the table is small, so that a package
         read only to be compared (the base of ``--since`` and ``tda diff``) needs no database;
-        from the database otherwise."""
+        otherwise from the pyarrow table the database holds it as, which is in the file's order:
+        its columns as lists, where a query's rows took twice the CPU (45,441 tombstones: about
+        35 ms against 70 ms)."""
         rows = self.python_rows(name)
         if rows is None:
-            cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-            return self.sql(f'SELECT _line, {cols} FROM "{name}" ORDER BY _line')
+            data = self.arrow(name)
+            return list(zip(*(data.column(c).to_pylist() for c in ["_line", *columns]), strict=True))
         index = [self.tables[name].table.field_names.index(c) + 1 for c in columns]
         return [(r[0], *[r[i] for i in index]) for r in rows]
 

@@ -5,7 +5,6 @@ Each result is computed once per package and kept in ``pkg.cache``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import limits
@@ -37,15 +36,7 @@ def tombstones(pkg: Package) -> dict[str, Tombstone]:
     out: dict[str, Tombstone] = {}
     table = pkg.model.tombstone_table()
     if table is not None and pkg.usable(table.name):
-        columns = ["_line", "id", "reason", "replaced_by", "version"]
-        if pkg.python_rows(table.name) is None:
-            # read by pyarrow: its columns as lists, where the query's rows took five times as long
-            # (45,441 tombstones: about 35 ms against 70 ms of CPU); a table read by pyarrow is in file order
-            data = pkg.arrow(table.name)
-            rows: Iterable[tuple] = zip(*(data.column(c).to_pylist() for c in columns), strict=True)
-        else:
-            rows = pkg.column_rows(table.name, columns[1:])
-        for row in rows:
+        for row in pkg.column_rows(table.name, ["id", "reason", "replaced_by", "version"]):
             rid = row[1]
             if rid is not None and rid not in out:  # the first row of an id
                 out[rid] = Tombstone._make(row)
