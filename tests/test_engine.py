@@ -410,8 +410,8 @@ def test_a_connection_kept_outlives_its_package(monkeypatch: pytest.MonkeyPatch)
 
 def test_a_forked_child_makes_its_own_database(monkeypatch: pytest.MonkeyPatch) -> None:
     """A database idle in a process is closed before it forks, so a child never frees or takes
-    one with its parent's locks in it; and a child that sees one of its parent's (what the pid
-    says) leaves it alone. The child validates in time, and exits cleanly."""
+    one with its parent's locks in it; and a connection of the parent's let go in a child does not
+    make its database idle there. The child validates in time, and exits cleanly."""
     import os
     import signal
     import time
@@ -436,9 +436,9 @@ def test_a_forked_child_makes_its_own_database(monkeypatch: pytest.MonkeyPatch) 
     parent = os.getpid()
     pkg = Package.load(ROOT)
     assert "entities" in _temp_tables(pkg)
-    del pkg
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # the package let go in a forked child:
+    del pkg  # its parent's database is not kept there
     gc.collect()
-    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as a forked child sees its parent's
     assert "entities" in _temp_tables(Package.load(ROOT))
     assert len(made) == 3  # the parent's first, closed at the fork; the parent's second; the "child's"
 

@@ -622,40 +622,34 @@ def _new_database(duckdb: Any, config: dict[str, Any]) -> duckdb.DuckDBPyConnect
 
 # Databases of small packages that nothing uses any more, for the next one: making an in-memory
 # database took about 19 ms of a 91 ms validation of the real package in a warm process (the
-# tests, a program calling ``validate`` in a loop). Each is (the process that made it, its first
-# connection); a package gets a connection of its own to one (``cursor``), whose temporary tables
-# and registered objects are its own and go when that connection closes. The database is idle
-# again once that connection is let go (by the package and by anyone who kept ``pkg.db``). Before
-# a fork the idle ones are closed (``_close_idle``): a child must not inherit a database that it
-# would free, or take, with its parent's locks and threads in it.
-_IDLE_SMALL: list[tuple[int, Any]] = []
+# tests, a program calling ``validate`` in a loop). A package gets a connection of its own to one
+# (``cursor``), whose temporary tables and registered objects are its own and go when that
+# connection closes; the database is idle again once that connection is let go (by the package
+# and by anyone who kept ``pkg.db``). Every database here is this process's: the idle ones are
+# closed before a fork (``_close_idle``), and a connection let go in a forked child does not put
+# its parent's database here (``_idle_again``). A child must never free or take a database with
+# its parent's locks and threads in it.
+_IDLE_SMALL: list[Any] = []
 MAX_IDLE_SMALL = 2
 
 
 def _small_database(duckdb: Any) -> duckdb.DuckDBPyConnection:
-    """A connection of its own to an idle database of this process (or a new one, with one
-    thread), for a small package; the database is idle again once the connection is let go."""
+    """A connection of its own to an idle database (or a new one, with one thread), for a small
+    package; the database is idle again once the connection is let go."""
     import weakref  # loaded already by tempfile
 
-    pid = os.getpid()
-    root = None
-    while root is None:
-        try:
-            made_by, candidate = _IDLE_SMALL.pop()
-        except IndexError:  # none left (another thread may have taken the last)
-            break
-        if made_by == pid:
-            root = candidate
-    if root is None:
+    try:
+        root = _IDLE_SMALL.pop()
+    except IndexError:  # none idle (another thread may have taken the last)
         root = _new_database(duckdb, {"threads": 1})
     con = root.cursor()
-    weakref.finalize(con, _idle_again, pid, root)
+    weakref.finalize(con, _idle_again, os.getpid(), root)
     return con
 
 
 def _idle_again(pid: int, root: Any) -> None:
     """Keep ``root``'s database for the next small package, if it still answers and this is the
-    process that made it; its connection being let go took that connection's tables with it."""
+    process (``pid``) that made the connection let go; that connection took its tables with it."""
     if pid != os.getpid() or len(_IDLE_SMALL) >= MAX_IDLE_SMALL:
         return
     try:
@@ -663,13 +657,13 @@ def _idle_again(pid: int, root: Any) -> None:
         root.execute("SELECT 1").fetchall()
     except Exception:  # noqa: BLE001 - a database DuckDB gave up on is not kept
         return
-    _IDLE_SMALL.append((pid, root))
+    _IDLE_SMALL.append(root)
 
 
 def _close_idle() -> None:
     while _IDLE_SMALL:
         try:
-            _, root = _IDLE_SMALL.pop()
+            root = _IDLE_SMALL.pop()
         except IndexError:
             return
         try:
