@@ -43,7 +43,7 @@ from ..checks.runner import Report, build_report, run_checks, select_checks
 from ..errors import CannotRun, NotIncremental
 from ..problems import Problem
 from ..reading import csvread
-from ..reading.arrays import string_array
+from ..reading.arrays import binary_array
 from ..reading.model import Model, Table
 from ..reading.package import DESCRIPTOR, LoadedTable, Package, ResultSource
 from ..reading.queries import tombstones
@@ -173,11 +173,9 @@ class HeadFile:
         col = self.table.field_names.index(column)
         if len(self.data) < BIG_FILE:
             return self._where_scan(col, values)
-        import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
         import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
 
-        value_set = string_array(sorted(values)).view(pa.binary())  # the column's type
-        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=value_set))
+        hits = pc.indices_nonzero(pc.is_in(self._column(column), value_set=binary_array(sorted(values))))
         return [self.line(i + 2) for i in cast("list[int]", hits.to_pylist())]  # indices: never null
 
     def _where_scan(self, col: int, values: set[str]) -> list[Row]:

@@ -42,6 +42,13 @@ def string_array(values: list[str]) -> Any:
     return pa.Array.from_buffers(pa.string(), len(encoded), [None, numpy_buffer(offsets.astype(np.int32)), data])
 
 
+def binary_array(values: list[str]) -> Any:
+    """``string_array`` typed as bytes: the terms to compare with a column read or cast as bytes."""
+    import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
+
+    return string_array(values).view(pa.binary())
+
+
 def bools(array: Any) -> Any:
     """A pyarrow boolean array or chunked array without nulls as a numpy bool array (its bits
     unpacked: ``numpy.asarray`` on it would import pandas)."""
