@@ -1,5 +1,5 @@
 """Uncited rows and citations that name no row: the one join both checks share on citations read
-by pyarrow (keys.record_gaps) reports what their own queries report on a package held in Python."""
+by pyarrow (queries.record_gaps) reports what their own queries report on a package held in Python."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from casepkg import reported
 from test_grounding import _copy, _rows, _write
 
 from validator.checks import keys, provenance
-from validator.reading import csvread
+from validator.reading import csvread, queries
 
 
 def _gappy_package(dest: Path) -> Path:
@@ -43,7 +43,7 @@ def _report(pkg: Path) -> list[tuple[Any, ...]]:
 def test_one_join_reports_what_two_queries_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pkg = _gappy_package(tmp_path / "pkg")
     shared: list[bool] = []
-    real = keys.record_gaps
+    real = queries.record_gaps
 
     def spy(p: Any) -> Any:
         gaps = real(p)

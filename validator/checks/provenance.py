@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..reading.package import release_memory
-from ..reading.queries import source_files, source_paths
+from ..reading.queries import record_gaps, source_files, source_paths
 from ..reading.quotes import missing
 from ..reading.textnorm import normalize
 from .common import at_cell, short
-from .keys import record_gaps
 from .registry import Work, check, found, reads
 
 if TYPE_CHECKING:
