@@ -21,7 +21,7 @@ A quote is reported only when that fails too, so the answer is the plain search'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .arrays import bools, int64_array, string_array
@@ -48,14 +48,13 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str], alike: Mappi
     normalised sources are never all in memory together. Where the quotes repeat, each distinct
     (quote, text) pair is searched once and its answer given to every row of it."""
     if isinstance(quotes, list) or len(quotes) < PLAIN_SEARCH_MAX:  # few quotes: the plain search is quicker
-        texts = texts if isinstance(texts, dict) else {k: texts[k] for k in texts}
         qs = quotes if isinstance(quotes, list) else quotes.to_pylist()
         ss = source_ids if isinstance(source_ids, list) else source_ids.to_pylist()
-        return [
-            i
-            for i, (q, s) in enumerate(zip(qs, ss, strict=True))
-            if q is not None and s in texts and normalize(q) not in texts[s]
-        ]
+        rows = [i for i, (q, s) in enumerate(zip(qs, ss, strict=True)) if q is not None and s in texts]
+        cited = sorted({ss[i] for i in rows})
+        index = {n: k for k, n in enumerate(cited)}
+        left = _plain_pairs([qs[i] for i in rows], [index[ss[i]] for i in rows], cited, texts)
+        return sorted(rows[j] for j in left)
     import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow as pa  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
     import pyarrow.compute as pc  # pyarrow loads on first use: every tda command would pay its start-up time otherwise
@@ -84,7 +83,7 @@ def missing(quotes: Any, source_ids: Any, texts: Mapping[str, str], alike: Mappi
     pair_quotes = values.take(int64_array(pairs // (len(names) + 1)))
     pair_src = pairs % (len(names) + 1)
     if len(pairs) < PLAIN_SEARCH_MAX:
-        left = _plain_pairs(pair_quotes.to_pylist(), pair_src, names, texts)
+        left = _plain_pairs(pair_quotes.to_pylist(), pair_src.tolist(), names, texts)
     else:
         left = _search(pa.chunked_array([pair_quotes]), pair_src, np.arange(len(pairs)), names, texts)
     bad = np.zeros(len(pairs), dtype=bool)
@@ -106,14 +105,12 @@ def _repeats(quotes: Any) -> bool:
     return len(sample) > 0 and pc.count_distinct(sample).as_py() * 2 <= len(sample)
 
 
-def _plain_pairs(quotes: list[str], src: Any, names: list[str], texts: Mapping[str, str]) -> list[int]:
-    """Indices of the (quote, source) pairs whose quote is not in its source, searched plainly,
-    a source's text computed once and held only while its pairs are searched."""
-    import numpy as np  # numpy loads on first use: every tda command would pay its start-up time otherwise
-
+def _plain_pairs(quotes: list[str], src: Sequence[int], names: list[str], texts: Mapping[str, str]) -> list[int]:
+    """Indices of the quotes not found in their source (``src``: each quote's index in ``names``),
+    searched plainly: a source's text computed once and held only while its quotes are searched."""
     out: list[int] = []
     text, at = "", -1
-    for j in np.argsort(src, kind="stable").tolist():
+    for j in sorted(range(len(src)), key=src.__getitem__):
         if src[j] != at:
             at = int(src[j])
             text = texts[names[at]]
