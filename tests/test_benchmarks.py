@@ -9,6 +9,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,10 @@ def test_benchmark_script_runs(script_run: ScriptRun) -> None:
     results = json.loads(out.read_text())
     workloads = results["workloads"]
     assert set(workloads) == {"real", "replicated-1200"}
+    for w in workloads.values():  # the grounding floor, once per round, with every rule it measures
+        (floor,) = w["grounding_floor"]
+        assert set(floor["found"]) == {"GR101", "GR102", "GR103", "GR105", "GR107", "GR108", "GR109"}
+        assert floor["grounding"] == pytest.approx(sum(floor["statements"].values()), abs=1e-3)
     assert workloads["real"]["rows"] == real_rows(ROOT) and workloads["replicated-1200"]["rows"] == 2 * real_rows(ROOT) - 2
     for name, w in workloads.items():
         tools = {
@@ -230,6 +235,7 @@ def test_benchmark_script_runs(script_run: ScriptRun) -> None:
         f"| real, replicated | {2 * rows - 2:,} |",
         "| 10 rows, clean |",
         "--no-cache | --no-cache peak",
+        "GR at its barest (grounding_floor.py)",
     ):
         assert row in result.stdout, row
     assert f"| real package ({rows:,} rows): at least 2x faster than frictionless |" in result.stdout
@@ -237,6 +243,40 @@ def test_benchmark_script_runs(script_run: ScriptRun) -> None:
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--render", str(out)], capture_output=True, text=True
     )
     assert rendered.stdout == result.stdout  # the README's tables come from the saved run as they were printed
+
+
+def test_the_grounding_floor_does_the_rules_work(tmp_path: Path) -> None:
+    """grounding_floor.py's statements find what the rules find: a relation's object swapped for an
+    entity its quotes do not name, and a relation stated twice, each raise its rule's count."""
+    from benchmarks import grounding_floor
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for part in ("datapackage.json", "data", "schemas"):
+        (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, pkg / part)
+    before = grounding_floor.main(pkg)["found"]
+    path = pkg / "data" / "relations.csv"
+    rows = _rows(path)
+    header = rows[0]
+    obj = header.index("object_id")
+    victim = next(r for r in rows[1:] if r[obj] == "ent-tren-de-aragua")
+    victim[obj] = "ent-el-flipper-gang"  # a gang the relation's quotes do not name
+
+    def write(rows: list[list[str]]) -> None:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+
+    write(rows)
+    swapped = grounding_floor.main(pkg)["found"]
+    assert swapped["GR105"] == before["GR105"] + 1
+    assert swapped["GR107"] >= before["GR107"]  # a quote that named only the party swapped out now names none
+    assert {k: n for k, n in swapped.items() if k not in ("GR105", "GR107")} == {
+        k: n for k, n in before.items() if k not in ("GR105", "GR107")
+    }
+    twin = list(victim)
+    twin[header.index("id")] += "-again"
+    write([*rows, twin])
+    assert grounding_floor.main(pkg)["found"]["GR109"] == before["GR109"] + 1
 
 
 def test_a_hedge_is_found_on_the_fast_path(clean: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,133 @@
+"""What the grounding rules cost at their barest: a lower bound for the GR checks' time.
+
+    python benchmarks/grounding_floor.py PACKAGE      # prints one JSON object
+
+Issue 14 asks that the grounding checks add at most 10 % to a full run at 1,000,000 rows. This
+script measures how far below tda's own GR checks that bound could go on this machine. It reads
+the tables with pyarrow (all columns as text, the read not counted), gives them to DuckDB, and
+times, in this process, one plain statement per rule:
+
+- GR101: an entity's or a place's name occurs in one of its own citations' quotes;
+- GR102: an alias occurs in a quote that cites its entity;
+- GR103: the year of each date bound occurs in a quote of its row;
+- GR105: every entity and place a row refers to (its foreign keys to entities and locations) is
+  named in one of the row's quotes;
+- GR107: each citation names one of its row's parties;
+- GR108: each relation's type and activity's term has one of its cue words (the schemas'
+  ``x-enumCues``) in a quote of its row;
+- GR109: no two rows of a fact table have the same entities, term, place and dates.
+
+Each statement leaves out what the real rule must also do, so the sum is below any correct
+implementation's cost: quotes are only lower-cased (tda's word forms also fold accents,
+punctuation and spacing), there are no resolutions (``citations.refers``), descriptive names,
+dangling or uncited rows, event actors standing for their events, months or days of dates, no
+problem is reported with its line, and GR104, GR106 and GR110 (a description copying its
+quotes) are not measured at all. The rules run one after the other on DuckDB's default threads,
+as tda's statements do.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+FACTS = ("relations", "presence", "activities", "events", "event_actors")
+DATES = ("start", "end", "date")
+
+
+def _cues(root: Path) -> list[tuple[str, str, str]]:
+    """(table, term, cue word) from the x-enumCues of the package's JSON Schemas."""
+    out = []
+    for path in sorted((root / "schemas").glob("*.schema.json")):
+        table = path.name.split(".")[0]
+        for prop in json.loads(path.read_text(encoding="utf-8")).get("properties", {}).values():
+            for term, words in (prop.get("x-enumCues") or {}).items():
+                out += [(table, term, w.lower()) for w in words]
+    return out
+
+
+def main(root: Path) -> dict:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    db = duckdb.connect()
+    held = {}
+    start = time.perf_counter()
+    for name, r in resources.items():
+        fields = [f["name"] for f in r["schema"]["fields"]]
+        held[name] = pacsv.read_csv(
+            root / r["path"],
+            convert_options=pacsv.ConvertOptions(column_types={f: pa.string() for f in fields}, strings_can_be_null=True),
+        )
+        db.register(name, held[name])
+    read = time.perf_counter() - start
+    cues = _cues(root)
+    db.register("cues", pa.table({"tbl": [c[0] for c in cues], "term": [c[1] for c in cues], "cue": [c[2] for c in cues]}))
+
+    parties = []  # (row id, entity or place id) for every fact row's foreign key to entities or locations
+    for name in FACTS:
+        for fk in resources[name]["schema"].get("foreignKeys", []):
+            if fk["reference"]["resource"] in ("entities", "locations"):
+                col = fk["fields"][0] if isinstance(fk["fields"], list) else fk["fields"]
+                parties.append(f'SELECT id, "{col}" AS party FROM {name} WHERE "{col}" IS NOT NULL')
+    bounds = [
+        f'SELECT id, left("{c}", 4) AS year FROM {name} WHERE "{c}" IS NOT NULL AND left("{c}", 4) SIMILAR TO \'[0-9]{{4}}\''
+        for name in FACTS
+        for c in DATES
+        if c in [f["name"] for f in resources[name]["schema"]["fields"]]
+    ]
+    keys = {}
+    for name in FACTS:
+        fields = [f["name"] for f in resources[name]["schema"]["fields"]]
+        keys[name] = [f for f in fields if f not in ("id", "description", "claim_status", "title")]
+
+    statements = {
+        "quotes lower-cased": "CREATE TEMP TABLE q AS SELECT id, record_id, lower(quote) AS q FROM citations "
+        "WHERE record_id IS NOT NULL AND quote IS NOT NULL",
+        "parties and names": "CREATE TEMP TABLE parties AS " + " UNION ALL ".join(parties) + "; "
+        "CREATE TEMP TABLE names AS SELECT id, lower(name) AS n FROM entities WHERE name IS NOT NULL "
+        "UNION ALL SELECT id, lower(name) FROM locations WHERE name IS NOT NULL",
+        "GR101": "SELECT count(*) FROM names t WHERE NOT EXISTS (SELECT 1 FROM q WHERE q.record_id = t.id AND contains(q.q, t.n))",
+        "GR102": "SELECT count(*) FROM (SELECT id, lower(unnest(string_split(aliases, '|'))) AS a FROM entities "
+        "WHERE aliases IS NOT NULL) t WHERE NOT EXISTS (SELECT 1 FROM q WHERE q.record_id = t.id AND contains(q.q, t.a))",
+        "GR103": "SELECT count(*) FROM (" + " UNION ALL ".join(bounds) + ") t "
+        "WHERE NOT EXISTS (SELECT 1 FROM q WHERE q.record_id = t.id AND contains(q.q, t.year))",
+        # every (citation, row, party) whose quote names the party: GR105 and GR107 share it, as
+        # tda's _gr_hits does (each written as a NOT EXISTS over the join, DuckDB took minutes)
+        "names in quotes": "CREATE TEMP TABLE hits AS SELECT q.id AS cid, p.id, p.party FROM q "
+        "JOIN parties p ON p.id = q.record_id JOIN names n ON n.id = p.party WHERE contains(q.q, n.n)",
+        "GR105": "SELECT count(*) FROM parties p ANTI JOIN hits h ON h.id = p.id AND h.party = p.party",
+        "GR107": "SELECT count(*) FROM q ANTI JOIN hits h ON h.cid = q.id",
+        "GR108": "SELECT count(*) FROM (SELECT 'relations' AS tbl, id, type AS term FROM relations "
+        "UNION ALL SELECT 'activities', id, activity FROM activities) t ANTI JOIN (SELECT DISTINCT t.id FROM "
+        "(SELECT 'relations' AS tbl, id, type AS term FROM relations UNION ALL SELECT 'activities', id, activity "
+        "FROM activities) t JOIN q ON q.record_id = t.id JOIN cues c ON c.tbl = t.tbl AND c.term = t.term "
+        "WHERE contains(q.q, c.cue)) h ON h.id = t.id",
+        "GR109": " UNION ALL ".join(
+            "SELECT count(*) FROM (SELECT "
+            + ", ".join(f'"{c}"' for c in cols)
+            + f" FROM {name} GROUP BY ALL HAVING count(*) > 1)"
+            for name, cols in keys.items()
+        ),
+    }
+    times, found = {}, {}
+    for label, sql in statements.items():
+        t = time.perf_counter()
+        for part in sql.split("; "):
+            got = db.execute(part).fetchall()
+        times[label] = round(time.perf_counter() - t, 4)
+        if label.startswith("GR"):  # the rows each rule's statement finds (GR109: duplicate groups per fact table)
+            found[label] = sum(n for (n,) in got)
+    rows = sum(t.num_rows for t in held.values())
+    return {"rows": rows, "read": round(read, 4), "grounding": round(sum(times.values()), 4), "statements": times, "found": found}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__.split("\n\n")[1])
+    print(json.dumps(main(Path(sys.argv[1]))))
