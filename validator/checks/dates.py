@@ -165,7 +165,9 @@ def _publication_bounds(pkg: Package) -> dict[str, int]:
     out: dict[str, int] = {}
     if not pkg.usable("sources"):
         return out
-    for sid, published, retrieved in pkg.sql("SELECT id, published, retrieved FROM sources WHERE id IS NOT NULL"):
+    for _, sid, published, retrieved in pkg.column_rows("sources", ["id", "published", "retrieved"]):
+        if sid is None:
+            continue
         bounds = []
         if published:
             try:
@@ -228,9 +230,9 @@ def retrieved_after_published(pkg: Package) -> Iterator[Problem]:
     """A source is not retrieved before it was published."""
     if not pkg.usable("sources"):
         return
-    for line, sid, published, retrieved in pkg.sql(
-        "SELECT _line, id, published, retrieved FROM sources WHERE published IS NOT NULL AND retrieved IS NOT NULL ORDER BY _line"
-    ):
+    for line, sid, published, retrieved in pkg.column_rows("sources", ["id", "published", "retrieved"]):
+        if published is None or retrieved is None:
+            continue
         try:
             low = edtf_dates.parse(published).lower
             got = dt.date.fromisoformat(retrieved)

@@ -273,7 +273,9 @@ def paths_stay_inside(pkg: Package) -> Iterator[Problem]:
             schema_path, pointer, f"table path: {reason}", hint="x-table.path must be data/<table>.csv inside the package"
         )
     if pkg.usable("sources"):
-        for line, sid, rel in pkg.sql("SELECT _line, id, path FROM sources WHERE path IS NOT NULL ORDER BY _line"):
+        for line, sid, rel in pkg.column_rows("sources", ["id", "path"]):
+            if rel is None:
+                continue
             reason = unsafe_reason(rel)
             if reason is None:
                 _, reason = pkg.seed_path(rel)

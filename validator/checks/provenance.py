@@ -263,7 +263,7 @@ def source_checksums(pkg: Package) -> Iterator[Problem]:
     """
     if not pkg.usable("sources"):
         return
-    recorded = {sid: (line, sha) for line, sid, sha in pkg.sql("SELECT _line, id, sha256 FROM sources WHERE id IS NOT NULL")}
+    recorded = {sid: (line, sha) for line, sid, sha in pkg.column_rows("sources", ["id", "sha256"]) if sid is not None}
     for sid, (_, rel, data, _) in source_files(pkg).items():
         if data is None or sid not in recorded:
             continue

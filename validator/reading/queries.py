@@ -82,10 +82,9 @@ def source_paths(pkg: Package) -> dict[str, tuple[int, str]]:
     """source id -> (line, path under seeds/) of its first row with a path; empty without a usable table."""
     out: dict[str, tuple[int, str]] = {}
     if pkg.usable("sources"):
-        for line, sid, rel in pkg.sql(
-            "SELECT _line, id, path FROM sources WHERE id IS NOT NULL AND path IS NOT NULL ORDER BY _line"
-        ):
-            out.setdefault(sid, (line, rel))
+        for line, sid, rel in pkg.column_rows("sources", ["id", "path"]):  # in the file's order
+            if sid is not None and rel is not None:
+                out.setdefault(sid, (line, rel))
     return out
 
 
