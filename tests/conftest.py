@@ -36,7 +36,7 @@ def repo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
 # only loses its head start, it changes no result.
 START_FIRST = [
     ("tests/test_site_browser.py", 20),
-    ("tests/test_types.py", 11),  # mypy without its cache, as on a fresh checkout
+    ("tests/test_types.py", 8),  # mypy without its cache, as on a fresh checkout
     ("tests/test_benchmarks.py", 8),  # in the worker; the script's 10 s run beside it (COLLECT_LATER)
     ("tests/test_build.py", 6),
     ("tests/test_site.py", 4),
