@@ -33,19 +33,11 @@ import sys
 import time
 from pathlib import Path
 
-FACTS = ("relations", "presence", "activities", "events", "event_actors")
-DATES = ("start", "end", "date")
+if __package__ in (None, ""):  # run as a script: the checkout's validator/, as benchmarks/run.py has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def _cues(root: Path) -> list[tuple[str, str, str]]:
-    """(table, term, cue word) from the x-enumCues of the package's JSON Schemas."""
-    out = []
-    for path in sorted((root / "schemas").glob("*.schema.json")):
-        table = path.name.split(".")[0]
-        for prop in json.loads(path.read_text(encoding="utf-8")).get("properties", {}).values():
-            for term, words in (prop.get("x-enumCues") or {}).items():
-                out += [(table, term, w.lower()) for w in words]
-    return out
+from validator.checks.grounding import FACT_TABLES, fact_key
+from validator.reading.model import load_model
 
 
 def main(root: Path) -> dict:
@@ -53,38 +45,38 @@ def main(root: Path) -> dict:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    resources = {r["name"]: r for r in descriptor["resources"]}
+    model = load_model(root / "schemas")
     db = duckdb.connect()
     held = {}
     start = time.perf_counter()
-    for name, r in resources.items():
-        fields = [f["name"] for f in r["schema"]["fields"]]
+    for name, table in model.tables.items():
         held[name] = pacsv.read_csv(
-            root / r["path"],
-            convert_options=pacsv.ConvertOptions(column_types={f: pa.string() for f in fields}, strings_can_be_null=True),
+            root / table.path,
+            convert_options=pacsv.ConvertOptions(
+                column_types={f: pa.string() for f in table.field_names}, strings_can_be_null=True
+            ),
         )
         db.register(name, held[name])
     read = time.perf_counter() - start
-    cues = _cues(root)
+    cues = [(t, term, w.lower()) for t, column in model.cued_columns() for term, ws in model.cues(t, column).items() for w in ws]
     db.register("cues", pa.table({"tbl": [c[0] for c in cues], "term": [c[1] for c in cues], "cue": [c[2] for c in cues]}))
+    cued = " UNION ALL ".join(f"SELECT '{t}' AS tbl, id, \"{column}\" AS term FROM {t}" for t, column in model.cued_columns())
 
-    parties = []  # (row id, entity or place id) for every fact row's foreign key to entities or locations
-    for name in FACTS:
-        for fk in resources[name]["schema"].get("foreignKeys", []):
-            if fk["reference"]["resource"] in ("entities", "locations"):
-                col = fk["fields"][0] if isinstance(fk["fields"], list) else fk["fields"]
-                parties.append(f'SELECT id, "{col}" AS party FROM {name} WHERE "{col}" IS NOT NULL')
-    bounds = [
-        f'SELECT id, left("{c}", 4) AS year FROM {name} WHERE "{c}" IS NOT NULL AND left("{c}", 4) SIMILAR TO \'[0-9]{{4}}\''
-        for name in FACTS
-        for c in DATES
-        if c in [f["name"] for f in resources[name]["schema"]["fields"]]
+    facts = [model.tables[n] for n in FACT_TABLES if n in model.tables]
+    # (row id, entity or place id) for every fact row's reference to an entity or a place
+    parties = [
+        f'SELECT id, "{fk.field}" AS party FROM {t.name} WHERE "{fk.field}" IS NOT NULL'
+        for t in facts
+        for fk in t.foreign_keys
+        if fk.resource in ("entities", "locations")
     ]
-    keys = {}
-    for name in FACTS:
-        fields = [f["name"] for f in resources[name]["schema"]["fields"]]
-        keys[name] = [f for f in fields if f not in ("id", "description", "claim_status", "title")]
+    bounds = [
+        f'SELECT id, left("{f.name}", 4) AS year FROM {t.name} '
+        f'WHERE "{f.name}" IS NOT NULL AND left("{f.name}", 4) SIMILAR TO \'[0-9]{{4}}\''
+        for t in facts
+        for f in t.fields
+        if f.kind == "edtf"
+    ]
 
     statements = {
         "quotes lower-cased": "CREATE TEMP TABLE q AS SELECT id, record_id, lower(quote) AS q FROM citations "
@@ -103,16 +95,14 @@ def main(root: Path) -> dict:
         "JOIN parties p ON p.id = q.record_id JOIN names n ON n.id = p.party WHERE contains(q.q, n.n)",
         "GR105": "SELECT count(*) FROM parties p ANTI JOIN hits h ON h.id = p.id AND h.party = p.party",
         "GR107": "SELECT count(*) FROM q ANTI JOIN hits h ON h.cid = q.id",
-        "GR108": "SELECT count(*) FROM (SELECT 'relations' AS tbl, id, type AS term FROM relations "
-        "UNION ALL SELECT 'activities', id, activity FROM activities) t ANTI JOIN (SELECT DISTINCT t.id FROM "
-        "(SELECT 'relations' AS tbl, id, type AS term FROM relations UNION ALL SELECT 'activities', id, activity "
-        "FROM activities) t JOIN q ON q.record_id = t.id JOIN cues c ON c.tbl = t.tbl AND c.term = t.term "
-        "WHERE contains(q.q, c.cue)) h ON h.id = t.id",
+        "GR108": f"SELECT count(*) FROM ({cued}) t ANTI JOIN (SELECT DISTINCT t.id FROM ({cued}) t "
+        "JOIN q ON q.record_id = t.id JOIN cues c ON c.tbl = t.tbl AND c.term = t.term WHERE contains(q.q, c.cue)) h "
+        "ON h.id = t.id",
         "GR109": " UNION ALL ".join(
             "SELECT count(*) FROM (SELECT "
-            + ", ".join(f'"{c}"' for c in cols)
-            + f" FROM {name} GROUP BY ALL HAVING count(*) > 1)"
-            for name, cols in keys.items()
+            + ", ".join(f'"{c}"' for c in fact_key(t))
+            + f" FROM {t.name} GROUP BY ALL HAVING count(*) > 1)"
+            for t in facts
         ),
     }
     times, found = {}, {}

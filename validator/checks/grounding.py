@@ -44,6 +44,7 @@ from .registry import Reads, State, check, reads
 from .rowchecks import sql_str
 
 if TYPE_CHECKING:
+    from ..reading.model import Table
     from ..reading.package import Package
 
 MONTHS = tuple(m.lower() for m in EDTF_MONTHS)  # compared with lower-cased quotes
@@ -815,10 +816,9 @@ def cues_present(pkg: Package) -> Iterator[Problem]:
 # --- duplicates -----------------------------------------------------------------------------
 
 
-def fact_key(pkg: Package, name: str) -> list[str]:
-    """The columns that say which fact a row states: its references, its vocabulary terms (but
-    claim_status) and its dates."""
-    t = pkg.tables[name].table
+def fact_key(t: Table) -> list[str]:
+    """The columns that say which fact a row of ``t`` states: its references, its vocabulary
+    terms (but claim_status) and its dates."""
     refs = {fk.field for fk in t.foreign_keys}
     return [f.name for f in t.fields if f.name in refs or (f.enum and f.name != "claim_status") or f.kind == "edtf"]
 
@@ -835,7 +835,7 @@ def facts_once(pkg: Package) -> Iterator[Problem]:
     for name in pkg.model.cited_tables().values():
         if name in ("entities", "locations") or not pkg.usable(name):
             continue
-        key = fact_key(pkg, name)
+        key = fact_key(pkg.tables[name].table)
         if not key:
             continue
         cols = [f"t.{quote_sql_ident(k)}" for k in key]
