@@ -83,6 +83,7 @@ _REMEMBERED_CHARS = 256 << 10
 
 @functools.lru_cache(maxsize=32)
 def _seen_violation(text: str) -> tuple[int, str] | None:
+    """``_first_violation``, once per text in this process (the schemas are read more than once)."""
     return _first_violation(text)
 
 
